@@ -1,0 +1,108 @@
+/**
+ * converge: a resource reconciliation engine in the style of the COSI runtime.
+ *
+ * @packageDocumentation
+ */
+
+// Time
+export { type Clock, type TimerHandle, wallClock } from './runtime/clock.js';
+
+// Errors
+export {
+  AccessError,
+  ConflictError,
+  type ErrorSubject,
+  InvalidBookmarkError,
+  isAccessError,
+  isConflictError,
+  isInvalidBookmarkError,
+  isNotFoundError,
+  isOverrunError,
+  isOwnerConflictError,
+  isPhaseConflictError,
+  isUnsupportedError,
+  isValidationError,
+  NotFoundError,
+  OverrunError,
+  OwnerConflictError,
+  PhaseConflictError,
+  RuntimeError,
+  type RuntimeErrorCode,
+  UnsupportedError,
+  ValidationError,
+  type ValidationIssue,
+} from './runtime/errors.js';
+
+// Resources
+export {
+  type AnyResourceDefinition,
+  defineResource,
+  listDefinitions,
+  lookupDefinition,
+  type PrintColumn,
+  type ResourceDefinition,
+  type ResourceDefinitionOptions,
+} from './runtime/resource/define-resource.js';
+export { deepEqual, equalResources } from './runtime/resource/equality.js';
+export {
+  definitionMatchesName,
+  metaNamespace,
+  Namespaces,
+  ResourceDefinitions,
+} from './runtime/resource/meta.js';
+export type { Metadata, Phase } from './runtime/resource/metadata.js';
+export {
+  formatPointer,
+  type Kind,
+  makePointer,
+  type Pointer,
+  pointerOf,
+} from './runtime/resource/pointer.js';
+export {
+  type AnyResource,
+  isTombstone,
+  type MakeOptions,
+  makeTombstone,
+  type Resource,
+  type ResourceOf,
+  type SpecInputOf,
+  type SpecOf,
+  type Tombstone,
+} from './runtime/resource/resource.js';
+
+// State
+export { type CreateStateOptions, createState } from './runtime/state/create-state.js';
+export type { HistoryOptions } from './runtime/state/history.js';
+export {
+  type LabelOp,
+  type LabelQuery,
+  type LabelTerm,
+  type LabelTermOptions,
+  label,
+  matchesLabelQuery,
+} from './runtime/state/label-query.js';
+export type {
+  CoreState,
+  CreateOptions,
+  ListOptions,
+  OwnerOptions,
+  ResourceRecipe,
+  State,
+  TransactionOp,
+  TransactionResult,
+  UpdateOptions,
+  WatchForConditions,
+  WatchKindOptions,
+  WatchOptions,
+} from './runtime/state/state.js';
+export { withStateHelpers } from './runtime/state/state-helpers.js';
+export type {
+  BootstrappedEvent,
+  CreatedEvent,
+  DestroyedEvent,
+  NoopEvent,
+  ResourceEvent,
+  UpdatedEvent,
+  WatchEvent,
+  WatchEventType,
+} from './runtime/state/watch-event.js';

@@ -1,0 +1,156 @@
+import type { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import { deepFreeze } from './freeze.js';
+import type { Kind, Pointer } from './pointer.js';
+import type { MakeOptions, Resource } from './resource.js';
+import { parseTypeName } from './type-name.js';
+
+/** A column `converge get` prints for a type: a header and a `{.path}` into the spec. */
+export interface PrintColumn {
+  readonly name: string;
+  readonly jsonPath: string;
+}
+
+/** What `defineResource` takes. */
+export interface ResourceDefinitionOptions<TType extends string, TSpec extends z.ZodType> {
+  /** `PluralCamelName.lower.dotted.suffix`, e.g. `Paths.test.converge.dev`. */
+  type: TType;
+  /** The zod schema of the spec: the source of truth for its type. */
+  spec: TSpec;
+  /** Namespace used when none is given; defaults to `default`. */
+  defaultNamespace?: string;
+  /** Extra names that resolve to the type (automatic ones are added as COSI does). */
+  aliases?: readonly string[];
+  /** Turns off the automatic aliases. */
+  skipAutomaticAliases?: boolean;
+  /** Columns shown by table output. */
+  printColumns?: readonly PrintColumn[];
+  /** Sensitive specs are redacted for readers of the API. */
+  sensitive?: boolean;
+}
+
+/** A resource type: its name, schema and the typed constructors of its resources, pointers and kinds. */
+export interface ResourceDefinition<TType extends string = string, TSpec extends z.ZodType = z.ZodType> {
+  readonly type: TType;
+  readonly spec: TSpec;
+  readonly defaultNamespace: string;
+  /** The singular name (`Path`). */
+  readonly displayType: string;
+  readonly aliases: readonly string[];
+  readonly allAliases: readonly string[];
+  readonly printColumns: readonly PrintColumn[];
+  readonly sensitive: boolean;
+  /** A new unsaved resource (version 0, phase running, owner ''); the spec is validated. */
+  make(id: string, spec: z.input<TSpec>, options?: MakeOptions): Resource<ResourceDefinition<TType, TSpec>>;
+  /** A typed pointer to one resource of this type. */
+  pointer(id: string, namespace?: string): Pointer<ResourceDefinition<TType, TSpec>>;
+  /** A typed kind: every resource of this type in one namespace. */
+  kind(namespace?: string): Kind<ResourceDefinition<TType, TSpec>>;
+}
+
+/** A definition of any type, as generic code sees it. */
+// biome-ignore lint/suspicious/noExplicitAny: the erased form must accept every schema's input type.
+export type AnyResourceDefinition = ResourceDefinition<string, any>;
+
+const registry = new Map<string, AnyResourceDefinition>();
+/** Specs known to be valid for a schema: frozen objects the store may skip validating again. */
+const validated = new WeakMap<object, z.ZodType>();
+
+/**
+ * Defines a resource type from a zod schema; the literal type name and the spec type are inferred.
+ *
+ * @example
+ * ```ts
+ * export const Paths = defineResource({
+ *   type: 'Paths.test.converge.dev',
+ *   spec: z.object({ value: z.number().default(0) }),
+ *   printColumns: [{ name: 'Value', jsonPath: '{.value}' }],
+ * });
+ * const p = Paths.make('a', { value: 1 });
+ * ```
+ * @remarks Throws when the type name is malformed (COSI's rules: plural CamelCase name, lower-case
+ * dotted suffix). The definition is registered so that manifests, the API and `get rd` can resolve it.
+ */
+export function defineResource<const TType extends string, TSpec extends z.ZodType>(
+  options: ResourceDefinitionOptions<TType, TSpec>,
+): ResourceDefinition<TType, TSpec> {
+  const info = parseTypeName(options.type, options.aliases ?? [], options.skipAutomaticAliases ?? false);
+  const defaultNamespace = options.defaultNamespace ?? 'default';
+  if (defaultNamespace === '') throw new Error(`resource type ${options.type}: empty default namespace`);
+  const { type, spec } = options;
+
+  const definition: ResourceDefinition<TType, TSpec> = {
+    type,
+    spec,
+    defaultNamespace,
+    displayType: info.displayType,
+    aliases: Object.freeze([...info.aliases]),
+    allAliases: Object.freeze([...info.allAliases]),
+    printColumns: Object.freeze((options.printColumns ?? []).map((c) => Object.freeze({ ...c }))),
+    sensitive: options.sensitive ?? false,
+    make(id, input, makeOptions = {}) {
+      const namespace = makeOptions.namespace ?? defaultNamespace;
+      const pointer = { namespace, type, id };
+      const value = validateSpec(spec, pointer, input);
+      const resource = {
+        metadata: {
+          namespace,
+          type,
+          id,
+          version: 0,
+          owner: '',
+          phase: 'running' as const,
+          finalizers: [...new Set(makeOptions.finalizers ?? [])],
+          labels: { ...makeOptions.labels },
+          annotations: { ...makeOptions.annotations },
+          created: '',
+          updated: '',
+        },
+        spec: value,
+      };
+      return deepFreeze(resource) as Resource<ResourceDefinition<TType, TSpec>>;
+    },
+    pointer: (id, namespace = defaultNamespace) => Object.freeze({ namespace, type, id }),
+    kind: (namespace = defaultNamespace) => Object.freeze({ namespace, type }),
+  };
+  Object.freeze(definition);
+  registry.set(type, definition);
+  return definition;
+}
+
+/** The registered definition of a type, if any module defined it. */
+export function lookupDefinition(type: string): AnyResourceDefinition | undefined {
+  return registry.get(type);
+}
+
+/** Every registered definition, sorted by type. */
+export function listDefinitions(): AnyResourceDefinition[] {
+  return [...registry.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
+
+/**
+ * Validates a spec against a schema and returns the deep-frozen parsed value.
+ * Throws {@link ValidationError} with the zod issues when it does not match.
+ */
+export function validateSpec(
+  schema: z.ZodType,
+  pointer: { namespace: string; type: string; id: string },
+  input: unknown,
+): unknown {
+  if (typeof input === 'object' && input !== null && validated.get(input) === schema) return input;
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ValidationError(
+      pointer,
+      result.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code })),
+    );
+  }
+  let value: unknown = result.data;
+  // Schemas such as z.unknown() hand back the caller's own object: copy it rather than freeze theirs.
+  if (value === input && typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    value = structuredClone(value);
+  }
+  deepFreeze(value);
+  if (typeof value === 'object' && value !== null) validated.set(value, schema);
+  return value;
+}

@@ -1,0 +1,164 @@
+import {
+  ConflictError,
+  NotFoundError,
+  OwnerConflictError,
+  PhaseConflictError,
+  ValidationError,
+  type ValidationIssue,
+} from '../errors.js';
+import { lookupDefinition, validateSpec } from '../resource/define-resource.js';
+import { deepFreeze } from '../resource/freeze.js';
+import type { Metadata, Phase } from '../resource/metadata.js';
+import type { Pointer } from '../resource/pointer.js';
+import type { AnyResource } from '../resource/resource.js';
+
+/**
+ * The checks and the stored value of each write, as pure functions over the current value, so that
+ * single writes and transactions (and any backend) share them exactly.
+ */
+
+/** Validates the identity of a pointer-like value; throws `ValidationError`. */
+export function checkPointer(pointer: { namespace?: unknown; type?: unknown; id?: unknown }): Pointer {
+  const issues: ValidationIssue[] = [];
+  for (const key of ['namespace', 'type', 'id'] as const) {
+    const v = pointer?.[key];
+    if (typeof v !== 'string' || v === '')
+      issues.push({ path: [key], message: 'must be a non-empty string' });
+  }
+  if (issues.length > 0) {
+    throw new ValidationError(
+      {
+        namespace: String(pointer?.namespace ?? ''),
+        type: String(pointer?.type ?? ''),
+        id: String(pointer?.id ?? ''),
+      },
+      issues,
+    );
+  }
+  return pointer as Pointer;
+}
+
+function checkStringRecord(value: unknown, path: string, issues: ValidationIssue[]): Record<string, string> {
+  if (value === undefined) return emptyRecord;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    issues.push({ path: ['metadata', path], message: 'must be a map of strings' });
+    return emptyRecord;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') issues.push({ path: ['metadata', path, k], message: 'must be a string' });
+  }
+  return Object.isFrozen(value) ? (value as Record<string, string>) : Object.freeze({ ...value });
+}
+
+const emptyRecord: Record<string, string> = Object.freeze({});
+const emptyList: readonly string[] = Object.freeze([]);
+
+function checkFinalizers(value: unknown, issues: ValidationIssue[]): readonly string[] {
+  if (value === undefined) return emptyList;
+  if (!Array.isArray(value)) {
+    issues.push({ path: ['metadata', 'finalizers'], message: 'must be a list of strings' });
+    return emptyList;
+  }
+  for (const f of value) {
+    if (typeof f !== 'string' || f === '') {
+      issues.push({ path: ['metadata', 'finalizers'], message: 'must be non-empty strings' });
+      return emptyList;
+    }
+  }
+  const unique = value.length > 1 && new Set(value).size !== value.length;
+  if (!unique && Object.isFrozen(value)) return value;
+  return Object.freeze(unique ? [...new Set(value as string[])] : [...(value as string[])]);
+}
+
+/** Builds the metadata the store keeps, exactly the contract's fields, after checking their shapes. */
+function storedMetadata(
+  input: Partial<Metadata> | undefined,
+  version: number,
+  owner: string,
+  created: string,
+  updated: string,
+): Metadata {
+  const pointer = checkPointer(input ?? {});
+  const issues: ValidationIssue[] = [];
+  const phase: Phase = input?.phase ?? 'running';
+  if (phase !== 'running' && phase !== 'tearingDown') {
+    issues.push({ path: ['metadata', 'phase'], message: 'must be running or tearingDown' });
+  }
+  const labels = checkStringRecord(input?.labels, 'labels', issues);
+  const annotations = checkStringRecord(input?.annotations, 'annotations', issues);
+  const finalizers = checkFinalizers(input?.finalizers, issues);
+  if (issues.length > 0) throw new ValidationError(pointer, issues);
+  return Object.freeze({
+    namespace: pointer.namespace,
+    type: pointer.type,
+    id: pointer.id,
+    version,
+    owner,
+    phase,
+    finalizers,
+    labels,
+    annotations,
+    created,
+    updated,
+  });
+}
+
+function storedSpec(pointer: Pointer, spec: unknown, current: AnyResource | undefined): unknown {
+  if (current !== undefined && spec === current.spec) return spec;
+  if (spec === undefined) {
+    throw new ValidationError(pointer, [{ path: ['spec'], message: 'spec is required' }]);
+  }
+  const definition = lookupDefinition(pointer.type);
+  if (definition !== undefined) return validateSpec(definition.spec, pointer, spec);
+  return deepFreeze(Object.isFrozen(spec) ? spec : structuredClone(spec));
+}
+
+/** The resource a create stores, or the error it fails with. */
+export function planCreate(
+  current: AnyResource | undefined,
+  input: AnyResource,
+  owner: string,
+  now: string,
+): AnyResource {
+  const metadata = storedMetadata(input?.metadata, 1, owner, now, now);
+  if (current !== undefined) throw new ConflictError(metadata, 'already exists');
+  const spec = storedSpec(metadata, input.spec, undefined);
+  return Object.freeze({ metadata, spec }) as AnyResource;
+}
+
+/** The resource an update stores, or the error it fails with (checks in the contract's order). */
+export function planUpdate(
+  current: AnyResource | undefined,
+  input: AnyResource,
+  owner: string,
+  expectedPhase: Phase | 'any',
+  now: string,
+): AnyResource {
+  const pointer = checkPointer(input?.metadata ?? {});
+  if (current === undefined) throw new NotFoundError(pointer);
+  const stored = current.metadata;
+  if (owner !== stored.owner) throw new OwnerConflictError(pointer, owner, stored.owner);
+  if (input.metadata.version !== stored.version) {
+    throw new ConflictError(
+      pointer,
+      `version conflict: expected version ${String(input.metadata.version)}, stored version ${stored.version}`,
+    );
+  }
+  if (expectedPhase !== 'any' && stored.phase !== expectedPhase) {
+    throw new PhaseConflictError(pointer, expectedPhase, stored.phase);
+  }
+  const metadata = storedMetadata(input.metadata, stored.version + 1, stored.owner, stored.created, now);
+  const spec = storedSpec(pointer, input.spec, current);
+  return Object.freeze({ metadata, spec }) as AnyResource;
+}
+
+/** Checks a destroy; returns the resource that goes away. */
+export function planDestroy(current: AnyResource | undefined, pointer: Pointer, owner: string): AnyResource {
+  checkPointer(pointer);
+  if (current === undefined) throw new NotFoundError(pointer);
+  if (owner !== current.metadata.owner) throw new OwnerConflictError(pointer, owner, current.metadata.owner);
+  if (current.metadata.finalizers.length > 0) {
+    throw new ConflictError(pointer, `pending finalizers: ${current.metadata.finalizers.join(', ')}`);
+  }
+  return current;
+}
