@@ -43,7 +43,17 @@ export {
   type ResourceDefinition,
   type ResourceDefinitionOptions,
 } from './runtime/resource/define-resource.js';
+// YAML, manifests and diffs
+export { diffResources, type PatchOperation } from './runtime/resource/diff.js';
 export { deepEqual, equalResources } from './runtime/resource/equality.js';
+export {
+  type LoadManifestsResult,
+  loadManifests,
+  ManifestError,
+  type ManifestIssue,
+  resolveDefinition,
+  safeLoadManifests,
+} from './runtime/resource/manifests.js';
 export {
   definitionMatchesName,
   metaNamespace,
@@ -69,6 +79,12 @@ export {
   type SpecOf,
   type Tombstone,
 } from './runtime/resource/resource.js';
+export {
+  type PrintOptions,
+  resourcesToYaml,
+  resourceToObject,
+  resourceToYaml,
+} from './runtime/resource/yaml.js';
 
 // State
 export { type CreateStateOptions, createState } from './runtime/state/create-state.js';
