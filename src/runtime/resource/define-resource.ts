@@ -53,6 +53,9 @@ export interface ResourceDefinition<TType extends string = string, TSpec extends
 export type AnyResourceDefinition = ResourceDefinition<string, any>;
 
 const registry = new Map<string, AnyResourceDefinition>();
+// Shared by every resource without labels, annotations or finalizers: frozen, so sharing is safe.
+const emptyRecord: Readonly<Record<string, string>> = Object.freeze({});
+const emptyList: readonly string[] = Object.freeze([]);
 /** Specs known to be valid for a schema: frozen objects the store may skip validating again. */
 const validated = new WeakMap<object, z.ZodType>();
 
@@ -100,9 +103,9 @@ export function defineResource<const TType extends string, TSpec extends z.ZodTy
           version: 0,
           owner: '',
           phase: 'running' as const,
-          finalizers: [...new Set(makeOptions.finalizers ?? [])],
-          labels: { ...makeOptions.labels },
-          annotations: { ...makeOptions.annotations },
+          finalizers: makeOptions.finalizers?.length ? [...new Set(makeOptions.finalizers)] : emptyList,
+          labels: makeOptions.labels ? { ...makeOptions.labels } : emptyRecord,
+          annotations: makeOptions.annotations ? { ...makeOptions.annotations } : emptyRecord,
           created: '',
           updated: '',
         },
@@ -129,13 +132,15 @@ export function listDefinitions(): AnyResourceDefinition[] {
 }
 
 /**
- * Validates a spec against a schema and returns the deep-frozen parsed value.
+ * Validates a spec against a schema and returns the deep-frozen parsed value; `remember` records it
+ * as valid so that passing it again skips the parse.
  * Throws {@link ValidationError} with the zod issues when it does not match.
  */
 export function validateSpec(
   schema: z.ZodType,
   pointer: { namespace: string; type: string; id: string },
   input: unknown,
+  remember = true,
 ): unknown {
   if (typeof input === 'object' && input !== null && validated.get(input) === schema) return input;
   const result = schema.safeParse(input);
@@ -151,6 +156,7 @@ export function validateSpec(
     value = structuredClone(value);
   }
   deepFreeze(value);
-  if (typeof value === 'object' && value !== null) validated.set(value, schema);
+  // The store keeps its own record (the stored spec); only values handed to callers are remembered.
+  if (remember && typeof value === 'object' && value !== null) validated.set(value, schema);
   return value;
 }

@@ -34,10 +34,10 @@ export class Collection {
     this.history = new History(history);
   }
 
-  /** Stores a resource (new or replacing one). */
-  put(resource: AnyResource): void {
+  /** Stores a resource; `isNew` says whether the id was absent (the caller already looked). */
+  put(resource: AnyResource, isNew: boolean): void {
     const id = resource.metadata.id;
-    if (!this.items.has(id)) {
+    if (isNew) {
       const ids = this.#sortedIds;
       const at = lowerBound(ids, id);
       if (at === ids.length) ids.push(id);

@@ -55,16 +55,14 @@ export class History {
     return this.#capacity;
   }
 
-  /** Appends an event built for the position it will occupy. */
-  append(build: (pos: number) => WatchEvent): WatchEvent {
+  /** Appends an event at position `writePos`. */
+  append(event: WatchEvent): void {
     if (this.writePos === this.#capacity && this.#capacity < this.#maxCapacity) {
       this.#capacity = Math.min(this.#capacity * 2, this.#maxCapacity);
       this.#buffer.length = this.#capacity;
     }
-    const event = build(this.writePos);
     this.#buffer[this.writePos % this.#capacity] = event;
     this.writePos++;
-    return event;
   }
 
   /** The event at a retained position. */

@@ -129,116 +129,96 @@ export class InMemoryStore implements CoreState {
   }
 
   async create<TRes extends AnyResource>(resource: TRes, options: CreateOptions = {}): Promise<TRes> {
-    const [stored] = this.#commit([{ op: 'create', resource, ...options }]);
-    return stored as TRes;
+    return this.#commitOne({ op: 'create', resource, owner: options.owner ?? '' }) as TRes;
   }
 
   async update<TRes extends AnyResource>(resource: TRes, options: UpdateOptions = {}): Promise<TRes> {
-    const [stored] = this.#commit([{ op: 'update', resource, ...options }]);
-    return stored as TRes;
+    return this.#commitOne({
+      op: 'update',
+      resource,
+      owner: options.owner ?? '',
+      expectedPhase: options.expectedPhase ?? 'running',
+    }) as TRes;
   }
 
   async destroy(pointer: Pointer, options: OwnerOptions = {}): Promise<void> {
-    this.#commit([{ op: 'destroy', pointer, ...options }]);
+    this.#commitOne({ op: 'destroy', pointer, owner: options.owner ?? '' });
   }
 
   async transaction(ops: readonly TransactionOp[]): Promise<TransactionResult[]> {
     if (!Array.isArray(ops)) throw new TypeError('transaction: ops must be an array');
-    return this.#commit(ops);
+    const now = this.#now();
+    const staged = new Staging();
+    // Every op is checked against the state the ops before it leave; nothing is applied until all pass.
+    const changes = ops.map((op) => this.#plan(op, staged, now));
+    for (const change of changes) this.#apply(change);
+    for (const change of changes) this.#registered(change);
+    return changes.map((c) => (c.kind === 'put' ? c.resource : null));
   }
 
-  /**
-   * Checks every op against the state as the ops before it leave it, then applies all of them.
-   * Nothing is touched until every check has passed.
-   */
-  #commit(ops: readonly TransactionOp[]): TransactionResult[] {
-    const now = this.#now();
-    const changes: Change[] = [];
-    const results: TransactionResult[] = [];
-    // Staged values of ids touched by earlier ops of this commit (null = destroyed).
-    const staged = ops.length > 1 ? new Map<Collection, Map<string, AnyResource | null>>() : undefined;
-    const current = (collection: Collection | undefined, id: string): AnyResource | undefined => {
-      if (collection === undefined) return undefined;
-      const s = staged?.get(collection)?.get(id);
-      if (s !== undefined) return s ?? undefined;
-      return collection.items.get(id);
-    };
-    const stage = (collection: Collection, id: string, value: AnyResource | null) => {
-      if (staged === undefined) return;
-      let m = staged.get(collection);
-      if (m === undefined) {
-        m = new Map();
-        staged.set(collection, m);
+  #commitOne(op: TransactionOp): AnyResource | null {
+    const change = this.#plan(op, undefined, this.#now());
+    this.#apply(change);
+    this.#registered(change);
+    return change.kind === 'put' ? change.resource : null;
+  }
+
+  /** Checks one op and computes its change; throws the error the op fails with. */
+  #plan(op: TransactionOp, staged: Staging | undefined, now: string): Change {
+    let change: Change;
+    switch (op?.op) {
+      case 'create': {
+        const p = checkPointer(op.resource?.metadata ?? {});
+        const collection = this.#collection(p.namespace, p.type);
+        const stored = planCreate(currentValue(staged, collection, p.id), op.resource, op.owner ?? '', now);
+        change = { kind: 'put', collection, resource: stored, old: undefined };
+        break;
       }
-      m.set(id, value);
-    };
-    for (const op of ops) {
-      switch (op.op) {
-        case 'create': {
-          const p = checkPointer(op.resource?.metadata ?? {});
-          const collection = this.#collection(p.namespace, p.type);
-          const old = current(collection, p.id);
-          const stored = planCreate(old, op.resource, op.owner ?? '', now);
-          changes.push({ kind: 'put', collection, resource: stored, old: undefined });
-          stage(collection, p.id, stored);
-          results.push(stored);
-          break;
-        }
-        case 'update': {
-          const p = checkPointer(op.resource?.metadata ?? {});
-          const collection = this.#peek(p.namespace, p.type);
-          const old = current(collection, p.id);
-          const stored = planUpdate(old, op.resource, op.owner ?? '', op.expectedPhase ?? 'running', now);
-          changes.push({ kind: 'put', collection: collection!, resource: stored, old });
-          stage(collection!, p.id, stored);
-          results.push(stored);
-          break;
-        }
-        case 'destroy': {
-          const p = checkPointer(op.pointer ?? {});
-          const collection = this.#peek(p.namespace, p.type);
-          const gone = planDestroy(current(collection, p.id), p, op.owner ?? '');
-          changes.push({ kind: 'remove', collection: collection!, resource: gone });
-          stage(collection!, p.id, null);
-          results.push(null);
-          break;
-        }
-        default:
-          throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op: unknown }).op)}`);
+      case 'update': {
+        const p = checkPointer(op.resource?.metadata ?? {});
+        const collection = this.#peek(p.namespace, p.type);
+        const old = currentValue(staged, collection, p.id);
+        const stored = planUpdate(old, op.resource, op.owner ?? '', op.expectedPhase ?? 'running', now);
+        change = { kind: 'put', collection: collection!, resource: stored, old };
+        break;
       }
+      case 'destroy': {
+        const p = checkPointer(op.pointer ?? {});
+        const collection = this.#peek(p.namespace, p.type);
+        const gone = planDestroy(currentValue(staged, collection, p.id), p, op.owner ?? '');
+        change = { kind: 'remove', collection: collection!, resource: gone };
+        break;
+      }
+      default:
+        throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op?: unknown })?.op)}`);
     }
-    for (const change of changes) this.#apply(change);
-    if (this.#registerMeta) {
-      for (const change of changes) {
-        if (change.kind === 'put' && change.old === undefined) {
-          this.#ensureMeta(change.collection.namespace, change.collection.type);
-        }
-      }
+    staged?.set(change.collection, change.resource.metadata.id, change.kind === 'put' ? change.resource : null);
+    return change;
+  }
+
+  /** After a create, registers the type and namespace in `meta` (once per store). */
+  #registered(change: Change): void {
+    if (this.#registerMeta && change.kind === 'put' && change.old === undefined) {
+      this.#ensureMeta(change.collection.namespace, change.collection.type);
     }
-    return results;
   }
 
   #apply(change: Change): void {
     const { collection } = change;
     const h = collection.history;
+    const bookmark = encodeBookmark(this.cookie, collection.serial, h.writePos + 1);
     if (change.kind === 'put') {
       const { resource, old } = change;
-      collection.put(resource);
-      const cookie = this.cookie;
-      const serial = collection.serial;
-      h.append((pos) =>
+      collection.put(resource, old === undefined);
+      h.append(
         old === undefined
-          ? { type: 'created', resource, bookmark: encodeBookmark(cookie, serial, pos + 1) }
-          : { type: 'updated', resource, old, bookmark: encodeBookmark(cookie, serial, pos + 1) },
+          ? { type: 'created', resource, bookmark }
+          : { type: 'updated', resource, old, bookmark },
       );
     } else {
       const { resource } = change;
       collection.remove(resource.metadata.id);
-      h.append((pos) => ({
-        type: 'destroyed',
-        resource,
-        bookmark: encodeBookmark(this.cookie, collection.serial, pos + 1),
-      }));
+      h.append({ type: 'destroyed', resource, bookmark });
     }
     this.#notify(collection);
   }
@@ -318,4 +298,30 @@ const emptyList: readonly AnyResource[] = Object.freeze([]);
 function testId(re: RegExp, id: string): boolean {
   re.lastIndex = 0;
   return re.test(id);
+}
+
+/** Values of ids written by earlier ops of one transaction (`null` = destroyed). */
+class Staging {
+  readonly #values = new Map<Collection, Map<string, AnyResource | null>>();
+
+  get(collection: Collection, id: string): AnyResource | null | undefined {
+    return this.#values.get(collection)?.get(id);
+  }
+
+  set(collection: Collection, id: string, value: AnyResource | null): void {
+    let values = this.#values.get(collection);
+    if (values === undefined) {
+      values = new Map();
+      this.#values.set(collection, values);
+    }
+    values.set(id, value);
+  }
+}
+
+/** The value an op sees: staged by an earlier op of the transaction, else stored. */
+function currentValue(staged: Staging | undefined, collection: Collection | undefined, id: string): AnyResource | undefined {
+  if (collection === undefined) return undefined;
+  const value = staged?.get(collection, id);
+  if (value !== undefined) return value ?? undefined;
+  return collection.items.get(id);
 }

@@ -19,23 +19,28 @@ import type { AnyResource } from '../resource/resource.js';
 
 /** Validates the identity of a pointer-like value; throws `ValidationError`. */
 export function checkPointer(pointer: { namespace?: unknown; type?: unknown; id?: unknown }): Pointer {
+  const namespace = pointer?.namespace;
+  const type = pointer?.type;
+  const id = pointer?.id;
+  if (
+    typeof namespace === 'string' &&
+    namespace !== '' &&
+    typeof type === 'string' &&
+    type !== '' &&
+    typeof id === 'string' &&
+    id !== ''
+  ) {
+    return pointer as Pointer;
+  }
   const issues: ValidationIssue[] = [];
-  for (const key of ['namespace', 'type', 'id'] as const) {
-    const v = pointer?.[key];
-    if (typeof v !== 'string' || v === '')
-      issues.push({ path: [key], message: 'must be a non-empty string' });
+  for (const [key, v] of [
+    ['namespace', namespace],
+    ['type', type],
+    ['id', id],
+  ] as const) {
+    if (typeof v !== 'string' || v === '') issues.push({ path: [key], message: 'must be a non-empty string' });
   }
-  if (issues.length > 0) {
-    throw new ValidationError(
-      {
-        namespace: String(pointer?.namespace ?? ''),
-        type: String(pointer?.type ?? ''),
-        id: String(pointer?.id ?? ''),
-      },
-      issues,
-    );
-  }
-  return pointer as Pointer;
+  throw new ValidationError({ namespace: String(namespace ?? ''), type: String(type ?? ''), id: String(id ?? '') }, issues);
 }
 
 function checkStringRecord(value: unknown, path: string, issues: ValidationIssue[]): Record<string, string> {
@@ -77,6 +82,7 @@ function storedMetadata(
   owner: string,
   created: string,
   updated: string,
+  previous?: Metadata,
 ): Metadata {
   const pointer = checkPointer(input ?? {});
   const issues: ValidationIssue[] = [];
@@ -84,9 +90,19 @@ function storedMetadata(
   if (phase !== 'running' && phase !== 'tearingDown') {
     issues.push({ path: ['metadata', 'phase'], message: 'must be running or tearingDown' });
   }
-  const labels = checkStringRecord(input?.labels, 'labels', issues);
-  const annotations = checkStringRecord(input?.annotations, 'annotations', issues);
-  const finalizers = checkFinalizers(input?.finalizers, issues);
+  // Values shared with the stored version were checked when they were stored.
+  const labels =
+    previous !== undefined && input?.labels === previous.labels
+      ? previous.labels
+      : checkStringRecord(input?.labels, 'labels', issues);
+  const annotations =
+    previous !== undefined && input?.annotations === previous.annotations
+      ? previous.annotations
+      : checkStringRecord(input?.annotations, 'annotations', issues);
+  const finalizers =
+    previous !== undefined && input?.finalizers === previous.finalizers
+      ? previous.finalizers
+      : checkFinalizers(input?.finalizers, issues);
   if (issues.length > 0) throw new ValidationError(pointer, issues);
   return Object.freeze({
     namespace: pointer.namespace,
@@ -109,7 +125,7 @@ function storedSpec(pointer: Pointer, spec: unknown, current: AnyResource | unde
     throw new ValidationError(pointer, [{ path: ['spec'], message: 'spec is required' }]);
   }
   const definition = lookupDefinition(pointer.type);
-  if (definition !== undefined) return validateSpec(definition.spec, pointer, spec);
+  if (definition !== undefined) return validateSpec(definition.spec, pointer, spec, false);
   return deepFreeze(Object.isFrozen(spec) ? spec : structuredClone(spec));
 }
 
@@ -147,7 +163,7 @@ export function planUpdate(
   if (expectedPhase !== 'any' && stored.phase !== expectedPhase) {
     throw new PhaseConflictError(pointer, expectedPhase, stored.phase);
   }
-  const metadata = storedMetadata(input.metadata, stored.version + 1, stored.owner, stored.created, now);
+  const metadata = storedMetadata(input.metadata, stored.version + 1, stored.owner, stored.created, now, stored);
   const spec = storedSpec(pointer, input.spec, current);
   return Object.freeze({ metadata, spec }) as AnyResource;
 }
