@@ -54,7 +54,9 @@ export type AnyResourceDefinition = ResourceDefinition<string, any>;
 
 const registry = new Map<string, AnyResourceDefinition>();
 // Shared by every resource without labels, annotations or finalizers: frozen, so sharing is safe.
-const emptyRecord: Readonly<Record<string, string>> = Object.freeze({});
+// Labels and annotations get distinct objects so a deep clone that keeps sharing cannot alias them.
+const emptyLabels: Readonly<Record<string, string>> = Object.freeze({});
+const emptyAnnotations: Readonly<Record<string, string>> = Object.freeze({});
 const emptyList: readonly string[] = Object.freeze([]);
 /** Specs known to be valid for a schema: frozen objects the store may skip validating again. */
 const validated = new WeakMap<object, z.ZodType>();
@@ -104,8 +106,8 @@ export function defineResource<const TType extends string, TSpec extends z.ZodTy
           owner: '',
           phase: 'running' as const,
           finalizers: makeOptions.finalizers?.length ? [...new Set(makeOptions.finalizers)] : emptyList,
-          labels: makeOptions.labels ? { ...makeOptions.labels } : emptyRecord,
-          annotations: makeOptions.annotations ? { ...makeOptions.annotations } : emptyRecord,
+          labels: makeOptions.labels ? { ...makeOptions.labels } : emptyLabels,
+          annotations: makeOptions.annotations ? { ...makeOptions.annotations } : emptyAnnotations,
           created: '',
           updated: '',
         },

@@ -38,12 +38,21 @@ export function checkPointer(pointer: { namespace?: unknown; type?: unknown; id?
     ['type', type],
     ['id', id],
   ] as const) {
-    if (typeof v !== 'string' || v === '') issues.push({ path: [key], message: 'must be a non-empty string' });
+    if (typeof v !== 'string' || v === '')
+      issues.push({ path: [key], message: 'must be a non-empty string' });
   }
-  throw new ValidationError({ namespace: String(namespace ?? ''), type: String(type ?? ''), id: String(id ?? '') }, issues);
+  throw new ValidationError(
+    { namespace: String(namespace ?? ''), type: String(type ?? ''), id: String(id ?? '') },
+    issues,
+  );
 }
 
-function checkStringRecord(value: unknown, path: string, issues: ValidationIssue[]): Record<string, string> {
+function checkStringRecord(
+  value: unknown,
+  path: 'labels' | 'annotations',
+  issues: ValidationIssue[],
+): Record<string, string> {
+  const emptyRecord = path === 'labels' ? emptyLabels : emptyAnnotations;
   if (value === undefined) return emptyRecord;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.push({ path: ['metadata', path], message: 'must be a map of strings' });
@@ -55,7 +64,8 @@ function checkStringRecord(value: unknown, path: string, issues: ValidationIssue
   return Object.isFrozen(value) ? (value as Record<string, string>) : Object.freeze({ ...value });
 }
 
-const emptyRecord: Record<string, string> = Object.freeze({});
+const emptyLabels: Record<string, string> = Object.freeze({});
+const emptyAnnotations: Record<string, string> = Object.freeze({});
 const emptyList: readonly string[] = Object.freeze([]);
 
 function checkFinalizers(value: unknown, issues: ValidationIssue[]): readonly string[] {
@@ -163,7 +173,14 @@ export function planUpdate(
   if (expectedPhase !== 'any' && stored.phase !== expectedPhase) {
     throw new PhaseConflictError(pointer, expectedPhase, stored.phase);
   }
-  const metadata = storedMetadata(input.metadata, stored.version + 1, stored.owner, stored.created, now, stored);
+  const metadata = storedMetadata(
+    input.metadata,
+    stored.version + 1,
+    stored.owner,
+    stored.created,
+    now,
+    stored,
+  );
   const spec = storedSpec(pointer, input.spec, current);
   return Object.freeze({ metadata, spec }) as AnyResource;
 }
