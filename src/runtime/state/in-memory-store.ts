@@ -192,7 +192,11 @@ export class InMemoryStore implements CoreState {
       default:
         throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op?: unknown })?.op)}`);
     }
-    staged?.set(change.collection, change.resource.metadata.id, change.kind === 'put' ? change.resource : null);
+    staged?.set(
+      change.collection,
+      change.resource.metadata.id,
+      change.kind === 'put' ? change.resource : null,
+    );
     return change;
   }
 
@@ -319,7 +323,11 @@ class Staging {
 }
 
 /** The value an op sees: staged by an earlier op of the transaction, else stored. */
-function currentValue(staged: Staging | undefined, collection: Collection | undefined, id: string): AnyResource | undefined {
+function currentValue(
+  staged: Staging | undefined,
+  collection: Collection | undefined,
+  id: string,
+): AnyResource | undefined {
   if (collection === undefined) return undefined;
   const value = staged?.get(collection, id);
   if (value !== undefined) return value ?? undefined;
