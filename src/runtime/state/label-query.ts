@@ -56,16 +56,17 @@ const decimalUnits: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12, 
 
 /**
  * Parses a label value as a number: a leading run of digits and `-`, then an optional unit
- * (`Ki Mi Gi Ti Pi` = powers of 1024, `k m g t p` = powers of 1000, case-insensitive);
+ * (`Ki Mi Gi Ti Pi` = powers of 1024, `k m g t p` = powers of 1000, case-insensitive, spaces allowed);
  * anything after the unit is ignored. Returns `undefined` when it does not parse.
  */
-export function parseLabelNumber(text: string): number | undefined {
+export function parseLabelNumber(raw: string): number | undefined {
+  const text = raw.trim();
   const match = /^[-0-9]+/.exec(text);
   if (match === null) return undefined;
   const digits = match[0];
   if (!/^-?[0-9]+$/.test(digits)) return undefined;
   const value = Number(digits);
-  const rest = text.slice(digits.length).toLowerCase();
+  const rest = text.slice(digits.length).trim().toLowerCase();
   if (rest === '') return value;
   const binary = binaryUnits[rest.slice(0, 2)];
   if (binary !== undefined) return value * binary;
