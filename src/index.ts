@@ -4,6 +4,14 @@
  * @packageDocumentation
  */
 
+// Backends: etcd
+export {
+  createEtcdState,
+  type EtcdStateOptions,
+  EtcdUnavailableError,
+  isEtcdUnavailableError,
+} from './backends/etcd/index.js';
+
 // Time
 export { type Clock, type TimerHandle, wallClock } from './runtime/clock.js';
 

@@ -3,4 +3,12 @@
  *
  * @packageDocumentation
  */
+// A real etcd server for tests
+export {
+  type EtcdServer,
+  type EtcdServerOptions,
+  etcdInstallCommand,
+  startEtcdServer,
+} from './etcd-server.js';
+
 export { createVirtualClock, flushMicrotasks, type VirtualClock } from './virtual-clock.js';

@@ -1,0 +1,151 @@
+import type { Pointer } from '../../runtime/resource/pointer.js';
+import type { AnyResource } from '../../runtime/resource/resource.js';
+import type { TransactionOp, TransactionResult } from '../../runtime/state/state.js';
+import { checkPointer, planCreate, planDestroy, planUpdate } from '../../runtime/state/write-plan.js';
+import { checkEncodable, encodeResource } from './codec.js';
+import type { KeyLayout } from './keys.js';
+
+/** What the store knows of one key before a commit: read from etcd, or assumed (cache, or absent for a create). */
+export interface KeyState {
+  readonly key: Buffer;
+  readonly current: AnyResource | undefined;
+  /** etcd's mod_revision of the key; 0 when absent. The commit compares it. */
+  readonly modRevision: number;
+  readonly incarnation: number;
+  /** False when the state is a guess that a failed compare will correct. */
+  readonly fresh: boolean;
+}
+
+/** One key write of a commit. */
+export interface KeyWrite {
+  readonly key: Buffer;
+  readonly pointer: Pointer;
+  /** The stored value, or `null` for a delete. */
+  readonly value: Buffer | null;
+  readonly resource: AnyResource | undefined;
+  readonly incarnation: number;
+}
+
+/** The outcome of planning a commit against known key states. */
+export interface CommitPlan {
+  readonly results: TransactionResult[];
+  /** Every key the ops touched, with the mod_revision it must still have. */
+  readonly compares: readonly KeyState[];
+  readonly writes: readonly KeyWrite[];
+  /** Kinds that got a new resource (for meta registration). */
+  readonly createdKinds: readonly { namespace: string; type: string }[];
+}
+
+interface Slot {
+  readonly state: KeyState;
+  readonly pointer: Pointer;
+  value: AnyResource | undefined;
+  /** The key existed when read and was destroyed then created again by these ops. */
+  recreated: boolean;
+}
+
+/** The key of every op whose identity is well-formed; bad ones fail later, in op order, while planning. */
+export function keysOfOps(
+  ops: readonly TransactionOp[],
+  layout: KeyLayout,
+): Map<string, { key: Buffer; assumeAbsent: boolean }> {
+  const keys = new Map<string, { key: Buffer; assumeAbsent: boolean }>();
+  for (const op of ops) {
+    try {
+      const pointer = checkPointer(
+        op?.op === 'destroy' ? (op.pointer ?? {}) : (op?.resource?.metadata ?? {}),
+      );
+      const key = layout.key(pointer);
+      const name = key.toString('latin1');
+      // A key first touched by a create is most likely absent: try without reading it first.
+      if (!keys.has(name)) keys.set(name, { key, assumeAbsent: op.op === 'create' });
+    } catch {
+      // planCommit reports it in order
+    }
+  }
+  return keys;
+}
+
+/**
+ * Checks every op against the state the ops before it leave (the in-memory store's checks, in its
+ * order), then folds the result into one write per key: etcd cannot touch a key twice in one txn.
+ */
+export function planCommit(
+  ops: readonly TransactionOp[],
+  now: string,
+  layout: KeyLayout,
+  states: ReadonlyMap<string, KeyState>,
+): CommitPlan {
+  const slots = new Map<string, Slot>();
+  const results: TransactionResult[] = [];
+  const createdKinds: { namespace: string; type: string }[] = [];
+  const slotOf = (pointer: Pointer): Slot => {
+    const key = layout.key(pointer);
+    const name = key.toString('latin1');
+    let slot = slots.get(name);
+    if (slot === undefined) {
+      const state = states.get(name);
+      if (state === undefined) throw new Error(`etcd state: key ${name} was not read before planning`);
+      slot = { state, pointer, value: state.current, recreated: false };
+      slots.set(name, slot);
+    }
+    return slot;
+  };
+  for (const op of ops) {
+    switch (op?.op) {
+      case 'create': {
+        const slot = slotOf(checkPointer(op.resource?.metadata ?? {}));
+        const stored = planCreate(slot.value, op.resource, op.owner ?? '', now);
+        checkEncodable(stored);
+        if (slot.state.current !== undefined) slot.recreated = true;
+        slot.value = stored;
+        createdKinds.push(stored.metadata);
+        results.push(stored);
+        break;
+      }
+      case 'update': {
+        const slot = slotOf(checkPointer(op.resource?.metadata ?? {}));
+        const stored = planUpdate(
+          slot.value,
+          op.resource,
+          op.owner ?? '',
+          op.expectedPhase ?? 'running',
+          now,
+        );
+        checkEncodable(stored);
+        slot.value = stored;
+        results.push(stored);
+        break;
+      }
+      case 'destroy': {
+        const pointer = checkPointer(op.pointer ?? {});
+        const slot = slotOf(pointer);
+        planDestroy(slot.value, pointer, op.owner ?? '');
+        slot.value = undefined;
+        results.push(null);
+        break;
+      }
+      default:
+        throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op?: unknown })?.op)}`);
+    }
+  }
+  const compares: KeyState[] = [];
+  const writes: KeyWrite[] = [];
+  for (const slot of slots.values()) {
+    compares.push(slot.state);
+    const { key, current, incarnation } = slot.state;
+    if (slot.value !== undefined) {
+      const next = slot.recreated ? incarnation + 1 : incarnation;
+      writes.push({
+        key,
+        pointer: slot.pointer,
+        value: encodeResource(slot.value, next),
+        resource: slot.value,
+        incarnation: next,
+      });
+    } else if (current !== undefined) {
+      writes.push({ key, pointer: slot.pointer, value: null, resource: undefined, incarnation: 0 });
+    }
+  }
+  return { results, compares, writes, createdKinds };
+}

@@ -1,0 +1,72 @@
+import type { Etcd3 } from 'etcd3';
+import { type Logger, pino } from 'pino';
+import { type Clock, wallClock } from '../../runtime/clock.js';
+import type { State } from '../../runtime/state/state.js';
+import { withStateHelpers } from '../../runtime/state/state-helpers.js';
+import { createEtcdClient, type EtcdConnectionOptions } from './client.js';
+import { EtcdStore } from './etcd-store.js';
+
+/** Options of {@link createEtcdState}. */
+export interface EtcdStateOptions extends EtcdConnectionOptions {
+  /** Every key of this store lives under `<prefix>/`; stores with different prefixes are independent. */
+  prefix: string;
+  /** Time source for timestamps and for watch reconnect backoff (default: the wall clock). */
+  clock?: Clock;
+  /** Logs dropped watch streams and retries (default: silent). */
+  logger?: Logger;
+  /** Delays between watch reconnects: from `initialMs` (default 50) doubling up to `maxMs` (default 2,000). */
+  watchBackoff?: { initialMs?: number; maxMs?: number };
+  /** etcd's `--max-request-bytes` (default 1.5 MiB, etcd's default); larger writes fail with `ValidationError`. */
+  maxRequestBytes?: number;
+  /** etcd's `--max-txn-ops` (default 128, etcd's default): a transaction may touch at most this many resources. */
+  maxTxnOps?: number;
+  /** Register resource definitions and namespaces in `meta` as they are first written (default true). */
+  registerMeta?: boolean;
+}
+
+/**
+ * Creates a state store kept in etcd, shared by every process that uses the same endpoints and prefix.
+ *
+ * @example
+ * ```ts
+ * const state = createEtcdState({ endpoints: ['http://127.0.0.1:2379'], prefix: 'converge' });
+ * await state.create(Paths.make('a', { value: 1 }));
+ * state.watchKind(Paths.kind(), { bootstrapContents: true }).subscribe((e) => log.info(e.type));
+ * await state.close?.();
+ * ```
+ * @remarks Writes are etcd transactions that compare the mod revision of every key they touch, so
+ * they are all-or-nothing across processes. Watches resume from their last revision when etcd
+ * restarts or the connection drops; calls fail with `EtcdUnavailableError` within `callTimeoutMs`
+ * while etcd is down. Tail events are not supported (`UnsupportedError`), as in upstream's state-etcd.
+ */
+export function createEtcdState(options: EtcdStateOptions): State {
+  if (!Array.isArray(options?.endpoints) || options.endpoints.length === 0) {
+    throw new TypeError('createEtcdState: endpoints must be a non-empty list of etcd client URLs');
+  }
+  const client = createEtcdClient(options);
+  let store: EtcdStore;
+  try {
+    store = createStore(client, options);
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  return withStateHelpers(store);
+}
+
+function createStore(client: Etcd3, options: EtcdStateOptions): EtcdStore {
+  return new EtcdStore({
+    client,
+    endpoints: options.endpoints,
+    prefix: options.prefix,
+    clock: options.clock ?? wallClock,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    backoff: {
+      initialMs: options.watchBackoff?.initialMs ?? 50,
+      maxMs: options.watchBackoff?.maxMs ?? 2_000,
+    },
+    maxRequestBytes: options.maxRequestBytes ?? 1_572_864,
+    maxTxnOps: options.maxTxnOps ?? 128,
+    registerMeta: options.registerMeta ?? true,
+  });
+}
