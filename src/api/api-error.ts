@@ -1,0 +1,163 @@
+import {
+  AccessError,
+  ConflictError,
+  type ErrorSubject,
+  InvalidBookmarkError,
+  NotFoundError,
+  OverrunError,
+  OwnerConflictError,
+  PhaseConflictError,
+  RuntimeError,
+  UnsupportedError,
+  ValidationError,
+  type ValidationIssue,
+} from '../runtime/errors.js';
+
+/** The codes of API errors that are not engine errors (they have no pointer). */
+export type ApiErrorCode =
+  | 'BadRequest'
+  | 'MalformedBody'
+  | 'UnknownType'
+  | 'Forbidden'
+  | 'RouteNotFound'
+  | 'MethodNotAllowed'
+  | 'PayloadTooLarge'
+  | 'UnsupportedMediaType'
+  | 'TooManyWatches'
+  | 'Unavailable'
+  | 'Internal';
+
+/** An error of the API itself (refused by role, malformed request, limits), with its HTTP status. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ApiErrorCode | string;
+  readonly issues: readonly ValidationIssue[] | undefined;
+  constructor(
+    status: number,
+    code: ApiErrorCode | string,
+    message: string,
+    issues?: readonly ValidationIssue[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+/** True for {@link ApiError}. */
+export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
+
+/** An error as the API writes it: `{ error: WireError }` in bodies and watch streams. */
+export interface WireError {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly pointer?: ErrorSubject;
+  readonly issues?: readonly ValidationIssue[];
+}
+
+const statusOfCode: Record<string, number> = {
+  NotFound: 404,
+  Conflict: 409,
+  OwnerConflict: 409,
+  PhaseConflict: 409,
+  Validation: 400,
+  InvalidBookmark: 410,
+  Overrun: 410,
+  Unsupported: 501,
+  Access: 403,
+};
+
+/**
+ * Maps any error to what the API answers: engine errors keep their code and pointer, API errors
+ * their status; anything else is a 500 whose message reveals nothing.
+ */
+export function errorToWire(error: unknown): WireError {
+  if (error instanceof RuntimeError) {
+    const wire: WireError = {
+      status: statusOfCode[error.code] ?? 500,
+      code: error.code,
+      message: error.message,
+      pointer: subjectOf(error.pointer),
+      ...(error instanceof ValidationError ? { issues: error.issues.map(plainIssue) } : {}),
+    };
+    return wire;
+  }
+  if (error instanceof ApiError) {
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      ...(error.issues ? { issues: error.issues.map(plainIssue) } : {}),
+    };
+  }
+  return { status: 500, code: 'Internal', message: 'internal server error' };
+}
+
+/** Just the identity of an error's subject (some stores attach whole metadata). */
+function subjectOf(p: ErrorSubject): ErrorSubject {
+  return p.id === undefined
+    ? { namespace: p.namespace, type: p.type }
+    : { namespace: p.namespace, type: p.type, id: p.id };
+}
+
+function plainIssue(issue: ValidationIssue): ValidationIssue {
+  return {
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.message,
+    ...(issue.code !== undefined ? { code: issue.code } : {}),
+  };
+}
+
+/** Turns a wire error back into the engine's error class (or an {@link ApiError}), keeping the server's message. */
+export function errorFromWire(wire: WireError): Error {
+  const pointer: ErrorSubject = wire.pointer ?? { namespace: '', type: '' };
+  let error: Error;
+  switch (wire.code) {
+    case 'NotFound':
+      error = new NotFoundError(pointer);
+      break;
+    case 'Conflict':
+      error = new ConflictError(pointer, wire.message);
+      break;
+    case 'OwnerConflict':
+      error = new OwnerConflictError(pointer, '', '');
+      break;
+    case 'PhaseConflict':
+      error = new PhaseConflictError(pointer, '', '');
+      break;
+    case 'Validation':
+      error = new ValidationError(pointer, wire.issues ?? []);
+      break;
+    case 'InvalidBookmark':
+      error = new InvalidBookmarkError(pointer, wire.message);
+      break;
+    case 'Overrun':
+      error = new OverrunError(pointer, wire.message);
+      break;
+    case 'Unsupported':
+      error = new UnsupportedError(pointer, wire.message);
+      break;
+    case 'Access':
+      error = new AccessError(pointer, wire.message);
+      break;
+    default:
+      return new ApiError(wire.status, wire.code, wire.message, wire.issues);
+  }
+  error.message = wire.message;
+  return error;
+}
+
+/** True when a value looks like `{ error: WireError }`. */
+export function isWireErrorBody(value: unknown): value is { error: WireError } {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = (value as { error?: unknown }).error;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as WireError).code === 'string' &&
+    typeof (e as WireError).message === 'string'
+  );
+}

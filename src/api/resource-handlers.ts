@@ -1,0 +1,200 @@
+import { stringify as toYaml } from 'yaml';
+import { ValidationError } from '../runtime/errors.js';
+import type { Phase } from '../runtime/resource/metadata.js';
+import type { AnyResource } from '../runtime/resource/resource.js';
+import { resourcesToYaml, resourceToYaml } from '../runtime/resource/yaml.js';
+import { ApiError } from './api-error.js';
+import { parseBody, readBody, sendJsonText, sendYamlText, wantsYaml } from './http-io.js';
+import {
+  checkedPointer,
+  listOptionsOf,
+  queryOf,
+  type RequestContext,
+  redactFor,
+  storableResource,
+} from './request-context.js';
+import {
+  parseWire,
+  redactResource,
+  resourceJson,
+  wireLimits,
+  wireOpToOp,
+  wireResource,
+  wireTransaction,
+} from './wire.js';
+
+/** The handlers of every route that answers once (everything but watches). */
+
+function sendResource(ctx: RequestContext, status: number, resource: AnyResource): void {
+  const redact = redactFor(ctx, resource.metadata.type);
+  if (wantsYaml(ctx.req)) {
+    sendYamlText(ctx.res, status, resourceToYaml(redact ? redactResource(resource) : resource));
+  } else {
+    sendJsonText(ctx.res, status, resourceJson(resource, redact));
+  }
+}
+
+function ownerParam(params: Map<string, string>): string {
+  const owner = params.get('owner') ?? '';
+  if (owner.length > wireLimits.maxNameLength) {
+    throw new ApiError(400, 'BadRequest', `owner is longer than ${wireLimits.maxNameLength} characters`);
+  }
+  return owner;
+}
+
+function phaseParam(params: Map<string, string>): Phase | 'any' | undefined {
+  const v = params.get('expectedPhase');
+  if (v === undefined) return undefined;
+  if (v !== 'running' && v !== 'tearingDown' && v !== 'any') {
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `expectedPhase must be running, tearingDown or any, got ${JSON.stringify(v.slice(0, 64))}`,
+    );
+  }
+  return v;
+}
+
+/** Reads and checks a resource body whose identity must match the path. */
+async function resourceBody(
+  ctx: RequestContext,
+  path: { namespace: string; type: string; id?: string },
+): Promise<AnyResource> {
+  const body = parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes));
+  const bodyId = (body as { metadata?: { id?: unknown } } | null)?.metadata?.id;
+  const parsed = parseWire(wireResource, body, {
+    namespace: path.namespace,
+    type: path.type,
+    id: path.id ?? (typeof bodyId === 'string' ? bodyId : ''),
+  });
+  const m = parsed.metadata;
+  const mismatch = (['namespace', 'type', 'id'] as const).filter(
+    (k) => path[k] !== undefined && path[k] !== m[k],
+  );
+  if (mismatch.length > 0) {
+    throw new ValidationError(
+      m,
+      mismatch.map((k) => ({
+        path: ['metadata', k],
+        message: `does not match the request path (${JSON.stringify(path[k])})`,
+      })),
+    );
+  }
+  return storableResource(parsed);
+}
+
+/** Answers a request of any non-watch route. */
+export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
+  const { route, state, policy, identity } = ctx;
+  // Every route but whoami needs a role; refuse before looking at anything else.
+  if (route.name !== 'whoami') policy.checkRead(identity);
+  switch (route.name) {
+    case 'get': {
+      queryOf(ctx, []);
+      sendResource(ctx, 200, await state.get(checkedPointer(route)));
+      return;
+    }
+    case 'list': {
+      const params = queryOf(ctx, ['labelQuery', 'idQuery', 'idQueryFlags']);
+      const kind = checkedPointer(route);
+      const items = await state.list({ namespace: kind.namespace, type: kind.type }, listOptionsOf(params));
+      const redact = redactFor(ctx, route.type);
+      if (wantsYaml(ctx.req)) {
+        sendYamlText(ctx.res, 200, resourcesToYaml(redact ? items.map(redactResource) : items));
+      } else {
+        const parts = items.map((r) => resourceJson(r, redact));
+        sendJsonText(ctx.res, 200, `{"items":[${parts.join(',')}]}`);
+      }
+      return;
+    }
+    case 'create': {
+      const params = queryOf(ctx, ['owner']);
+      const owner = ownerParam(params);
+      policy.checkWrite(identity, checkedPointer(route));
+      const resource = await resourceBody(ctx, { namespace: route.namespace, type: route.type });
+      sendResource(ctx, 201, await state.create(resource, { owner }));
+      return;
+    }
+    case 'update': {
+      const params = queryOf(ctx, ['owner', 'expectedPhase']);
+      const owner = ownerParam(params);
+      const expectedPhase = phaseParam(params);
+      policy.checkWrite(identity, checkedPointer(route));
+      const resource = await resourceBody(ctx, route);
+      const stored = await state.update(resource, {
+        owner,
+        ...(expectedPhase !== undefined ? { expectedPhase } : {}),
+      });
+      sendResource(ctx, 200, stored);
+      return;
+    }
+    case 'destroy': {
+      const owner = ownerParam(queryOf(ctx, ['owner']));
+      const pointer = checkedPointer(route);
+      policy.checkWrite(identity, pointer);
+      await state.destroy(pointer, { owner });
+      ctx.res.writeHead(204).end();
+      return;
+    }
+    case 'teardown': {
+      const owner = ownerParam(queryOf(ctx, ['owner']));
+      const pointer = checkedPointer(route);
+      policy.checkWrite(identity, pointer);
+      const ready = await ctx.helpers.teardown(pointer, { owner });
+      sendJsonText(ctx.res, 200, JSON.stringify({ ready }));
+      return;
+    }
+    case 'transaction': {
+      queryOf(ctx, []);
+      const body = parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes));
+      const parsed = parseWire(wireTransaction, body);
+      for (const op of parsed.ops) {
+        policy.checkWrite(identity, op.op === 'destroy' ? op.pointer : op.resource.metadata);
+      }
+      const ops = parsed.ops.map((op) =>
+        op.op === 'destroy' ? wireOpToOp(op) : { ...wireOpToOp(op), resource: storableResource(op.resource) },
+      );
+      const results = await state.transaction(ops as Parameters<typeof state.transaction>[0]);
+      const parts = results.map((r) =>
+        r === null ? 'null' : resourceJson(r, redactFor(ctx, r.metadata.type)),
+      );
+      sendJsonText(ctx.res, 200, `{"results":[${parts.join(',')}]}`);
+      return;
+    }
+    case 'definitions': {
+      queryOf(ctx, []);
+      const definitions = policy.definitions();
+      if (wantsYaml(ctx.req)) sendYamlText(ctx.res, 200, toYaml({ definitions }));
+      else sendJsonText(ctx.res, 200, JSON.stringify({ definitions }));
+      return;
+    }
+    case 'definition': {
+      queryOf(ctx, []);
+      if (route.definition.length > wireLimits.maxNameLength) {
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `type name is longer than ${wireLimits.maxNameLength} characters`,
+        );
+      }
+      const definition = policy.resolve(route.definition);
+      if (definition === undefined) {
+        throw new ApiError(
+          404,
+          'UnknownType',
+          `no resource definition matches ${JSON.stringify(route.definition)}`,
+        );
+      }
+      if (wantsYaml(ctx.req)) sendYamlText(ctx.res, 200, toYaml(definition));
+      else sendJsonText(ctx.res, 200, JSON.stringify(definition));
+      return;
+    }
+    case 'whoami': {
+      queryOf(ctx, []);
+      sendJsonText(ctx.res, 200, JSON.stringify({ name: identity.name, role: identity.role ?? null }));
+      return;
+    }
+    default:
+      throw new ApiError(500, 'Internal', `route ${route.name} has no handler`);
+  }
+}
