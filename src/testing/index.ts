@@ -10,5 +10,6 @@ export {
   etcdInstallCommand,
   startEtcdServer,
 } from './etcd-server.js';
-
+// State conformance suite
+export { describeStateConformance, type StateConformanceOptions } from './state-conformance/index.js';
 export { createVirtualClock, flushMicrotasks, type VirtualClock } from './virtual-clock.js';

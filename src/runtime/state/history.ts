@@ -55,13 +55,13 @@ export class History {
     return this.#capacity;
   }
 
-  /** Appends an event at position `writePos`. */
+  /** Appends an event at position `writePos`; it is frozen, since every watcher shares it. */
   append(event: WatchEvent): void {
     if (this.writePos === this.#capacity && this.#capacity < this.#maxCapacity) {
       this.#capacity = Math.min(this.#capacity * 2, this.#maxCapacity);
       this.#buffer.length = this.#capacity;
     }
-    this.#buffer[this.writePos % this.#capacity] = event;
+    this.#buffer[this.writePos % this.#capacity] = Object.freeze(event);
     this.writePos++;
   }
 
@@ -75,13 +75,20 @@ export class History {
     return this.writePos - pos > this.#capacity;
   }
 
-  /** The oldest position a bookmark may resume from. */
+  /** True while the ring still grows: nothing has been overwritten, and nothing will be before it is full. */
+  #growing(): boolean {
+    return this.#capacity < this.#maxCapacity;
+  }
+
+  /** The oldest position a bookmark may resume from (every position while the ring still grows). */
   oldestResumable(): number {
+    if (this.#growing()) return 0;
     return Math.max(0, this.writePos - this.#capacity + this.gap);
   }
 
-  /** How far back a tail may start: capacity − gap, and no further than what was written. */
+  /** How far back a tail may start: capacity − gap (of the full-grown ring), and no further than what was written. */
   tailLimit(): number {
-    return Math.min(this.writePos, Math.max(0, this.#capacity - this.gap));
+    const capacity = this.#growing() ? this.#maxCapacity : this.#capacity;
+    return Math.min(this.writePos, Math.max(0, capacity - this.gap));
   }
 }

@@ -32,9 +32,11 @@ function queryFilter(queries: readonly LabelQuery[] | undefined, idQuery: RegExp
         if (was && is) return event;
         if (!was && !is) return null;
         const type = is ? 'created' : 'destroyed';
-        return event.bookmark === undefined
-          ? { type, resource: event.resource }
-          : { type, resource: event.resource, bookmark: event.bookmark };
+        return Object.freeze(
+          event.bookmark === undefined
+            ? { type, resource: event.resource }
+            : { type, resource: event.resource, bookmark: event.bookmark },
+        );
       }
       default:
         return event;
@@ -108,8 +110,14 @@ function openStream<T>(
     watcher.deliver = aggregated
       ? () => {
           if (watcher.closed) return;
-          const batch: WatchEvent[] = watcher.initial ?? [];
-          watcher.initial = null;
+          if (watcher.initial !== null) {
+            // The bootstrap is a batch of its own, even when live events are already pending.
+            const initial = watcher.initial;
+            watcher.initial = null;
+            subscriber.next(Object.freeze(initial) as T);
+            if (watcher.closed) return;
+          }
+          const batch: WatchEvent[] = [];
           const end = h.writePos;
           if (h.overrun(watcher.pos)) return overrun();
           while (watcher.pos < end) {
@@ -117,7 +125,7 @@ function openStream<T>(
             const out = filter === null ? event : filter(event);
             if (out !== null) batch.push(out);
           }
-          if (batch.length > 0) subscriber.next(batch as T);
+          if (batch.length > 0) subscriber.next(Object.freeze(batch) as T);
         }
       : () => {
           if (watcher.closed) return;
@@ -186,7 +194,7 @@ export function watchResource(
             resource: makeTombstone({ namespace: collection.namespace, type: collection.type, id }),
           }
         : { type: 'created', resource: current };
-    return { pos: h.writePos, initial: [initial], filter };
+    return { pos: h.writePos, initial: [Object.freeze(initial)], filter };
   });
 }
 
@@ -213,21 +221,23 @@ export function watchCollection<T>(
     const h = collection.history;
     const here = encodeBookmark(host.cookie, collection.serial, h.writePos);
     const initial: WatchEvent[] = [];
-    if (bootstrapBookmark) initial.push({ type: 'noop', bookmark: here });
+    if (bootstrapBookmark) initial.push(Object.freeze({ type: 'noop', bookmark: here }));
     let pos = h.writePos;
     if (startFromBookmark !== undefined) pos = bookmarkPosition(host, collection, startFromBookmark);
     else if (tailEvents !== undefined) pos = h.writePos - Math.min(Math.max(0, tailEvents), h.tailLimit());
     if (bootstrapContents) {
       for (const resource of collection.sorted()) {
-        const event: WatchEvent = { type: 'created', resource };
+        const event: WatchEvent = Object.freeze({ type: 'created', resource });
         if (filter === null || filter(event) !== null) initial.push(event);
       }
-      initial.push({
-        type: 'bootstrapped',
-        namespace: collection.namespace,
-        resourceType: collection.type,
-        bookmark: here,
-      });
+      initial.push(
+        Object.freeze({
+          type: 'bootstrapped',
+          namespace: collection.namespace,
+          resourceType: collection.type,
+          bookmark: here,
+        }),
+      );
     }
     return { pos, initial: initial.length > 0 ? initial : null, filter };
   });
