@@ -1,0 +1,204 @@
+import type { Logger } from 'pino';
+import type { TimerHandle } from '../clock.js';
+import { AccessPolicy } from './access-policy.js';
+import { backoffDelay } from './backoff.js';
+import { type ControllerDefinition, requeueDelay } from './define-controller.js';
+import { type AnyInput, type ControllerOutput, isDestroyReady } from './inputs.js';
+import type { KindChange } from './kind-watch.js';
+import { type ControllerMetrics, newCounters } from './metrics.js';
+import { Context, type ContextHost } from './reconcile-context.js';
+import type { Runner, RunnerHost } from './runner.js';
+
+type RunState = 'idle' | 'scheduled' | 'running' | 'backoff';
+
+/** The reason `ctx.signal` carries when the runtime stops. @internal */
+export function stoppingReason(): DOMException {
+  return new DOMException('the controller runtime is stopping', 'AbortError');
+}
+
+/**
+ * Runs one full-reconcile controller: at most one reconcile at a time, wake-ups coalesce into one
+ * pending run, failures retry after a jittered exponential backoff that a success resets. @internal
+ */
+export class FullRunner implements Runner {
+  readonly controllerType = 'full' as const;
+  readonly name: string;
+  readonly logger: Logger;
+  readonly outputs: readonly ControllerOutput[];
+  inputs: readonly AnyInput[];
+
+  readonly #definition: ControllerDefinition;
+  readonly #host: RunnerHost;
+  readonly #contextHost: ContextHost;
+  readonly #label: string;
+  #policy: AccessPolicy;
+  #state: RunState = 'idle';
+  /** A change (or the initial run) asks for another run. */
+  #wanted = false;
+  #started = false;
+  #stopped = false;
+  #failures = 0;
+  #retrying = false;
+  #seq = 0;
+  #timer: TimerHandle | undefined;
+  #abort: AbortController | undefined;
+  #running: Promise<void> | undefined;
+  readonly #counters = newCounters();
+
+  constructor(definition: ControllerDefinition, host: RunnerHost, logger: Logger) {
+    this.#definition = definition;
+    this.#host = host;
+    this.name = definition.name;
+    this.logger = logger;
+    this.inputs = Object.freeze([...definition.inputs]);
+    this.outputs = Object.freeze([...definition.outputs]);
+    this.#label = `reconcile ${definition.name}`;
+    this.#policy = new AccessPolicy(this.name, this.inputs, this.outputs);
+    this.#contextHost = {
+      state: host.state,
+      controller: this.name,
+      outputs: () => this.outputs,
+      policy: () => this.#policy,
+      limiter: host.limiter,
+      logger,
+      updateInputs: (inputs) => host.updateInputs(this, inputs),
+    };
+  }
+
+  start(): void {
+    this.#started = true;
+    this.#wake();
+  }
+
+  trigger(input: AnyInput, change: KindChange): void {
+    if (input.kind === 'destroyReady' && !isDestroyReady(change.resource)) return;
+    this.#wake();
+  }
+
+  inputsChanged(): void {
+    this.#policy = new AccessPolicy(this.name, this.inputs, this.outputs);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#clearTimer();
+    this.#abort?.abort(stoppingReason());
+    await this.#running;
+    this.#host.setBusy(this, false);
+  }
+
+  metrics(): ControllerMetrics {
+    return {
+      ...this.#counters,
+      queueDepth: this.#wanted || this.#state === 'scheduled' || this.#state === 'backoff' ? 1 : 0,
+      inFlight: this.#state === 'running' ? 1 : 0,
+      failures: this.#failures,
+    };
+  }
+
+  #wake(): void {
+    this.#wanted = true;
+    if (this.#started && !this.#stopped && this.#state === 'idle') this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#state = 'scheduled';
+    this.#host.setBusy(this, true);
+    this.#host.schedule(this.#label, this.#run);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  readonly #run = (): void => {
+    if (this.#stopped) {
+      this.#state = 'idle';
+      this.#host.setBusy(this, false);
+      return;
+    }
+    this.#state = 'running';
+    this.#wanted = false;
+    // This run supersedes a pending requeue; its own result decides the next one.
+    this.#clearTimer();
+    const seq = ++this.#seq;
+    const attempt = this.#failures + 1;
+    const counters = this.#counters;
+    counters.reconciles++;
+    if (this.#retrying) {
+      this.#retrying = false;
+      counters.restarts++;
+    }
+    const abort = new AbortController();
+    this.#abort = abort;
+    const ctx = new Context(this.#contextHost, abort.signal, { reconcile: seq, attempt });
+    if (this.logger.isLevelEnabled('debug'))
+      this.logger.debug({ reconcile: seq, attempt }, 'reconcile started');
+    this.#host.report({ controller: this.name, phase: 'start' });
+    const started = this.#host.clock.now();
+    let result: unknown;
+    try {
+      result = this.#definition.reconcile(ctx);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    this.#running = Promise.resolve(result).then(
+      (value) => this.#succeeded(seq, started, value),
+      (error: unknown) => this.#failed(seq, attempt, started, abort, error),
+    );
+  };
+
+  #succeeded(seq: number, started: number, value: unknown): void {
+    this.#running = undefined;
+    this.#abort = undefined;
+    const counters = this.#counters;
+    counters.lastDurationMs = this.#host.clock.now() - started;
+    counters.lastOutcome = 'success';
+    this.#failures = 0;
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ reconcile: seq }, 'reconcile finished');
+    this.#host.report({ controller: this.name, phase: 'end', outcome: 'success' });
+    const delay = requeueDelay(value);
+    if (delay !== undefined && !this.#stopped) {
+      counters.requeues++;
+      this.#timer = this.#host.clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.#wake();
+      }, delay);
+    }
+    this.#state = 'idle';
+    if (this.#wanted && !this.#stopped) this.#schedule();
+    else this.#host.setBusy(this, false);
+  }
+
+  #failed(seq: number, attempt: number, started: number, abort: AbortController, error: unknown): void {
+    this.#running = undefined;
+    this.#abort = undefined;
+    const counters = this.#counters;
+    counters.lastDurationMs = this.#host.clock.now() - started;
+    this.#state = 'idle';
+    if (this.#stopped && abort.signal.aborted) {
+      // Cancelled by stop(): a clean exit, not a failure.
+      counters.lastOutcome = 'aborted';
+      this.#host.report({ controller: this.name, phase: 'end', outcome: 'aborted', error });
+      this.#host.setBusy(this, false);
+      return;
+    }
+    this.#failures++;
+    counters.errors++;
+    counters.lastOutcome = 'error';
+    counters.lastError = error;
+    const delay = backoffDelay(this.#failures, this.#host.backoff, this.#host.random);
+    this.logger.warn({ err: error, reconcile: seq, attempt, retryInMs: delay }, 'reconcile failed');
+    this.#host.report({ controller: this.name, phase: 'end', outcome: 'error', error });
+    this.#host.setBusy(this, false);
+    if (this.#stopped) return;
+    this.#state = 'backoff';
+    this.#retrying = true;
+    this.#timer = this.#host.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#state = 'idle';
+      this.#wake();
+    }, delay);
+  }
+}

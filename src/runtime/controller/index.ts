@@ -1,0 +1,41 @@
+/** The controller runtime: declarations, the runtime, generic controllers. */
+export type { BackoffOptions } from './backoff.js';
+export {
+  type AnyControllerDefinition,
+  type ControllerDefinition,
+  type ControllerOptions,
+  defineController,
+  defineQController,
+  type QControllerDefinition,
+  type QControllerOptions,
+  type ReconcileResult,
+  type ReconcileReturn,
+} from './define-controller.js';
+export type { DependencyEdge, DependencyEdgeType, DependencyGraph } from './dependency-graph.js';
+export {
+  type AnyInput,
+  type ControllerInput,
+  type ControllerOutput,
+  type InputKind,
+  type InputOptions,
+  input,
+  type MapInput,
+  type MapResult,
+  type OutputKind,
+  output,
+  type QControllerInput,
+  type QInputKind,
+} from './inputs.js';
+export type { ControllerMetrics, KindMetrics, RuntimeMetrics } from './metrics.js';
+export type { WriteRateLimit } from './rate-limit.js';
+export type {
+  MapContext,
+  QReconcileContext,
+  ReadContext,
+  ReconcileContext,
+  WriteOptions,
+} from './reconcile-context.js';
+export { isRegistrationError, RegistrationError } from './registration.js';
+export type { ReconcileEvent, ReconcileOutcome } from './runner.js';
+export { createRuntime, type Runtime, type RuntimeOptions, type SettledOptions } from './runtime.js';
+export type { RuntimeScheduler, RuntimeTask } from './scheduler.js';

@@ -1,0 +1,215 @@
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import type { Clock, TimerHandle } from '../clock.js';
+import { isInvalidBookmarkError, isOverrunError } from '../errors.js';
+import { equalResources } from '../resource/equality.js';
+import type { AnyResource } from '../resource/resource.js';
+import type { CoreState, WatchKindOptions } from '../state/state.js';
+import type { WatchEvent } from '../state/watch-event.js';
+import { type BackoffPolicy, backoffDelay } from './backoff.js';
+
+/** The latest change of one id since the last fan-out (deduplicated: the last event wins). @internal */
+export interface KindChange {
+  readonly type: 'created' | 'updated' | 'destroyed';
+  /** The new value, or the last value for `destroyed`. */
+  readonly resource: AnyResource;
+}
+
+/** What a kind watch needs from the runtime. @internal */
+export interface KindWatchHost {
+  readonly state: CoreState;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly backoff: BackoffPolicy;
+  readonly random: () => number;
+  /** Hands a fan-out of this kind's pending changes to the scheduler. */
+  scheduleFanOut(watch: KindWatch): void;
+  /** Marks internal work in progress (counts against `settled()`). */
+  busy(delta: 1 | -1): void;
+  /** Something arrived: settled() must look again. */
+  activity(): void;
+}
+
+/**
+ * The runtime's one shared watch of a (namespace, type): it dedups changes by id between fan-outs
+ * and keeps the last value of every id it knows, so that when the watch fails (a buffer overrun, a
+ * dropped connection) it can re-list the kind, diff the snapshot against what it knew, and hand
+ * the differences on as ordinary changes: nothing is lost and nothing stops. @internal
+ */
+export class KindWatch {
+  readonly key: string;
+  /** Last known value of every id of the kind. */
+  readonly known = new Map<string, AnyResource>();
+  /** Changes not yet fanned out, by id. */
+  pending = new Map<string, KindChange>();
+  fanOutScheduled = false;
+  events = 0;
+  relists = 0;
+  errors = 0;
+
+  readonly #host: KindWatchHost;
+  #subscription: Subscription | undefined;
+  #bookmark: string | undefined;
+  /** Set while a (re-)bootstrap snapshot is being received. */
+  #snapshot: Map<string, AnyResource> | undefined;
+  #relisting = false;
+  #failures = 0;
+  #retryTimer: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(
+    readonly namespace: string,
+    readonly type: string,
+    host: KindWatchHost,
+  ) {
+    this.key = `${namespace}\0${type}`;
+    this.#host = host;
+  }
+
+  /** Opens the watch with a snapshot that fills `known` without waking anyone. */
+  open(): void {
+    this.#subscribe({ bootstrapContents: true });
+  }
+
+  /** Takes the pending changes (the fan-out task calls this). */
+  take(): Map<string, KindChange> {
+    const changes = this.pending;
+    this.pending = new Map();
+    this.fanOutScheduled = false;
+    return changes;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
+    if (this.#retryTimer !== undefined) this.#host.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  #subscribe(options: WatchKindOptions): void {
+    if (options.bootstrapContents) this.#snapshot = new Map();
+    const kind = { namespace: this.namespace, type: this.type };
+    let subscription: Subscription | undefined;
+    let failed = false;
+    subscription = this.#host.state.watchKindAggregated(kind, options).subscribe({
+      next: (batch) => this.#onBatch(batch),
+      error: (error: unknown) => {
+        failed = true;
+        if (subscription === this.#subscription) this.#onError(error);
+      },
+    });
+    if (!failed) this.#subscription = subscription;
+    else this.#subscription = undefined;
+  }
+
+  #onBatch(batch: readonly WatchEvent[]): void {
+    const snapshot = this.#snapshot;
+    let changed = false;
+    for (const event of batch) {
+      switch (event.type) {
+        case 'noop':
+          this.#bookmark = event.bookmark;
+          break;
+        case 'bootstrapped':
+          this.#bookmark = event.bookmark;
+          this.#failures = 0;
+          if (snapshot !== undefined) {
+            this.#snapshot = undefined;
+            if (this.#relisting) changed = this.#diff(snapshot) || changed;
+            else for (const [id, r] of snapshot) this.known.set(id, r);
+            this.#relisting = false;
+          }
+          break;
+        default: {
+          const r = event.resource;
+          if (snapshot !== undefined && this.#snapshot === snapshot) {
+            snapshot.set(r.metadata.id, r as AnyResource);
+            break;
+          }
+          if (event.bookmark !== undefined) this.#bookmark = event.bookmark;
+          this.#failures = 0;
+          this.events++;
+          const id = r.metadata.id;
+          if (event.type === 'destroyed') this.known.delete(id);
+          else this.known.set(id, r as AnyResource);
+          this.pending.set(id, { type: event.type, resource: r as AnyResource });
+          changed = true;
+        }
+      }
+    }
+    this.#host.activity();
+    if (changed && !this.fanOutScheduled) {
+      this.fanOutScheduled = true;
+      this.#host.scheduleFanOut(this);
+    }
+  }
+
+  /** Replaces `known` by a fresh snapshot; every difference becomes a pending change. */
+  #diff(snapshot: Map<string, AnyResource>): boolean {
+    let changed = false;
+    for (const [id, old] of this.known) {
+      if (!snapshot.has(id)) {
+        this.known.delete(id);
+        this.pending.set(id, { type: 'destroyed', resource: old });
+        changed = true;
+      }
+    }
+    for (const [id, r] of snapshot) {
+      const old = this.known.get(id);
+      if (
+        old !== undefined &&
+        (old === r || (old.metadata.updated === r.metadata.updated && equalResources(old, r)))
+      ) {
+        continue;
+      }
+      this.known.set(id, r);
+      this.pending.set(id, { type: old === undefined ? 'created' : 'updated', resource: r });
+      changed = true;
+    }
+    return changed;
+  }
+
+  #onError(error: unknown): void {
+    this.#subscription = undefined;
+    this.#snapshot = undefined;
+    if (this.#closed) return;
+    this.errors++;
+    this.#failures++;
+    // An overrun (or a bookmark the store no longer has) means events were lost: re-list and diff.
+    // Anything else (a dropped connection) first tries to resume from the last bookmark.
+    const relist = isOverrunError(error) || isInvalidBookmarkError(error) || this.#bookmark === undefined;
+    const delay =
+      this.#failures <= 1 ? 0 : backoffDelay(this.#failures - 1, this.#host.backoff, this.#host.random);
+    this.#host.logger.warn(
+      { err: error, namespace: this.namespace, type: this.type, retryInMs: delay },
+      relist ? 'watch failed: re-listing the kind' : 'watch failed: resuming from the last bookmark',
+    );
+    const resubscribe = () => {
+      if (this.#closed) return;
+      if (relist) {
+        this.relists++;
+        this.#relisting = true;
+        this.#subscribe({ bootstrapContents: true });
+      } else {
+        this.#subscribe({ startFromBookmark: this.#bookmark! });
+      }
+    };
+    if (delay === 0) {
+      // Not from inside the failing delivery: the store may still be iterating its watchers.
+      this.#host.busy(1);
+      queueMicrotask(() => {
+        try {
+          resubscribe();
+        } finally {
+          this.#host.busy(-1);
+        }
+      });
+    } else {
+      this.#retryTimer = this.#host.clock.setTimeout(() => {
+        this.#retryTimer = undefined;
+        resubscribe();
+      }, delay);
+    }
+  }
+}

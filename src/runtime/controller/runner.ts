@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { AnyResource } from '../resource/resource.js';
+import type { State } from '../state/state.js';
+import type { BackoffPolicy } from './backoff.js';
+import type { AnyInput, ControllerOutput } from './inputs.js';
+import type { KindChange } from './kind-watch.js';
+import type { ControllerMetrics } from './metrics.js';
+import type { TokenBucket } from './rate-limit.js';
+
+/** What `experimental_onReconcile` reports: the start and the end of every reconcile (and map call). */
+export interface ReconcileEvent {
+  readonly controller: string;
+  /** Queue controllers: the item, `type(namespace/id)`; map calls are prefixed with `map:`. */
+  readonly key?: string;
+  readonly phase: 'start' | 'end';
+  /** On `end` of a failed run. */
+  readonly error?: unknown;
+  /** On `end`: whether the run completed, failed, or was aborted (stop or teardown of its item). */
+  readonly outcome?: ReconcileOutcome;
+}
+
+/** How a reconcile ended. */
+export type ReconcileOutcome = 'success' | 'error' | 'aborted';
+
+/** What a controller runner needs from the runtime. @internal */
+export interface RunnerHost {
+  readonly state: State;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly backoff: BackoffPolicy;
+  readonly limiter: TokenBucket | undefined;
+  /** Hands a runnable unit to the scheduler (counted until it runs). */
+  schedule(label: string, run: () => void): void;
+  /** A runner reports whether it has running or runnable work. */
+  setBusy(runner: Runner, busy: boolean): void;
+  /** Internal async work in progress (counts against `settled()`). */
+  busy(delta: 1 | -1): void;
+  /** Reports a reconcile start or end to the experimental hook. */
+  report(event: ReconcileEvent): void;
+  /** Checks and applies `ctx.updateInputs`. */
+  updateInputs(runner: Runner, inputs: readonly AnyInput[]): void;
+  /** The last value the runtime's watch of the kind knows for an id. */
+  known(namespace: string, type: string, id: string): AnyResource | undefined;
+}
+
+/** A registered controller, full or queue. @internal */
+export interface Runner {
+  readonly name: string;
+  readonly controllerType: 'full' | 'queue';
+  readonly logger: Logger;
+  readonly outputs: readonly ControllerOutput[];
+  inputs: readonly AnyInput[];
+  /** A change of one id arrived through one of the controller's inputs. */
+  trigger(input: AnyInput, change: KindChange): void;
+  /** The runtime started (or the controller was registered after start). */
+  start(): void;
+  /** Inputs were replaced: rebuild access rules, react to new kinds. */
+  inputsChanged(added: readonly AnyInput[]): void;
+  /** Aborts running work, cancels timers, resolves when running work has returned. */
+  stop(): Promise<void>;
+  metrics(): ControllerMetrics;
+}
