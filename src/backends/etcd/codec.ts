@@ -1,23 +1,11 @@
 import { ValidationError, type ValidationIssue } from '../../runtime/errors.js';
 import { deepFreeze } from '../../runtime/resource/freeze.js';
-import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 
 /**
- * Resources are stored as the JSON of `{ metadata, spec }`, plus `i`, the incarnation of the key,
- * when it is not 0. A spec that JSON cannot carry exactly (a bigint, a Date, a Map, a function, NaN,
- * ...) is refused at write time rather than stored changed.
- *
- * The incarnation tells watchers a destroy and a create of one id collapsed into a single etcd put
- * (etcd cannot write a key twice in one transaction) from a plain update: it grows by one each time.
+ * Resources are stored as the JSON of `{ metadata, spec }`. A spec that JSON cannot carry exactly
+ * (a bigint, a Date, a Map, a function, NaN, ...) is refused at write time rather than stored changed.
  */
-
-const incarnations = new WeakMap<object, number>();
-
-/** The incarnation a decoded resource was stored with (0 when none). */
-export function incarnationOf(resource: AnyResource): number {
-  return incarnations.get(resource) ?? 0;
-}
 
 /** Throws `ValidationError` when a resource's spec is not plain JSON data. */
 export function checkEncodable(resource: AnyResource): void {
@@ -27,13 +15,39 @@ export function checkEncodable(resource: AnyResource): void {
 }
 
 /** Encodes a planned resource (checked with {@link checkEncodable}). */
-export function encodeResource(resource: AnyResource, incarnation: number): Buffer {
-  const value: { metadata: unknown; spec: unknown; i?: number } = {
-    metadata: resource.metadata,
-    spec: resource.spec,
-  };
-  if (incarnation !== 0) value.i = incarnation;
-  return Buffer.from(JSON.stringify(value));
+export function encodeResource(resource: AnyResource): Buffer {
+  return Buffer.from(JSON.stringify({ metadata: resource.metadata, spec: resource.spec }));
+}
+
+/**
+ * One change of an event record: `c`reated or `u`pdated with the stored resource, or `d`estroyed
+ * with the id (its last value is known to the reader).
+ */
+export type RecordedChange = readonly ['c' | 'u', AnyResource] | readonly ['d', string];
+
+/** Encodes the changes a transaction made to one kind, in op order. */
+export function encodeRecord(changes: readonly RecordedChange[]): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      changes: changes.map((c) => (c[0] === 'd' ? c : [c[0], { metadata: c[1].metadata, spec: c[1].spec }])),
+    }),
+  );
+}
+
+/** Decodes an event record into frozen resources. */
+export function decodeRecord(value: Buffer | Uint8Array, key: Buffer | Uint8Array): RecordedChange[] {
+  let parsed: { changes?: unknown };
+  try {
+    parsed = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
+  } catch (error) {
+    throw corrupt(key, 'not JSON', error);
+  }
+  if (!Array.isArray(parsed?.changes)) throw corrupt(key, 'not an event record');
+  return parsed.changes.map((c: unknown): RecordedChange => {
+    if (Array.isArray(c) && c[0] === 'd' && typeof c[1] === 'string') return ['d', c[1]];
+    if (Array.isArray(c) && (c[0] === 'c' || c[0] === 'u')) return [c[0], checkResource(c[1], key)];
+    throw corrupt(key, 'not an event record');
+  });
 }
 
 /** Decodes a stored value into a deeply frozen resource; a foreign or corrupt value is an error. */
@@ -44,6 +58,10 @@ export function decodeResource(value: Buffer | Uint8Array, key: Buffer | Uint8Ar
   } catch (error) {
     throw corrupt(key, 'not JSON', error);
   }
+  return checkResource(parsed, key);
+}
+
+function checkResource(parsed: unknown, key: Buffer | Uint8Array): AnyResource {
   const metadata = (parsed as { metadata?: Record<string, unknown> } | null)?.metadata;
   if (
     typeof metadata !== 'object' ||
@@ -57,16 +75,7 @@ export function decodeResource(value: Buffer | Uint8Array, key: Buffer | Uint8Ar
   ) {
     throw corrupt(key, 'not a converge resource');
   }
-  const { spec, i } = parsed as { spec: unknown; i?: unknown };
-  const resource = deepFreeze({ metadata, spec }) as unknown as AnyResource;
-  if (typeof i === 'number' && i !== 0) incarnations.set(resource, i);
-  return resource;
-}
-
-/** A pointer's identity from a decoded value (for tombstones). */
-export function pointerOfResource(resource: AnyResource): Pointer {
-  const { namespace, type, id } = resource.metadata;
-  return { namespace, type, id };
+  return deepFreeze({ metadata, spec: (parsed as { spec: unknown }).spec }) as unknown as AnyResource;
 }
 
 function corrupt(key: Buffer | Uint8Array, what: string, cause?: unknown): Error {

@@ -2,7 +2,7 @@ import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import type { TransactionOp, TransactionResult } from '../../runtime/state/state.js';
 import { checkPointer, planCreate, planDestroy, planUpdate } from '../../runtime/state/write-plan.js';
-import { checkEncodable, encodeResource } from './codec.js';
+import { checkEncodable, encodeRecord, encodeResource, type RecordedChange } from './codec.js';
 import type { KeyLayout } from './keys.js';
 
 /** What the store knows of one key before a commit: read from etcd, or assumed (cache, or absent for a create). */
@@ -11,7 +11,6 @@ export interface KeyState {
   readonly current: AnyResource | undefined;
   /** etcd's mod_revision of the key; 0 when absent. The commit compares it. */
   readonly modRevision: number;
-  readonly incarnation: number;
   /** False when the state is a guess that a failed compare will correct. */
   readonly fresh: boolean;
 }
@@ -23,7 +22,12 @@ export interface KeyWrite {
   /** The stored value, or `null` for a delete. */
   readonly value: Buffer | null;
   readonly resource: AnyResource | undefined;
-  readonly incarnation: number;
+}
+
+/** The event record of one kind: every change of the kind in op order, for watchers. */
+export interface RecordWrite {
+  readonly key: Buffer;
+  readonly value: Buffer;
 }
 
 /** The outcome of planning a commit against known key states. */
@@ -32,6 +36,8 @@ export interface CommitPlan {
   /** Every key the ops touched, with the mod_revision it must still have. */
   readonly compares: readonly KeyState[];
   readonly writes: readonly KeyWrite[];
+  /** Event records of the kinds where one key changed more than once. */
+  readonly records: readonly RecordWrite[];
   /** Kinds that got a new resource (for meta registration). */
   readonly createdKinds: readonly { namespace: string; type: string }[];
 }
@@ -40,8 +46,7 @@ interface Slot {
   readonly state: KeyState;
   readonly pointer: Pointer;
   value: AnyResource | undefined;
-  /** The key existed when read and was destroyed then created again by these ops. */
-  recreated: boolean;
+  touches: number;
 }
 
 /** The key of every op whose identity is well-formed; bad ones fail later, in op order, while planning. */
@@ -69,6 +74,8 @@ export function keysOfOps(
 /**
  * Checks every op against the state the ops before it leave (the in-memory store's checks, in its
  * order), then folds the result into one write per key: etcd cannot touch a key twice in one txn.
+ * Where a key changes more than once, the kind's event record carries every change, in op order,
+ * so watchers still see one event per op.
  */
 export function planCommit(
   ops: readonly TransactionOp[],
@@ -79,6 +86,18 @@ export function planCommit(
   const slots = new Map<string, Slot>();
   const results: TransactionResult[] = [];
   const createdKinds: { namespace: string; type: string }[] = [];
+  const changes = new Map<string, { kind: Pointer; changes: RecordedChange[]; needed: boolean }>();
+  const note = (slot: Slot, change: RecordedChange) => {
+    slot.touches++;
+    const kindName = `${slot.pointer.namespace}\0${slot.pointer.type}`;
+    let entry = changes.get(kindName);
+    if (entry === undefined) {
+      entry = { kind: slot.pointer, changes: [], needed: false };
+      changes.set(kindName, entry);
+    }
+    entry.changes.push(change);
+    if (slot.touches > 1) entry.needed = true;
+  };
   const slotOf = (pointer: Pointer): Slot => {
     const key = layout.key(pointer);
     const name = key.toString('latin1');
@@ -86,7 +105,7 @@ export function planCommit(
     if (slot === undefined) {
       const state = states.get(name);
       if (state === undefined) throw new Error(`etcd state: key ${name} was not read before planning`);
-      slot = { state, pointer, value: state.current, recreated: false };
+      slot = { state, pointer, value: state.current, touches: 0 };
       slots.set(name, slot);
     }
     return slot;
@@ -97,8 +116,8 @@ export function planCommit(
         const slot = slotOf(checkPointer(op.resource?.metadata ?? {}));
         const stored = planCreate(slot.value, op.resource, op.owner ?? '', now);
         checkEncodable(stored);
-        if (slot.state.current !== undefined) slot.recreated = true;
         slot.value = stored;
+        note(slot, ['c', stored]);
         createdKinds.push(stored.metadata);
         results.push(stored);
         break;
@@ -114,6 +133,7 @@ export function planCommit(
         );
         checkEncodable(stored);
         slot.value = stored;
+        note(slot, ['u', stored]);
         results.push(stored);
         break;
       }
@@ -122,6 +142,7 @@ export function planCommit(
         const slot = slotOf(pointer);
         planDestroy(slot.value, pointer, op.owner ?? '');
         slot.value = undefined;
+        note(slot, ['d', pointer.id]);
         results.push(null);
         break;
       }
@@ -133,19 +154,16 @@ export function planCommit(
   const writes: KeyWrite[] = [];
   for (const slot of slots.values()) {
     compares.push(slot.state);
-    const { key, current, incarnation } = slot.state;
+    const { key, current } = slot.state;
     if (slot.value !== undefined) {
-      const next = slot.recreated ? incarnation + 1 : incarnation;
-      writes.push({
-        key,
-        pointer: slot.pointer,
-        value: encodeResource(slot.value, next),
-        resource: slot.value,
-        incarnation: next,
-      });
+      writes.push({ key, pointer: slot.pointer, value: encodeResource(slot.value), resource: slot.value });
     } else if (current !== undefined) {
-      writes.push({ key, pointer: slot.pointer, value: null, resource: undefined, incarnation: 0 });
+      writes.push({ key, pointer: slot.pointer, value: null, resource: undefined });
     }
   }
-  return { results, compares, writes, createdKinds };
+  const records: RecordWrite[] = [];
+  for (const entry of changes.values()) {
+    if (entry.needed) records.push({ key: layout.recordKey(entry.kind), value: encodeRecord(entry.changes) });
+  }
+  return { results, compares, writes, records, createdKinds };
 }

@@ -20,10 +20,10 @@ import type {
 import { checkPointer } from '../../runtime/state/write-plan.js';
 import { bookmarkTag } from './bookmark.js';
 import { EtcdUnavailableError, isEtcdUnavailableError, isTransportError } from './client.js';
-import { decodeResource, incarnationOf } from './codec.js';
+import { decodeResource } from './codec.js';
 import { type KeyState, keysOfOps, planCommit } from './commit-plan.js';
 import { openEtcdWatch } from './etcd-watch.js';
-import { KeyLayout, rangeEnd } from './keys.js';
+import { isResourceKey, KeyLayout, rangeEnd } from './keys.js';
 import { type MetaOps, MetaRegistry } from './meta-registry.js';
 import type { BackoffOptions } from './raw-watch.js';
 
@@ -230,6 +230,7 @@ export class EtcdStore implements CoreState {
           );
           first ??= res;
           for (const kv of res.kvs) {
+            if (!isResourceKey(prefix, kv.key)) continue;
             const resource = decodeResource(kv.value, kv.key);
             resources.push(resource);
             this.#remember(kv.key, Number(kv.mod_revision), resource);
@@ -278,7 +279,7 @@ export class EtcdStore implements CoreState {
         continue;
       }
       const meta = this.#config.registerMeta ? this.#meta.ops(plan, now) : noMeta;
-      if (plan.writes.length === 0 && meta.ops.length === 0) {
+      if (plan.writes.length === 0 && plan.records.length === 0 && meta.ops.length === 0) {
         if (!guessed) return plan.results;
         trustGuesses = false;
         continue;
@@ -294,9 +295,17 @@ export class EtcdStore implements CoreState {
           ? { request_delete_range: { key: w.key } }
           : { request_put: { key: w.key, value: w.value } },
       );
-      this.#checkSize(plan, meta.bytes);
-      if (success.length + meta.ops.length <= maxOps) success.push(...meta.ops);
-      else if (meta.ops.length > 0) {
+      for (const r of plan.records) success.push({ request_put: { key: r.key, value: r.value } });
+      if (success.length > maxOps) {
+        throw new UnsupportedError(
+          kindOf(firstPointer(ops)),
+          `a transaction of ${success.length} etcd writes (etcd takes at most ${maxOps} per transaction, --max-txn-ops)`,
+        );
+      }
+      const bytes = this.#checkSize(plan);
+      if (success.length + meta.ops.length <= maxOps && bytes + meta.bytes <= this.#config.maxRequestBytes) {
+        success.push(...meta.ops);
+      } else if (meta.ops.length > 0) {
         // No room in this transaction: register ahead; "create if absent" is harmless to repeat.
         await this.#call(operation, () => this.client.kv.txn({ success: meta.ops }));
       }
@@ -366,16 +375,19 @@ export class EtcdStore implements CoreState {
     return states;
   }
 
-  #checkSize(plan: ReturnType<typeof planCommit>, extra: number): void {
-    let bytes = requestOverhead + extra;
+  /** The request size of a plan (an upper bound); throws `ValidationError` past etcd's limit. */
+  #checkSize(plan: ReturnType<typeof planCommit>): number {
+    let bytes = requestOverhead;
     let largest = plan.writes[0];
     for (const s of plan.compares) bytes += s.key.length + opOverhead;
     for (const w of plan.writes) {
       bytes += w.key.length + (w.value?.length ?? 0) + opOverhead;
       if ((w.value?.length ?? 0) > (largest?.value?.length ?? 0)) largest = w;
     }
+    for (const r of plan.records) bytes += r.key.length + r.value.length + opOverhead;
     const limit = this.#config.maxRequestBytes;
     if (bytes > limit && largest !== undefined) throw tooLarge(largest.pointer, bytes, limit);
+    return bytes;
   }
 
   #remember(key: Buffer, modRevision: number, resource: AnyResource | undefined): void {
@@ -408,7 +420,6 @@ function state(key: Buffer, current: AnyResource | undefined, modRevision: numbe
     key,
     current,
     modRevision,
-    incarnation: current === undefined ? 0 : incarnationOf(current),
     fresh,
   };
 }

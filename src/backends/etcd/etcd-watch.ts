@@ -1,4 +1,4 @@
-import type { IEvent, IKeyValue } from 'etcd3';
+import type { IEvent } from 'etcd3';
 import { Observable } from 'rxjs';
 import { InvalidBookmarkError, OverrunError, RuntimeError, UnsupportedError } from '../../runtime/errors.js';
 import type { Kind } from '../../runtime/resource/pointer.js';
@@ -12,10 +12,11 @@ import type { WatchKindOptions, WatchOptions } from '../../runtime/state/state.j
 import type { WatchEvent } from '../../runtime/state/watch-event.js';
 import { decodeEtcdBookmark, type EtcdPosition, encodeEtcdBookmark } from './bookmark.js';
 import { isEtcdUnavailableError } from './client.js';
-import { decodeResource, incarnationOf } from './codec.js';
+import { decodeResource } from './codec.js';
 import type { EtcdStore } from './etcd-store.js';
-import { idOfKey, rangeEnd } from './keys.js';
+import { rangeEnd } from './keys.js';
 import { CompactedError, RawWatch } from './raw-watch.js';
+import { type RevisionScope, revisionEvents } from './revision-events.js';
 
 /** What one watch subscription watches. */
 export type WatchTarget =
@@ -54,7 +55,7 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
     };
     const emit = (events: WatchEvent[]) => {
       if (closed || events.length === 0) return;
-      if (aggregated) subscriber.next(events as T);
+      if (aggregated) subscriber.next(Object.freeze(events) as T);
       else for (const event of events) if (!closed) subscriber.next(event as T);
     };
     untrack = store.trackWatch(() => finish());
@@ -68,34 +69,31 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
       store.pin(first);
       const start = await store.retryUnavailable('watch start', first, attempt, () => closed);
       if (closed || start === undefined) return;
-      emit(start.initial);
+      emit(start.initial.map((e) => Object.freeze(e)));
       const prefix = store.layout.kindPrefix(target.kind);
-      const key =
-        target.mode === 'resource' ? store.layout.key({ ...target.kind, id: target.id }) : undefined;
+      const scope: RevisionScope = {
+        kind: target.kind,
+        prefix,
+        recordKey: store.layout.recordKey(target.kind),
+        ...(target.mode === 'resource'
+          ? { only: { key: store.layout.key({ ...target.kind, id: target.id }), id: target.id } }
+          : {}),
+      };
       const { revision: startRevision, skip } = start.position;
-      let revision = 0;
-      let index = 0;
       const onEvents = (events: readonly IEvent[]) => {
         const out: WatchEvent[] = [];
-        for (const event of events) {
-          const rev = Number(event.kv.mod_revision);
-          if (rev !== revision) {
-            revision = rev;
-            index = 0;
-          }
-          index++;
-          if (key !== undefined && !key.equals(event.kv.key)) continue;
-          // Positions count halves of raw events: a put that stands for a destroy and a create
-          // yields two events, resumable between them.
-          const converted = convert(event, prefix, target.kind);
-          const base = 2 * index - converted.length;
-          for (let half = 0; half < converted.length; half++) {
-            const unit = base + half + 1;
-            if (rev === startRevision && unit <= skip) continue;
-            const bookmark = encodeEtcdBookmark(start.tag, { revision: rev, skip: unit });
-            const kept = filter(withBookmark(converted[half]!, bookmark));
+        // etcd sends whole revisions; a bookmark is (revision, events of it in the kind so far).
+        for (let from = 0; from < events.length; ) {
+          const revision = Number(events[from]!.kv.mod_revision);
+          let to = from + 1;
+          while (to < events.length && Number(events[to]!.kv.mod_revision) === revision) to++;
+          for (const { position, event } of revisionEvents(events.slice(from, to), scope)) {
+            if (revision === startRevision && position <= skip) continue;
+            const bookmark = encodeEtcdBookmark(start.tag, { revision, skip: position });
+            const kept = filter(Object.freeze({ ...event, bookmark }) as WatchEvent);
             if (kept !== null) out.push(kept);
           }
+          from = to;
         }
         emit(out);
       };
@@ -112,7 +110,7 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
               finish(error);
             }
           },
-          fail: (error) => finish(translateFailure(error, target, start.fromBookmark, raw?.created ?? false)),
+          fail: (error) => finish(translateFailure(error, target, start)),
         },
         store.clock,
         store.backoff,
@@ -179,9 +177,11 @@ function queryFilter(queries: readonly LabelQuery[] | undefined, idQuery: RegExp
         const is = matches(event.resource);
         if (was === is) return is ? event : null;
         const type = is ? 'created' : 'destroyed';
-        return event.bookmark === undefined
-          ? { type, resource: event.resource }
-          : { type, resource: event.resource, bookmark: event.bookmark };
+        return Object.freeze(
+          event.bookmark === undefined
+            ? { type, resource: event.resource }
+            : { type, resource: event.resource, bookmark: event.bookmark },
+        );
       }
       default:
         return event;
@@ -243,53 +243,13 @@ async function begin(store: EtcdStore, target: WatchTarget, filter: Filter): Pro
   return { initial, position, tag, fromBookmark: false };
 }
 
-/** The events one etcd event stands for (two when a destroy and a create collapsed into one put). */
-function convert(event: IEvent, prefix: Buffer, kind: Kind): WatchEvent[] {
-  const prev = present(event.prev_kv) ? decodeResource(event.prev_kv.value, event.prev_kv.key) : undefined;
-  if (event.type === 'Delete') {
-    return [
-      {
-        type: 'destroyed',
-        resource:
-          prev ??
-          makeTombstone({ namespace: kind.namespace, type: kind.type, id: idOfKey(prefix, event.kv.key) }),
-      },
-    ];
-  }
-  const resource = decodeResource(event.kv.value, event.kv.key);
-  // Without a previous value (new key, or etcd compacted it away) the change reads as a creation.
-  if (prev === undefined) return [{ type: 'created', resource }];
-  if (incarnationOf(prev) === incarnationOf(resource)) return [{ type: 'updated', resource, old: prev }];
-  return [
-    { type: 'destroyed', resource: prev },
-    { type: 'created', resource },
-  ];
-}
-
-function present(kv: IKeyValue | null | undefined): kv is IKeyValue {
-  return kv !== null && kv !== undefined && kv.key !== undefined && kv.key.length > 0;
-}
-
-function withBookmark(event: WatchEvent, bookmark: string): WatchEvent {
-  return { ...event, bookmark } as WatchEvent;
-}
-
-function translateFailure(
-  error: Error,
-  target: WatchTarget,
-  fromBookmark: boolean,
-  created: boolean,
-): unknown {
+function translateFailure(error: Error, target: WatchTarget, start: Start): unknown {
   if (error instanceof RuntimeError || isEtcdUnavailableError(error)) return error;
   if (error instanceof CompactedError) {
-    if (fromBookmark && !created) {
-      return new InvalidBookmarkError(
-        target.kind,
-        `bookmark is older than the retained history (${error.message})`,
-        {
-          cause: error,
-        },
-      );
+    // Compacted before the watch got past the bookmark: the bookmark itself is too old.
+    if (start.fromBookmark && error.requested === start.position.revision) {
+      const reason = `bookmark is older than the retained history (${error.message})`;
+      return new InvalidBookmarkError(target.kind, reason, { cause: error });
     }
     return new OverrunError(target.kind, `the watch could not resume: ${error.message}`, { cause: error });
   }

@@ -22,6 +22,21 @@ export class KeyLayout {
   kindPrefix(kind: { namespace: string; type: string }): Buffer {
     return Buffer.from(`${this.#root}${encodePart(kind, 'namespace')}/${encodePart(kind, 'type')}/`);
   }
+
+  /**
+   * The key of a kind's event record, inside the kind's range so one watch sees both; `:` is never
+   * the first character of an encoded id.
+   */
+  recordKey(kind: { namespace: string; type: string }): Buffer {
+    return Buffer.concat([this.kindPrefix(kind), recordSuffix]);
+  }
+}
+
+const recordSuffix = Buffer.from(':events');
+
+/** True when a key under a kind prefix is a resource (not the kind's event record). */
+export function isResourceKey(kindPrefix: Buffer, key: Buffer): boolean {
+  return key.length > kindPrefix.length && key[kindPrefix.length] !== 0x3a;
 }
 
 /** The end of the range holding every key that starts with `prefix` (etcd's "prefix + 1"). */

@@ -58,7 +58,7 @@ export class MetaRegistry {
     for (const resource of resources) {
       const key = this.layout.key(pointerOf(resource));
       if (touched.has(key.toString('latin1'))) continue;
-      const value = encodeResource(planCreate(undefined, resource, metaOwner, now), 0);
+      const value = encodeResource(planCreate(undefined, resource, metaOwner, now));
       bytes += 2 * key.length + value.length + 64;
       ops.push({
         request_txn: {

@@ -41,7 +41,6 @@ export class RawWatch {
   #timer: TimerHandle | undefined;
   #delay: number;
   #closed = false;
-  #created = false;
 
   constructor(
     private readonly client: Etcd3,
@@ -61,11 +60,6 @@ export class RawWatch {
   /** The revision the watch resumes from after a break. */
   get nextRevision(): number {
     return this.#next;
-  }
-
-  /** True once etcd has accepted the watch at least once. */
-  get created(): boolean {
-    return this.#created;
   }
 
   /** Stops the watch and releases its stream. */
@@ -118,7 +112,6 @@ export class RawWatch {
       return;
     }
     if (res.created) {
-      this.#created = true;
       this.#delay = this.backoff.initialMs;
       return;
     }
