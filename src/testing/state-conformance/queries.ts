@@ -118,6 +118,12 @@ const truthTable: readonly Row[] = [
   [{ n: '4GB' }, label.ltNumeric('n', '4000000000'), false],
   [{ n: '5GiB' }, label.lteNumeric('n', '5368709120'), true],
   [{ n: '5GiB' }, label.ltNumeric('n', '5368709120'), false],
+  // spaces around the number and its unit are ignored
+  [{ n: ' 10 ' }, label.lteNumeric('n', '10'), true],
+  [{ n: ' 10 ' }, label.ltNumeric('n', '10'), false],
+  [{ n: '10 Ki' }, label.lteNumeric('n', '10240'), true],
+  [{ n: '10 Ki' }, label.ltNumeric('n', '10240'), false],
+  [{ n: '3' }, label.ltNumeric('n', ' 4k '), true],
   // numeric and string order differ
   [{ n: '9' }, label.lt('n', '10'), false],
   [{ n: '9' }, label.ltNumeric('n', '10'), true],
