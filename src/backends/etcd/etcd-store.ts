@@ -27,6 +27,14 @@ import { isResourceKey, KeyLayout, rangeEnd } from './keys.js';
 import { type MetaOps, MetaRegistry } from './meta-registry.js';
 import type { BackoffOptions } from './raw-watch.js';
 
+/** What the store knows of an open watch. */
+export interface WatchHandle {
+  /** Ends the watch (its stream completes). */
+  end(): void;
+  /** Resolves once the watch has delivered everything up to `revision` (or ended). */
+  reached(revision: number): Promise<void>;
+}
+
 /** Settings of an {@link EtcdStore}, resolved. */
 export interface EtcdStoreConfig {
   readonly client: Etcd3;
@@ -68,7 +76,7 @@ export class EtcdStore implements CoreState {
   readonly #config: EtcdStoreConfig;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #pins = new Set<Promise<unknown>>();
-  readonly #watches = new Set<() => void>();
+  readonly #watches = new Set<WatchHandle>();
   readonly #meta: MetaRegistry;
   #closed = false;
 
@@ -137,10 +145,21 @@ export class EtcdStore implements CoreState {
     return openEtcdWatch(this, { mode: 'kind', kind: plainKind(kind), options }, true);
   }
 
+  /**
+   * Resolves once every change committed to etcd before the call has been handed to every open
+   * watch of this store (etcd confirms the progress of watches that saw nothing).
+   */
+  async delivered(): Promise<void> {
+    if (this.#watches.size === 0) return;
+    const res = await this.#call('delivered', () => this.client.kv.range({ key: this.layout.rootKey() }));
+    const revision = Number(res.header.revision);
+    await Promise.all([...this.#watches].map((w) => w.reached(revision)));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const end of [...this.#watches]) end();
+    for (const w of [...this.#watches]) w.end();
     this.client.close();
   }
 
@@ -151,10 +170,10 @@ export class EtcdStore implements CoreState {
     return bookmarkTag(clusterId, this.#config.prefix, kind.namespace, kind.type);
   }
 
-  /** Registers a watch so `close()` ends it; returns the unregistration. */
-  trackWatch(end: () => void): () => void {
-    this.#watches.add(end);
-    return () => this.#watches.delete(end);
+  /** Registers an open watch for `close()` and `delivered()`; returns the unregistration. */
+  trackWatch(handle: WatchHandle): () => void {
+    this.#watches.add(handle);
+    return () => this.#watches.delete(handle);
   }
 
   /** Makes this store's writes wait for `promise` (a watch's start read). */

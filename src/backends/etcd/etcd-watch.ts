@@ -45,11 +45,17 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
     let closed = false;
     let raw: RawWatch | undefined;
     let untrack: (() => void) | undefined;
+    let startedAt: number | undefined;
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
     const finish = (error?: unknown) => {
       if (closed) return;
       closed = true;
       raw?.close();
       untrack?.();
+      markReady();
       if (error === undefined) subscriber.complete();
       else subscriber.error(error);
     };
@@ -58,7 +64,15 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
       if (aggregated) subscriber.next(Object.freeze(events) as T);
       else for (const event of events) if (!closed) subscriber.next(event as T);
     };
-    untrack = store.trackWatch(() => finish());
+    untrack = store.trackWatch({
+      end: () => finish(),
+      reached: async (revision) => {
+        await ready;
+        // The start snapshot (or bookmark) already covers revisions before the stream's start.
+        if (closed || startedAt === undefined || startedAt > revision) return;
+        await raw?.reached(revision);
+      },
+    });
 
     const run = async () => {
       checkOptions(target);
@@ -116,12 +130,15 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
         store.backoff,
         store.logger,
       );
+      startedAt = startRevision;
+      markReady();
     };
     run().catch((error: unknown) => finish(error));
     return () => {
       closed = true;
       raw?.close();
       untrack?.();
+      markReady();
     };
   });
 }

@@ -12,6 +12,11 @@ export class KeyLayout {
     this.#root = `${checkPrefix(prefix)}/`;
   }
 
+  /** A key that never holds a value (reading it tells the current revision). */
+  rootKey(): Buffer {
+    return Buffer.from(this.#root);
+  }
+
   /** The key of one resource. */
   key(pointer: Pointer): Buffer {
     const ns = encodePart(pointer, 'namespace');

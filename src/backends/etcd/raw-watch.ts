@@ -19,6 +19,12 @@ export class CompactedError extends Error {
   }
 }
 
+interface Waiter {
+  readonly target: number;
+  confirmed: boolean;
+  readonly resolve: () => void;
+}
+
 /** What a {@link RawWatch} reports. */
 export interface RawWatchHandlers {
   /** The events of one etcd watch response: whole revisions, in revision order. */
@@ -41,6 +47,8 @@ export class RawWatch {
   #timer: TimerHandle | undefined;
   #delay: number;
   #closed = false;
+  #accepted = false;
+  #waiters: Waiter[] = [];
 
   constructor(
     private readonly client: Etcd3,
@@ -57,9 +65,16 @@ export class RawWatch {
     this.#connect();
   }
 
-  /** The revision the watch resumes from after a break. */
-  get nextRevision(): number {
-    return this.#next;
+  /**
+   * Resolves once every event up to `revision` has been handed to `handlers.events` (at once if the
+   * watch is past it; else after etcd confirms its progress), or the watch is closed.
+   */
+  reached(revision: number): Promise<void> {
+    if (this.#closed || this.#next > revision) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#waiters.push({ target: revision, confirmed: false, resolve });
+      this.#requestProgress();
+    });
   }
 
   /** Stops the watch and releases its stream. */
@@ -68,6 +83,7 @@ export class RawWatch {
     this.#closed = true;
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
     this.#drop();
+    this.#settleWaiters(Number.POSITIVE_INFINITY);
   }
 
   #connect(): void {
@@ -80,6 +96,7 @@ export class RawWatch {
           return;
         }
         this.#stream = stream;
+        this.#accepted = false;
         const stale = () => this.#stream !== stream;
         stream.on('data', (res: IWatchResponse) => {
           if (!stale()) this.#onResponse(res);
@@ -113,17 +130,61 @@ export class RawWatch {
     }
     if (res.created) {
       this.#delay = this.backoff.initialMs;
+      this.#accepted = true;
+      if (this.#waiters.length > 0) this.#requestProgress();
       return;
     }
     const events = res.events;
     if (events.length === 0) {
-      // A progress notification: everything up to header.revision has been sent.
-      const progress = Number(res.header.revision) + 1;
-      if (progress > this.#next) this.#next = progress;
+      const revision = Number(res.header.revision);
+      if (res.watch_id === '-1') {
+        this.#onRequestedProgress(revision);
+        return;
+      }
+      // A periodic progress notification, sent to synced watchers only: nothing up to it is pending.
+      if (revision + 1 > this.#next) this.#next = revision + 1;
+      this.#settleWaiters(this.#next - 1);
       return;
     }
-    this.#next = Number(events[events.length - 1]!.kv.mod_revision) + 1;
+    this.#next = Math.max(this.#next, Number(events[events.length - 1]!.kv.mod_revision) + 1);
     this.handlers.events(events);
+    this.#settleWaiters(this.#next - 1);
+  }
+
+  /**
+   * etcd 3.4 may answer a progress request ahead of events already queued for the stream, so a
+   * waiter trusts it only on a second answer (by then the queued events have been sent), and the
+   * resume point never moves on it.
+   */
+  #onRequestedProgress(revision: number): void {
+    let again = false;
+    const waiting: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (revision < waiter.target) waiting.push(waiter);
+      else if (waiter.confirmed) waiter.resolve();
+      else {
+        waiter.confirmed = true;
+        waiting.push(waiter);
+        again = true;
+      }
+    }
+    this.#waiters = waiting;
+    if (again || waiting.length > 0) this.#requestProgress();
+  }
+
+  #requestProgress(): void {
+    if (this.#stream === undefined || !this.#accepted) return;
+    this.#stream.write({ progress_request: {} });
+  }
+
+  #settleWaiters(through: number): void {
+    if (this.#waiters.length === 0) return;
+    const waiting: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (waiter.target <= through) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.#waiters = waiting;
   }
 
   #fail(error: Error): void {

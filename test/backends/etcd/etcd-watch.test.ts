@@ -245,6 +245,27 @@ describe('etcd watches', () => {
     batches.stop();
   });
 
+  it('should resolve delivered() once every committed change reached every open watch', async () => {
+    const prefix = etcd.prefix();
+    const state = etcd.state({ prefix });
+    const writer = etcd.state({ prefix });
+    const busy = new Collector(state.watchKind(Things.kind()));
+    const quiet = new Collector(state.watchKind(Things.kind('quiet'), { bootstrapContents: true }));
+    const single = new Collector(state.watch(Things.pointer('t09')));
+    // Also waits for the watches to start: writes of another store are "after" them only then.
+    await state.delivered?.();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 10; i++) await writer.create(Things.make(`t${round}${i}`, { value: i }));
+      await state.delivered?.();
+      // No waiting: the events are already there.
+      expect(busy.items).toHaveLength(10 * (round + 1));
+    }
+    expect(eventsText(quiet.items)).toEqual(['bootstrapped']);
+    expect(eventsText(single.items)).toEqual(['destroyed t09@0', 'created t09@1']);
+    for (const c of [busy, quiet, single]) c.stop();
+    await state.delivered?.();
+  });
+
   it('should complete open watches on close()', async () => {
     const state = etcd.state();
     const watch = new Collector(state.watchKind(Things.kind()));
