@@ -12,6 +12,7 @@ export {
   type ReconcileReturn,
 } from './define-controller.js';
 export type { DependencyEdge, DependencyEdgeType, DependencyGraph } from './dependency-graph.js';
+export type { DefinitionRef } from './generic-support.js';
 export {
   type AnyInput,
   type ControllerInput,
@@ -26,6 +27,7 @@ export {
   type QControllerInput,
   type QInputKind,
 } from './inputs.js';
+export { type MergeControllerOptions, mergeController } from './merge.js';
 export type { ControllerMetrics, KindMetrics, RuntimeMetrics } from './metrics.js';
 export type { WriteRateLimit } from './rate-limit.js';
 export type {
@@ -39,3 +41,4 @@ export { isRegistrationError, RegistrationError } from './registration.js';
 export type { ReconcileEvent, ReconcileOutcome } from './runner.js';
 export { createRuntime, type Runtime, type RuntimeOptions, type SettledOptions } from './runtime.js';
 export type { RuntimeScheduler, RuntimeTask } from './scheduler.js';
+export { type TransformControllerOptions, transformController } from './transform.js';

@@ -113,7 +113,8 @@ describe('runtime: queue controllers', () => {
         outputs: [output.exclusive(Strs)],
         async reconcile(ctx, p) {
           attempts[p.id] = (attempts[p.id] ?? 0) + 1;
-          if (p.id === 'bad' && attempts[p.id]! <= failUntil) throw new Error(`bad attempt ${attempts[p.id]}`);
+          if (p.id === 'bad' && attempts[p.id]! <= failUntil)
+            throw new Error(`bad attempt ${attempts[p.id]}`);
           await mirror(ctx, p);
         },
       }),

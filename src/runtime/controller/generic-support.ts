@@ -1,0 +1,102 @@
+import { isConflictError } from '../errors.js';
+import type { AnyResourceDefinition } from '../resource/define-resource.js';
+import { deepEqual } from '../resource/equality.js';
+import type { AnyResource } from '../resource/resource.js';
+import type { ReconcileContext } from './reconcile-context.js';
+
+/** A definition, or a definition with the namespace to use instead of its default. */
+export type DefinitionRef<TDef extends AnyResourceDefinition> =
+  | TDef
+  | { definition: TDef; namespace?: string };
+
+/** Resolves a {@link DefinitionRef} to its definition and namespace. @internal */
+export function resolveRef<TDef extends AnyResourceDefinition>(
+  ref: DefinitionRef<TDef>,
+  what: string,
+): { definition: TDef; namespace: string } {
+  const r = ref as { definition?: TDef; namespace?: string; make?: unknown };
+  if (typeof r === 'object' && r !== null && typeof r.make === 'function') {
+    const definition = ref as TDef;
+    return { definition, namespace: definition.defaultNamespace };
+  }
+  if (typeof r === 'object' && r !== null && typeof r.definition?.make === 'function') {
+    return { definition: r.definition, namespace: r.namespace ?? r.definition.defaultNamespace };
+  }
+  throw new TypeError(`${what} must be a resource definition or { definition, namespace }`);
+}
+
+/**
+ * Writes the desired output over the current one, or creates it: spec, labels and annotations come
+ * from `desired`; the owner is the controller; other controllers' finalizers are kept. Nothing is
+ * written when nothing differs. A stale `current` (someone added a finalizer meanwhile) falls back to
+ * a fresh read-modify-write. @internal
+ */
+export async function writeOutput(
+  ctx: ReconcileContext,
+  current: AnyResource | undefined,
+  desired: AnyResource,
+): Promise<void> {
+  const d = desired.metadata;
+  if (current === undefined) {
+    const fresh =
+      d.finalizers.length === 0
+        ? desired
+        : { metadata: { ...d, finalizers: [] as readonly string[] }, spec: desired.spec };
+    try {
+      await ctx.create(fresh);
+      return;
+    } catch (error) {
+      if (!isConflictError(error)) throw error;
+    }
+  } else {
+    const c = current.metadata;
+    if (
+      deepEqual(current.spec, desired.spec) &&
+      deepEqual(c.labels, d.labels) &&
+      deepEqual(c.annotations, d.annotations)
+    ) {
+      return;
+    }
+    try {
+      await ctx.update({
+        metadata: { ...c, labels: d.labels, annotations: d.annotations },
+        spec: desired.spec,
+      });
+      return;
+    } catch (error) {
+      if (!isConflictError(error) || error.code !== 'Conflict') throw error;
+    }
+  }
+  await ctx.modify(desired, (draft) => {
+    draft.spec = desired.spec as never;
+    draft.metadata.labels = { ...d.labels };
+    draft.metadata.annotations = { ...d.annotations };
+  });
+}
+
+/** Runs `fn` for every item, collecting failures so one bad item does not stop the others. @internal */
+export async function forEachCollecting<T>(
+  items: Iterable<T>,
+  fn: (item: T) => void | Promise<void>,
+  errors: unknown[],
+): Promise<void> {
+  for (const item of items) {
+    try {
+      const r = fn(item);
+      if (r !== undefined) await r;
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+}
+
+/** Throws the collected failures: one as itself, several as an `AggregateError`. @internal */
+export function throwCollected(errors: readonly unknown[], controller: string): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    throw new AggregateError(
+      errors,
+      `controller ${JSON.stringify(controller)}: ${errors.length} items failed`,
+    );
+  }
+}

@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineController, input, transformController, type WatchEvent } from '../../../src/index.js';
+import { type Harness, harness, Ints, Sentences, Strs, Sums, values } from './fixtures.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.runtime.stop();
+  h = undefined;
+});
+
+const IntToStr = transformController({
+  name: 'IntToStr',
+  input: Ints,
+  output: Strs,
+  map: (i) => (i.spec.value < 0 ? null : Strs.make(`str-${i.metadata.id}`, { value: `#${i.spec.value}` })),
+});
+
+/** Holds a finalizer on every Strs resource until told to let go, as a downstream consumer would. */
+function holder(release: Set<string>) {
+  return defineController({
+    name: 'Holder',
+    inputs: [input.strong(Strs), input.weak(Sentences)],
+    outputs: [],
+    async reconcile(ctx) {
+      for (const s of await ctx.list(Strs.kind())) {
+        const p = Strs.pointer(s.metadata.id);
+        if (s.metadata.phase === 'tearingDown') {
+          if (release.has(s.metadata.id)) await ctx.removeFinalizer(p, 'Holder');
+        } else if (!s.metadata.finalizers.includes('Holder')) {
+          await ctx.addFinalizer(p, 'Holder');
+        }
+      }
+    },
+  });
+}
+
+describe('transformController', () => {
+  it('should map every input to its output with a mapped id, holding its finalizer on the input', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    runtime.register(IntToStr);
+    await runtime.start();
+    for (let i = 1; i <= 3; i++) await state.create(Ints.make(`i${i}`, { value: i }));
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['str-i1=#1', 'str-i2=#2', 'str-i3=#3']);
+    for (const r of await state.list(Ints.kind())) expect(r.metadata.finalizers).toEqual(['IntToStr']);
+    expect((await state.get(Strs.pointer('str-i1'))).metadata.owner).toBe('IntToStr');
+
+    const i2 = await state.get(Ints.pointer('i2'));
+    await state.update({ ...i2, spec: { value: 22 } });
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['str-i1=#1', 'str-i2=#22', 'str-i3=#3']);
+
+    // An unchanged input writes nothing.
+    const before = (await state.get(Strs.pointer('str-i1'))).metadata.version;
+    const i1 = await state.get(Ints.pointer('i1'));
+    await state.update({ ...i1, metadata: { ...i1.metadata, labels: { touched: 'yes' } } });
+    await runtime.settled();
+    expect((await state.get(Strs.pointer('str-i1'))).metadata.version).toBe(before);
+
+    // map → null: the output goes and the finalizer is released.
+    const i3 = await state.get(Ints.pointer('i3'));
+    await state.update({ ...i3, spec: { value: -1 } });
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['str-i1=#1', 'str-i2=#22']);
+    expect((await state.get(Ints.pointer('i3'))).metadata.finalizers).toEqual([]);
+  });
+
+  it('should tear down and destroy the output before releasing a tearing-down input', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    const release = new Set<string>();
+    runtime.register(IntToStr);
+    runtime.register(holder(release));
+    await runtime.start();
+    await state.create(Ints.make('x', { value: 5 }));
+    await runtime.settled();
+    expect((await state.get(Strs.pointer('str-x'))).metadata.finalizers).toEqual(['Holder']);
+
+    const order: string[] = [];
+    const watches = [
+      state.watch(Ints.pointer('x')).subscribe((e: WatchEvent) => {
+        if (e.type === 'updated' && e.resource.metadata.finalizers.length === 0) order.push('input released');
+        if (e.type === 'destroyed') order.push('input destroyed');
+      }),
+      state.watch(Strs.pointer('str-x')).subscribe((e: WatchEvent) => {
+        if (
+          e.type === 'updated' &&
+          e.resource.metadata.phase === 'tearingDown' &&
+          e.old.metadata.phase === 'running'
+        ) {
+          order.push('output tearing down');
+        }
+        if (e.type === 'destroyed') order.push('output destroyed');
+      }),
+    ];
+    expect(await state.teardown(Ints.pointer('x'))).toBe(false);
+    await runtime.settled();
+    // The holder still has its finalizer on the output: the input stays.
+    expect((await state.get(Strs.pointer('str-x'))).metadata.phase).toBe('tearingDown');
+    expect((await state.get(Ints.pointer('x'))).metadata.finalizers).toEqual(['IntToStr']);
+    release.add('str-x');
+    await state.create(Sentences.make('poke', { value: 'let go' }));
+    await runtime.settled();
+    expect((await state.get(Ints.pointer('x'))).metadata.finalizers).toEqual([]);
+    await state.destroy(Ints.pointer('x'));
+    await runtime.settled();
+    for (const w of watches) w.unsubscribe();
+    expect(order).toEqual(['output tearing down', 'output destroyed', 'input released', 'input destroyed']);
+  });
+
+  it('should clean up outputs whose input is gone, and recreate an output whose old generation was tearing down', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    // Left over from an earlier life of the controller: no input maps to it.
+    await state.create(Strs.make('str-orphan', { value: 'old' }), { owner: 'IntToStr' });
+    await state.create(Strs.make('str-users', { value: 'mine' }));
+    await state.create(Ints.make('y', { value: 1 }));
+    // The output of y exists but is tearing down (an old generation).
+    await state.create(Strs.make('str-y', { value: 'stale' }), { owner: 'IntToStr' });
+    await state.teardown(Strs.pointer('str-y'), { owner: 'IntToStr' });
+    runtime.register(IntToStr);
+    await runtime.start();
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['str-users=mine', 'str-y=#1']);
+    expect((await state.get(Strs.pointer('str-y'))).metadata.phase).toBe('running');
+  });
+
+  it('should propagate updates and teardowns through a three-stage transform chain', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    runtime.register(
+      transformController({
+        name: 'A',
+        input: Ints,
+        output: Strs,
+        map: (i) => Strs.make(i.metadata.id, { value: String(i.spec.value * 2) }),
+      }),
+    );
+    runtime.register(
+      transformController({
+        name: 'B',
+        input: Strs,
+        output: { definition: Sentences, namespace: 'text' },
+        map: (s) => Sentences.make(s.metadata.id, { value: `${s.spec.value}!` }, { namespace: 'text' }),
+      }),
+    );
+    runtime.register(
+      transformController({
+        name: 'C',
+        input: { definition: Sentences, namespace: 'text' },
+        output: Sums,
+        map: (s) => Sums.make(s.metadata.id, { value: s.spec.value.length }),
+      }),
+    );
+    await runtime.start();
+    for (let i = 0; i < 20; i++)
+      await state.create(Ints.make(`n${String(i).padStart(2, '0')}`, { value: i * 7 }));
+    await runtime.settled();
+    expect((await values(state, Sentences, 'text')).slice(0, 3)).toEqual(['n00=0!', 'n01=14!', 'n02=28!']);
+    expect(await state.list(Sums.kind())).toHaveLength(20);
+    const n19 = await state.get(Ints.pointer('n19'));
+    await state.update({ ...n19, spec: { value: 5000 } });
+    await runtime.settled();
+    expect((await state.get(Sums.pointer('n19'))).spec.value).toBe('10000!'.length);
+    const gone = Promise.all(['n03', 'n04'].map((id) => state.teardownAndDestroy(Ints.pointer(id))));
+    await runtime.settled();
+    await gone;
+    await runtime.settled();
+    expect(await state.list(Ints.kind())).toHaveLength(18);
+    expect(await state.list(Strs.kind())).toHaveLength(18);
+    expect(await state.list(Sentences.kind('text'))).toHaveLength(18);
+    expect((await state.list(Sums.kind())).map((r) => r.metadata.id)).not.toContain('n03');
+    // Every remaining intermediate holds exactly the next stage's finalizer.
+    for (const s of await state.list(Strs.kind())) expect(s.metadata.finalizers).toEqual(['B']);
+  });
+
+  it('should keep converging the other inputs when map throws for one, and retry it', async () => {
+    h = harness();
+    const { state, runtime, clock } = h;
+    let broken = true;
+    runtime.register(
+      transformController({
+        name: 'Fragile',
+        input: Ints,
+        output: Strs,
+        map: (i) => {
+          if (i.metadata.id === 'bad' && broken) throw new Error('cannot map bad');
+          return Strs.make(i.metadata.id, { value: String(i.spec.value) });
+        },
+      }),
+    );
+    await runtime.start();
+    for (const id of ['a', 'bad', 'c']) await state.create(Ints.make(id, { value: id.length }));
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['a=1', 'c=1']);
+    expect(runtime.metrics().controllers.Fragile!.lastOutcome).toBe('error');
+    broken = false;
+    await clock.advance(clock.nextDue()! - clock.now());
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['a=1', 'bad=3', 'c=1']);
+  });
+
+  it('should reject bad options at once', () => {
+    expect(() => transformController({ name: '', input: Ints, output: Strs, map: () => null })).toThrow(
+      /name/,
+    );
+    expect(() =>
+      transformController({ name: 'X', input: {} as never, output: Strs, map: () => null }),
+    ).toThrow(/input must be a resource definition/);
+    expect(() => transformController({ name: 'X', input: Ints, output: Strs, map: 1 as never })).toThrow(
+      /map/,
+    );
+  });
+});
