@@ -85,8 +85,10 @@ describe('runtime: queue controllers', () => {
         inputs: [input.primary(Ints)],
         outputs: [],
         reconcile(ctx, p) {
-          (at[p.id] ??= []).push(clock.now() - start);
-          return (at[p.id]?.length ?? 0) < 3 ? ctx.requeueAfter(p.id === 'fast' ? 1_000 : 5_000) : undefined;
+          const times = at[p.id] ?? [];
+          at[p.id] = times;
+          times.push(clock.now() - start);
+          return times.length < 3 ? ctx.requeueAfter(p.id === 'fast' ? 1_000 : 5_000) : undefined;
         },
       }),
     );
