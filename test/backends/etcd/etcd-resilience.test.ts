@@ -34,6 +34,11 @@ async function bump(state: State, id: string): Promise<void> {
   );
 }
 
+/** `type@version` of a resource event. */
+const at = (e: WatchEvent) => ('resource' in e ? `${e.type}@${e.resource.metadata.version}` : e.type);
+const versionOf = (e: WatchEvent | undefined) =>
+  e !== undefined && 'resource' in e ? e.resource.metadata.version : 0;
+
 const summary = (r: AnyResource) => `${r.metadata.id}@${r.metadata.version}=${JSON.stringify(r.spec)}`;
 
 function replay(events: readonly WatchEvent[]): string[] {
@@ -99,8 +104,8 @@ describe('etcd state resilience', () => {
     expectExactlyOnce(await kind.until(done, 20_000));
     expectExactlyOnce((await batches.until((items) => done(items.flat()), 20_000)).flat());
     expectExactlyOnce(await late.until(done, 20_000));
-    await single.until((items) => items.at(-1)?.resource.metadata.version === r0.metadata.version + 2);
-    expect(single.items.map((e) => `${e.type}@${e.resource.metadata.version}`)).toEqual([
+    await single.until((items) => versionOf(items.at(-1)) === r0.metadata.version + 2);
+    expect(single.items.map(at)).toEqual([
       'destroyed@0',
       'created@1',
       ...Array.from({ length: r0.metadata.version + 1 }, (_, i) => `updated@${i + 2}`),
@@ -159,8 +164,8 @@ describe('etcd state resilience', () => {
       const events = await kind.until((items) => replay(items).join() === final.join(), 20_000);
       expectExactlyOnce(events);
       expect(events.filter((e) => e.type === 'updated')).toHaveLength(4 * 5);
-      const r1 = await single.until((items) => items.at(-1)?.resource.metadata.version === 6, 20_000);
-      expect(r1.map((e) => `${e.type}@${e.resource.metadata.version}`)).toEqual([
+      const r1 = await single.until((items) => versionOf(items.at(-1)) === 6, 20_000);
+      expect(r1.map(at)).toEqual([
         'destroyed@0',
         'created@1',
         'updated@2',
