@@ -24,7 +24,11 @@ export type ApiErrorCode =
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'TooManyWatches'
+  | 'HeadersTooLarge'
+  | 'Unauthenticated'
   | 'Unavailable'
+  | 'CertificateRefused'
+  | 'BadResponse'
   | 'Internal';
 
 /** An error of the API itself (refused by role, malformed request, limits), with its HTTP status. */

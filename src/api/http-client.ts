@@ -41,6 +41,26 @@ export function unreachable(url: string, error: Error & { code?: string }): ApiE
   return e;
 }
 
+/** Fresh TLS connections that the server reset before answering: it refused our certificate. */
+function refusedAfterHandshake(url: string): ApiError {
+  return new ApiError(
+    0,
+    'CertificateRefused',
+    `${url} closed the connection right after the TLS handshake: it refused the client certificate (signed by another CA, expired, or not yet valid)`,
+  );
+}
+
+/** Notes whether a request's own new connection finished its TLS handshake. */
+function trackHandshake(req: ReturnType<typeof request>): () => boolean {
+  let secured = false;
+  req.once('socket', (socket) =>
+    socket.once('secureConnect', () => {
+      secured = true;
+    }),
+  );
+  return () => secured && !req.reusedSocket;
+}
+
 /**
  * The HTTPS transport of the remote client: one keep-alive agent for requests and one for watch
  * streams (each holds its connection), both presenting the client certificate.
@@ -121,9 +141,12 @@ export class ApiTransport {
           Object.assign(new Error(`no answer within ${this.#timeoutMs} ms`), { code: 'ETIMEDOUT' }),
         ),
       );
+      const handshook = trackHandshake(req);
       req.on('error', (error: Error & { code?: string }) => {
         if (retry && req.reusedSocket && error.code === 'ECONNRESET') {
           this.#send(method, path, body, accept, false).then(resolve, reject);
+        } else if (error.code === 'ECONNRESET' && handshook()) {
+          reject(refusedAfterHandshake(this.url.origin));
         } else {
           reject(unreachable(this.url.origin, error));
         }
@@ -147,7 +170,14 @@ export class ApiTransport {
     let req!: ReturnType<typeof request>;
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       req = request(this.#options('GET', path, this.#watches, { accept: 'application/x-ndjson' }), resolve);
-      req.on('error', (error) => reject(unreachable(this.url.origin, error)));
+      const handshook = trackHandshake(req);
+      req.on('error', (error: Error & { code?: string }) =>
+        reject(
+          error.code === 'ECONNRESET' && handshook()
+            ? refusedAfterHandshake(this.url.origin)
+            : unreachable(this.url.origin, error),
+        ),
+      );
       req.end();
     });
     return { request: req, response };

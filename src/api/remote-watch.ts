@@ -48,12 +48,15 @@ export interface RemoteWatchHost {
 
 const maxLineLength = 64 * 1024 * 1024;
 
-/** Network trouble and server-side unavailability are retried; anything the server decided is not. */
-function retriable(error: unknown): boolean {
-  return (
-    isApiError(error) &&
-    (error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504)
-  );
+/**
+ * Network trouble and server-side unavailability are retried; anything the server decided is not.
+ * A certificate refused on the first connection fails at once; after a success it is taken for a
+ * connection cut during a server restart.
+ */
+function retriable(error: unknown, everConnected: boolean): boolean {
+  if (!isApiError(error)) return false;
+  if (error.code === 'CertificateRefused') return everConnected;
+  return error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504;
 }
 
 /**
@@ -70,6 +73,7 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
     let closed = false;
     let attempt = 0;
     let failingSince: number | undefined;
+    let everConnected = false;
     let request: ClientRequest | undefined;
     let retryTimer: TimerHandle | undefined;
     let stallTimer: TimerHandle | undefined;
@@ -100,7 +104,7 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
         ended = true;
         if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
         req.destroy();
-        if (!retriable(error)) {
+        if (!retriable(error, everConnected)) {
           finish(() => subscriber.error(error));
           return;
         }
@@ -116,7 +120,14 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
       };
       req.on('error', (error) => drop(unreachable(host.transport.url.origin, error)));
       response.then(
-        (res) => (res.statusCode === 200 ? read(res, drop) : readError(res, drop)),
+        (res) => {
+          if (res.statusCode !== 200) {
+            readError(res, drop);
+            return;
+          }
+          everConnected = true;
+          read(res, drop);
+        },
         (error: unknown) => drop(error),
       );
     }

@@ -4,7 +4,7 @@ import type { Phase } from '../runtime/resource/metadata.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
 import { resourcesToYaml, resourceToYaml } from '../runtime/resource/yaml.js';
 import { ApiError } from './api-error.js';
-import { parseBody, readBody, sendJsonText, sendYamlText, wantsYaml } from './http-io.js';
+import { booleanParam, parseBody, readBody, sendJsonText, sendYamlText, wantsYaml } from './http-io.js';
 import {
   checkedPointer,
   listOptionsOf,
@@ -108,19 +108,25 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
       return;
     }
     case 'create': {
-      const params = queryOf(ctx, ['owner']);
+      const params = queryOf(ctx, ['owner', 'dryRun']);
       const owner = ownerParam(params);
       policy.checkWrite(identity, checkedPointer(route));
       const resource = await resourceBody(ctx, { namespace: route.namespace, type: route.type });
-      sendResource(ctx, 201, await state.create(resource, { owner }));
+      // A dry run answers the resource as checked and normalised by its schema, and stores nothing.
+      if (booleanParam(params, 'dryRun')) sendResource(ctx, 200, resource);
+      else sendResource(ctx, 201, await state.create(resource, { owner }));
       return;
     }
     case 'update': {
-      const params = queryOf(ctx, ['owner', 'expectedPhase']);
+      const params = queryOf(ctx, ['owner', 'expectedPhase', 'dryRun']);
       const owner = ownerParam(params);
       const expectedPhase = phaseParam(params);
       policy.checkWrite(identity, checkedPointer(route));
       const resource = await resourceBody(ctx, route);
+      if (booleanParam(params, 'dryRun')) {
+        sendResource(ctx, 200, resource);
+        return;
+      }
       const stored = await state.update(resource, {
         owner,
         ...(expectedPhase !== undefined ? { expectedPhase } : {}),

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { DefinitionSpec } from '../api/access-policy.js';
+import { ApiTransport, withQuery } from '../api/http-client.js';
+import { createRemoteState } from '../api/remote-state.js';
+import { resourcePath } from '../api/routes.js';
+import { freezeWire } from '../api/wire.js';
+import { defineResource, lookupDefinition } from '../runtime/resource/define-resource.js';
+import { definitionMatchesName, ResourceDefinitions } from '../runtime/resource/meta.js';
+import type { AnyResource } from '../runtime/resource/resource.js';
+import type { State } from '../runtime/state/state.js';
+import { type ConnectionFlags, resolveConnection } from './config.js';
+import { CliError, exitCodes } from './exit-codes.js';
+
+/** A connection to the API plus what the CLI learns from it: the resource definitions. */
+export interface Session {
+  readonly state: State;
+  /** The type a name or alias stands for (`rd`, `items`, `Items.test.dev`). */
+  resolveType(name: string): Promise<DefinitionSpec>;
+  /**
+   * Registers the server's types in this process with permissive schemas, so manifests resolve
+   * aliases and default namespaces here; the server checks specs against the real schemas.
+   */
+  registerDefinitions(): Promise<void>;
+  /** The resource as the server's schema normalises it (defaults filled), without storing it. */
+  normalize(resource: AnyResource): Promise<AnyResource>;
+  close(): Promise<void>;
+}
+
+/** Connects with the flags, environment or config file. */
+export function openSession(flags: ConnectionFlags): Session {
+  const connection = resolveConnection(flags);
+  const state = createRemoteState({ url: connection.endpoint, tls: connection.tls });
+  const transport = new ApiTransport(connection.endpoint, connection.tls, { maxSockets: 4 });
+  let cached: Promise<DefinitionSpec[]> | undefined;
+  const definitions = () => {
+    cached ??= state
+      .list(ResourceDefinitions.kind())
+      .then((items) => items.map((r) => r.spec as DefinitionSpec));
+    return cached;
+  };
+  return {
+    state,
+    async resolveType(name) {
+      const all = await definitions();
+      const exact = all.find((d) => d.type === name);
+      if (exact !== undefined) return exact;
+      const matches = all.filter((d) => definitionMatchesName(d, name));
+      if (matches.length === 1) return matches[0]!;
+      if (matches.length > 1) {
+        throw new CliError(
+          `resource type ${JSON.stringify(name)} is ambiguous: ${matches.map((d) => d.type).join(', ')}`,
+          exitCodes.usage,
+        );
+      }
+      throw new CliError(
+        `unknown resource type ${JSON.stringify(name)} (see \`converge get rd\` for the types and aliases)`,
+        exitCodes.notFound,
+      );
+    },
+    async registerDefinitions() {
+      for (const d of await definitions()) {
+        if (lookupDefinition(d.type) !== undefined) continue;
+        defineResource({
+          type: d.type,
+          spec: z.unknown(),
+          defaultNamespace: d.defaultNamespace,
+          aliases: d.allAliases,
+          skipAutomaticAliases: true,
+          printColumns: d.printColumns,
+          sensitive: d.sensitivity === 'sensitive',
+        });
+      }
+    },
+    async normalize(resource) {
+      const m = resource.metadata;
+      const path = withQuery(resourcePath(m.namespace, m.type), { dryRun: 'true' });
+      const body = {
+        metadata: {
+          namespace: m.namespace,
+          type: m.type,
+          id: m.id,
+          labels: m.labels,
+          annotations: m.annotations,
+        },
+        spec: resource.spec,
+      };
+      return freezeWire(await transport.json<AnyResource>('POST', path, body));
+    },
+    close: async () => {
+      transport.close();
+      await state.close?.();
+    },
+  };
+}

@@ -1,0 +1,300 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../../src/api/server.js';
+import { resourceToYaml } from '../../src/runtime/resource/yaml.js';
+import { createState } from '../../src/runtime/state/create-state.js';
+import { Items, Secrets, startTestServer, type TestServer } from '../api/helpers/fixture.js';
+import { waitFor } from '../api/helpers/recorder.js';
+import { runCli, spawnCli } from './helpers/run-cli.js';
+
+let t: TestServer;
+let dir: string;
+/** Environment that points the CLI at the test server with a role's certificate. */
+let envFor: (role: 'admin' | 'operator' | 'reader') => Record<string, string>;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  dir = mkdtempSync(join(tmpdir(), 'converge-cli-'));
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const ca = write('ca.crt', t.certs.ca.cert);
+  write('foreign.crt', t.certs.foreign.cert);
+  write('foreign.key', t.certs.foreign.key);
+  for (const role of ['admin', 'operator', 'reader'] as const) {
+    write(`${role}.crt`, t.certs.clients[role].cert);
+    write(`${role}.key`, t.certs.clients[role].key);
+  }
+  envFor = (role) => ({
+    HOME: dir,
+    XDG_CONFIG_HOME: join(dir, 'empty-config'),
+    CONVERGE_ENDPOINT: t.url,
+    CONVERGE_CA: ca,
+    CONVERGE_CERT: join(dir, `${role}.crt`),
+    CONVERGE_KEY: join(dir, `${role}.key`),
+  });
+  await t.state.create(Items.make('a', { value: 1 }, { labels: { tier: 'web' } }));
+  await t.state.create(Items.make('b', { value: 22 }));
+  await t.state.create(Secrets.make('token', { token: 's3cret' }));
+});
+
+afterAll(async () => {
+  await t.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('converge get', () => {
+  it('should print a table with the type’s print columns, YAML, JSON and a label-selected list', async () => {
+    const [table, yaml, json, selected] = await Promise.all([
+      runCli(['get', 'items'], envFor('reader')),
+      runCli(['get', 'item', 'a', '-o', 'yaml'], envFor('reader')),
+      runCli(['get', Items.type, '-o', 'json'], envFor('reader')),
+      runCli(['get', 'items', '-l', 'tier=web'], envFor('reader')),
+    ]);
+    expect(table).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        'NAMESPACE   TYPE   ID   VERSION   VALUE',
+        'default     Item   a    1         1',
+        'default     Item   b    1         22',
+        '',
+      ].join('\n'),
+    });
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toBe(resourceToYaml(await t.state.get(Items.pointer('a'))));
+    expect(json.code).toBe(0);
+    const objects = json.stdout
+      .trim()
+      .split(/\n(?=\{)/)
+      .map((s) => JSON.parse(s));
+    expect(objects.map((o) => [o.metadata.id, o.spec.value])).toEqual([
+      ['a', 1],
+      ['b', 22],
+    ]);
+    expect(selected.stdout.trim().split('\n').slice(1)).toEqual(['default     Item   a    1         1']);
+  });
+
+  it('should list resource definitions with their aliases and redact sensitive specs for a reader', async () => {
+    const [rd, secret] = await Promise.all([
+      runCli(['get', 'rd'], envFor('reader')),
+      runCli(['get', 'secrets', '-o', 'yaml'], envFor('reader')),
+    ]);
+    expect(rd.code).toBe(0);
+    expect(rd.stdout.split('\n')[0]).toBe(
+      'NAMESPACE   TYPE                 ID                                  VERSION   ALIASES',
+    );
+    expect(rd.stdout).toContain(
+      'meta        ResourceDefinition   items.api.test.converge.dev         1         ["item"]',
+    );
+    expect(secret.stdout).toContain('spec: <redacted>');
+    expect(secret.stdout).not.toContain('s3cret');
+  });
+
+  it('should follow changes with -w, marking created with + and destroyed with -', async () => {
+    const child = spawnCli(['get', 'items', '-w'], envFor('reader'));
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await waitFor(() => out.split('\n').length >= 4, 'the bootstrap table', 20_000);
+      const a = await t.state.get(Items.pointer('a'));
+      await t.state.update({ ...a, spec: { ...a.spec, value: 2 } });
+      await t.state.create(Items.make('w', { value: 7 }));
+      await t.state.destroy(Items.pointer('w'));
+      await waitFor(() => out.split('\n').length >= 7, 'three event lines', 20_000);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(out.split('\n')).toEqual([
+      '*   NAMESPACE   TYPE   ID   VERSION   VALUE',
+      '+   default     Item   a    1         1',
+      '+   default     Item   b    1         22',
+      '    default     Item   a    2         2',
+      '+   default     Item   w    1         7',
+      '-   default     Item   w    1         7',
+      '',
+    ]);
+  });
+});
+
+describe('converge apply and delete', () => {
+  it('should show a diff on --dry-run without writing, then create and update in one go', async () => {
+    const manifest = join(dir, 'apply.yaml');
+    writeFileSync(
+      manifest,
+      [
+        'metadata:',
+        '  type: items',
+        '  id: b',
+        'spec:',
+        '  value: 23',
+        '---',
+        'metadata:',
+        '  type: item',
+        '  id: c',
+        'spec:',
+        '  value: 3',
+        '',
+      ].join('\n'),
+    );
+    const before = JSON.stringify(await t.state.list(Items.kind()));
+    const dry = await runCli(['apply', '-f', manifest, '--dry-run'], envFor('operator'));
+    expect(dry).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        `${Items.type}(default/b) would be configured`,
+        '  ~ spec.value: 22 -> 23',
+        `${Items.type}(default/c) would be created`,
+        '',
+      ].join('\n'),
+    });
+    expect(JSON.stringify(await t.state.list(Items.kind()))).toBe(before);
+    const applied = await runCli(['apply', '-f', manifest], envFor('operator'));
+    expect(applied.stdout).toBe(`${Items.type}(default/b) configured\n${Items.type}(default/c) created\n`);
+    expect((await t.state.get(Items.pointer('b'))).spec).toEqual({ value: 23, note: '' });
+    const again = await runCli(['apply', '-f', manifest], envFor('operator'));
+    expect(again.stdout).toBe(`${Items.type}(default/b) unchanged\n${Items.type}(default/c) unchanged\n`);
+    expect((await t.state.get(Items.pointer('b'))).metadata.version).toBe(2);
+  });
+
+  it('should refuse an invalid manifest with its document, line and field, and exit 5', async () => {
+    const before = JSON.stringify(await t.state.list(Items.kind()));
+    const bad = await runCli(
+      ['apply', '-f', '-'],
+      envFor('operator'),
+      [
+        'metadata:',
+        '  type: items',
+        '  id: ok',
+        'spec:',
+        '  value: 1',
+        '---',
+        'metadata:',
+        '  type: items',
+        '  id: bad',
+        'spec:',
+        '  value: "x"',
+        '',
+      ].join('\n'),
+    );
+    expect(bad.code).toBe(5);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe(
+      'error: -: invalid manifest: document 2, line 11, field spec.value: Invalid input: expected number, received string\n',
+    );
+    expect(JSON.stringify(await t.state.list(Items.kind()))).toBe(before);
+  });
+
+  it('should delete, report pending finalizers, and wait for them with --wait', async () => {
+    await t.state.create(Items.make('d1', { value: 1 }));
+    await t.state.create(Items.make('d2', { value: 1 }, { finalizers: ['hold'] }));
+    const first = await runCli(['delete', 'items', 'd1', 'd2'], envFor('operator'));
+    expect(first).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: `${Items.type}(default/d1) deleted\n${Items.type}(default/d2) tearing down, waiting for finalizers: hold\n`,
+    });
+    expect((await t.state.get(Items.pointer('d2'))).metadata.phase).toBe('tearingDown');
+    const waiting = runCli(['delete', 'items', 'd2', '--wait', '--timeout', '30'], envFor('operator'));
+    await t.state.removeFinalizer(Items.pointer('d2'), 'hold');
+    expect(await waiting).toEqual({ code: 0, stderr: '', stdout: `${Items.type}(default/d2) deleted\n` });
+    expect((await t.state.list(Items.kind())).map((r) => r.metadata.id)).not.toContain('d2');
+  });
+});
+
+describe('converge errors and exit codes', () => {
+  it('should print one clear line and exit with the documented code', async () => {
+    const noConfig = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'empty-config') };
+    const [unknownType, missing, denied, foreign, unreachable, unconfigured, usage] = await Promise.all([
+      runCli(['get', 'nope'], envFor('reader')),
+      runCli(['get', 'items', 'zz'], envFor('reader')),
+      runCli(['delete', 'items', 'a'], envFor('reader')),
+      runCli(['get', 'items'], {
+        ...envFor('reader'),
+        CONVERGE_CERT: join(dir, 'foreign.crt'),
+        CONVERGE_KEY: join(dir, 'foreign.key'),
+      }),
+      runCli(['get', 'items'], { ...envFor('reader'), CONVERGE_ENDPOINT: 'https://127.0.0.1:1' }),
+      runCli(['get', 'items'], noConfig),
+      runCli(['get', 'items', '-o', 'xml'], envFor('reader')),
+    ]);
+    const oneLine = (r: { stderr: string }) =>
+      r.stderr.trimEnd().split('\n').length === 1 && r.stderr.startsWith('error: ');
+    expect([
+      unknownType.code,
+      missing.code,
+      denied.code,
+      foreign.code,
+      unreachable.code,
+      unconfigured.code,
+      usage.code,
+    ]).toEqual([3, 3, 6, 6, 7, 2, 2]);
+    for (const r of [unknownType, missing, denied, foreign, unreachable, unconfigured, usage])
+      expect(oneLine(r)).toBe(true);
+    expect(missing.stderr).toBe(`error: resource ${Items.type}(default/zz) not found\n`);
+    expect(denied.stderr).toContain('converge:operator');
+    expect(unconfigured.stderr).toContain('CONVERGE_ENDPOINT');
+    expect((await t.state.get(Items.pointer('a'))).metadata.phase).toBe('running');
+  });
+});
+
+describe('converge gen certs', () => {
+  it('should write working certificates and a config file that the CLI finds in the user config dir', async () => {
+    const out = join(dir, 'generated');
+    const gen = await runCli(
+      ['gen', 'certs', '--out', out, '--hosts', '127.0.0.1', '--endpoint', 'https://127.0.0.1:1'],
+      {
+        HOME: dir,
+      },
+    );
+    expect(gen.code).toBe(0);
+    for (const f of [
+      'ca.crt',
+      'ca.key',
+      'server.crt',
+      'server.key',
+      'admin.crt',
+      'admin.key',
+      'operator.key',
+      'reader.crt',
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(statSync(join(out, 'admin.key')).mode & 0o077).toBe(0);
+    const again = await runCli(['gen', 'certs', '--out', out], { HOME: dir });
+    expect(again.code).toBe(2);
+
+    const read = (f: string) => readFileSync(join(out, f), 'utf8');
+    const state = createState();
+    await state.create(Items.make('g', { value: 9 }));
+    const server = createApiServer({
+      state,
+      tls: { ca: read('ca.crt'), cert: read('server.crt'), key: read('server.key') },
+    });
+    const url = await server.listen();
+    try {
+      const configHome = join(dir, 'xdg');
+      mkdirSync(join(configHome, 'converge'), { recursive: true });
+      writeFileSync(
+        join(configHome, 'converge', 'config.yaml'),
+        `endpoint: ${url}\nca: ${join(out, 'ca.crt')}\ncert: ${join(out, 'reader.crt')}\nkey: ${join(out, 'reader.key')}\n`,
+      );
+      const get = await runCli(['get', 'items'], { HOME: dir, XDG_CONFIG_HOME: configHome });
+      expect(get).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: 'NAMESPACE   TYPE   ID   VERSION   VALUE\ndefault     Item   g    1         9\n',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
