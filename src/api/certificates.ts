@@ -1,10 +1,20 @@
-import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { type Role, roleOrganization, roles } from './roles.js';
 
-x509.cryptoProvider.set(webcrypto as never);
+let loaded: Promise<typeof X509> | undefined;
+
+/** Loads @peculiar/x509 on first use (it needs reflect-metadata first), so importing converge stays cheap. */
+function loadX509(): Promise<typeof X509> {
+  loaded ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as never);
+    return x509;
+  })();
+  return loaded;
+}
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 type CryptoKey = webcrypto.CryptoKey;
@@ -57,6 +67,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
 }
 
 async function keyToPem(key: CryptoKey): Promise<string> {
+  const x509 = await loadX509();
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
@@ -71,6 +82,7 @@ function serialNumber(): string {
 export async function generateCa(
   options: { commonName?: string; notBefore?: Date; notAfter?: Date } = {},
 ): Promise<PemKeyPair> {
+  const x509 = await loadX509();
   const keys = await newKeys();
   const notBefore = options.notBefore ?? new Date(Date.now() - skewMs);
   const notAfter = options.notAfter ?? new Date(notBefore.getTime() + 3650 * dayMs);
@@ -98,6 +110,7 @@ export async function issueCertificate(
   ca: PemKeyPair,
   options: IssueCertificateOptions,
 ): Promise<PemKeyPair> {
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await webcrypto.subtle.importKey(
     'pkcs8',
@@ -109,9 +122,9 @@ export async function issueCertificate(
   const keys = await newKeys();
   const notBefore = options.notBefore ?? new Date(Date.now() - skewMs);
   const notAfter = options.notAfter ?? new Date(notBefore.getTime() + 365 * dayMs);
-  const name: x509.JsonName = [{ CN: [options.commonName] }];
+  const name: X509.JsonName = [{ CN: [options.commonName] }];
   for (const role of options.roles ?? []) name.push({ O: [roleOrganization(role)] });
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(
