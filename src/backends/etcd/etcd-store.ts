@@ -1,8 +1,8 @@
-import type { Etcd3, ICompare, IKeyValue, IRangeResponse, IRequestOp } from 'etcd3';
+import type { Etcd3, IRangeResponse } from 'etcd3';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
-import { type Clock, formatTimestamp } from '../../runtime/clock.js';
-import { ConflictError, NotFoundError, UnsupportedError, ValidationError } from '../../runtime/errors.js';
+import type { Clock } from '../../runtime/clock.js';
+import { NotFoundError } from '../../runtime/errors.js';
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from '../../runtime/state/label-query.js';
@@ -21,19 +21,12 @@ import { checkPointer } from '../../runtime/state/write-plan.js';
 import { bookmarkTag } from './bookmark.js';
 import { EtcdUnavailableError, isEtcdUnavailableError, isTransportError } from './client.js';
 import { decodeResource } from './codec.js';
-import { type KeyState, keysOfOps, planCommit } from './commit-plan.js';
+import { type CommitContext, commitOps, tooLarge } from './commit.js';
 import { openEtcdWatch } from './etcd-watch.js';
+import { KeyCache } from './key-cache.js';
 import { isResourceKey, KeyLayout, rangeEnd } from './keys.js';
-import { type MetaOps, MetaRegistry } from './meta-registry.js';
+import { MetaRegistry } from './meta-registry.js';
 import type { BackoffOptions } from './raw-watch.js';
-
-/** What the store knows of an open watch. */
-export interface WatchHandle {
-  /** Ends the watch (its stream completes). */
-  end(): void;
-  /** Resolves once the watch has delivered everything up to `revision` (or ended). */
-  reached(revision: number): Promise<void>;
-}
 
 /** Settings of an {@link EtcdStore}, resolved. */
 export interface EtcdStoreConfig {
@@ -48,24 +41,20 @@ export interface EtcdStoreConfig {
   readonly registerMeta: boolean;
 }
 
-interface CacheEntry {
-  readonly modRevision: number;
-  readonly resource: AnyResource | undefined;
+/** What the store knows of an open watch. */
+export interface WatchHandle {
+  /** Ends the watch (its stream completes). */
+  end(): void;
+  /** Resolves once the watch has delivered everything up to `revision` (or ended). */
+  reached(revision: number): Promise<void>;
 }
 
 /** Keys per range page when listing a kind. */
 const pageSize = 1_000;
-/** Cached key states kept for optimistic writes. */
-const cacheLimit = 10_000;
-/** Compare failures a commit retries before giving up. */
-const maxCommitAttempts = 100;
-/** What etcd adds to a request beyond keys and values, per op and per request (an upper bound). */
-const opOverhead = 32;
-const requestOverhead = 256;
 
 /**
  * The etcd backend of {@link CoreState}: one etcd key per resource, writes as etcd transactions that
- * compare every touched key's mod_revision, watches as etcd watches from a read revision.
+ * compare every touched key's mod_revision, watches as etcd watches with a snapshot at their start.
  */
 export class EtcdStore implements CoreState {
   readonly client: Etcd3;
@@ -74,10 +63,10 @@ export class EtcdStore implements CoreState {
   readonly logger: Logger;
   readonly backoff: BackoffOptions;
   readonly #config: EtcdStoreConfig;
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache = new KeyCache();
   readonly #pins = new Set<Promise<unknown>>();
   readonly #watches = new Set<WatchHandle>();
-  readonly #meta: MetaRegistry;
+  readonly #commit: CommitContext;
   #closed = false;
 
   constructor(config: EtcdStoreConfig) {
@@ -87,18 +76,27 @@ export class EtcdStore implements CoreState {
     this.clock = config.clock;
     this.logger = config.logger;
     this.backoff = config.backoff;
-    this.#meta = new MetaRegistry(this.layout);
+    this.#commit = {
+      client: config.client,
+      layout: this.layout,
+      clock: config.clock,
+      cache: this.#cache,
+      meta: config.registerMeta ? new MetaRegistry(this.layout) : undefined,
+      maxRequestBytes: config.maxRequestBytes,
+      maxTxnOps: config.maxTxnOps,
+      call: (operation, fn, pointer) => this.#call(operation, fn, pointer),
+    };
   }
 
   async get(pointer: Pointer): Promise<never> {
     const p = checkPointer(pointer);
-    const read = await this.readKey(p);
-    if (read.kv === undefined) throw new NotFoundError(p);
-    return read.resource as never;
+    const resource = await this.readKey(p);
+    if (resource === undefined) throw new NotFoundError(p);
+    return resource as never;
   }
 
   async list(kind: Kind, options: ListOptions = {}): Promise<never> {
-    const { resources } = await this.readKind(kind);
+    const resources = await this.readKind(kind);
     const queries = normalizeLabelQueries(options.labelQuery);
     const idQuery = options.idQuery;
     if (queries === undefined && idQuery === undefined) return resources as never;
@@ -113,22 +111,22 @@ export class EtcdStore implements CoreState {
   }
 
   async create<TRes extends AnyResource>(resource: TRes, options: CreateOptions = {}): Promise<TRes> {
-    const [stored] = await this.#commit([{ op: 'create', resource, ...options }], 'create');
+    const [stored] = await this.#write([{ op: 'create', resource, ...options }], 'create');
     return stored as TRes;
   }
 
   async update<TRes extends AnyResource>(resource: TRes, options: UpdateOptions = {}): Promise<TRes> {
-    const [stored] = await this.#commit([{ op: 'update', resource, ...options }], 'update');
+    const [stored] = await this.#write([{ op: 'update', resource, ...options }], 'update');
     return stored as TRes;
   }
 
   async destroy(pointer: Pointer, options: OwnerOptions = {}): Promise<void> {
-    await this.#commit([{ op: 'destroy', pointer, ...options }], 'destroy');
+    await this.#write([{ op: 'destroy', pointer, ...options }], 'destroy');
   }
 
   async transaction(ops: readonly TransactionOp[]): Promise<TransactionResult[]> {
     if (!Array.isArray(ops)) throw new TypeError('transaction: ops must be an array');
-    return this.#commit(ops, 'transaction');
+    return this.#write(ops, 'transaction');
   }
 
   watch(pointer: Pointer, options: WatchOptions = {}): Observable<never> {
@@ -176,7 +174,7 @@ export class EtcdStore implements CoreState {
     return () => this.#watches.delete(handle);
   }
 
-  /** Makes this store's writes wait for `promise` (a watch's start read). */
+  /** Makes this store's writes wait for `promise` (a watch being registered with etcd). */
   pin(promise: Promise<unknown>): void {
     const settled = promise.then(
       () => undefined,
@@ -210,213 +208,51 @@ export class EtcdStore implements CoreState {
     }
   }
 
-  /** The current revision and cluster id, by reading a key that never exists. */
-  async head(kind: Kind): Promise<{ revision: number; clusterId: string }> {
-    const res = await this.#call('watch', () => this.client.kv.range({ key: this.layout.kindPrefix(kind) }));
-    return { revision: Number(res.header.revision), clusterId: res.header.cluster_id };
-  }
-
-  /** One key, linearizably. */
-  async readKey(pointer: Pointer): Promise<{
-    kv: IKeyValue | undefined;
-    resource: AnyResource | undefined;
-    revision: number;
-    clusterId: string;
-  }> {
+  /** One resource, linearizably (or at an etcd revision). */
+  async readKey(pointer: Pointer, revision = 0): Promise<AnyResource | undefined> {
     const key = this.layout.key(pointer);
-    const res = await this.#call('get', () => this.client.kv.range({ key }));
+    const res = await this.#call('get', () => this.client.kv.range({ key, revision }));
     const kv = res.kvs[0];
     const resource = kv === undefined ? undefined : decodeResource(kv.value, kv.key);
-    this.#remember(key, kv === undefined ? 0 : Number(kv.mod_revision), resource);
-    return { kv, resource, revision: Number(res.header.revision), clusterId: res.header.cluster_id };
+    if (revision === 0) this.#cache.remember(key, kv === undefined ? 0 : Number(kv.mod_revision), resource);
+    return resource;
   }
 
-  /** Every resource of a kind at one revision, sorted by id, read in pages. */
-  async readKind(
-    kind: Kind,
-  ): Promise<{ resources: readonly AnyResource[]; revision: number; clusterId: string }> {
+  /** Every resource of a kind, sorted by id, read in pages at one revision (the latest, or the one given). */
+  async readKind(kind: Kind, revision = 0): Promise<readonly AnyResource[]> {
     const prefix = this.layout.kindPrefix(kind);
     const end = rangeEnd(prefix);
     for (let attempt = 0; ; attempt++) {
       const resources: AnyResource[] = [];
-      let first: IRangeResponse | undefined;
+      let at = revision;
       let from = prefix;
       try {
         for (;;) {
-          const revision = first === undefined ? 0 : first.header.revision;
-          const res = await this.#call('list', () =>
-            this.client.kv.range({ key: from, range_end: end, limit: pageSize, revision }),
+          const res: IRangeResponse = await this.#call('list', () =>
+            this.client.kv.range({ key: from, range_end: end, limit: pageSize, revision: at }),
           );
-          first ??= res;
+          if (at === 0) at = Number(res.header.revision);
           for (const kv of res.kvs) {
             if (!isResourceKey(prefix, kv.key)) continue;
-            const resource = decodeResource(kv.value, kv.key);
-            resources.push(resource);
-            this.#remember(kv.key, Number(kv.mod_revision), resource);
+            resources.push(decodeResource(kv.value, kv.key));
           }
           if (!res.more || res.kvs.length === 0) break;
           from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
         }
       } catch (error) {
-        // Compaction between pages: read again at a newer revision.
-        if (attempt < 3 && error instanceof Error && /compacted/.test(error.message)) continue;
+        // Compaction between pages of a latest read: read again at a newer revision.
+        if (revision === 0 && attempt < 3 && error instanceof Error && /compacted/.test(error.message))
+          continue;
         throw error;
       }
       resources.sort(byId);
-      return {
-        resources: Object.freeze(resources),
-        revision: Number(first!.header.revision),
-        clusterId: first!.header.cluster_id,
-      };
+      return Object.freeze(resources);
     }
   }
 
-  // ---- writes ----
-
-  async #commit(ops: readonly TransactionOp[], operation: string): Promise<TransactionResult[]> {
+  async #write(ops: readonly TransactionOp[], operation: string): Promise<TransactionResult[]> {
     if (this.#pins.size > 0) await Promise.all(this.#pins);
-    const now = formatTimestamp(this.clock.now());
-    const keys = keysOfOps(ops, this.layout);
-    const maxOps = this.#config.maxTxnOps;
-    if (keys.size > maxOps) {
-      throw new UnsupportedError(
-        kindOf(firstPointer(ops)),
-        `a transaction touching ${keys.size} resources (etcd takes at most ${maxOps} per transaction, --max-txn-ops)`,
-      );
-    }
-    let trustGuesses = true;
-    for (let attempt = 1; ; attempt++) {
-      const states = await this.#keyStates(keys, trustGuesses);
-      const guessed = [...states.values()].some((s) => !s.fresh);
-      let plan: ReturnType<typeof planCommit>;
-      try {
-        plan = planCommit(ops, now, this.layout, states);
-      } catch (error) {
-        // A refusal must come from etcd's real state, never from a guess.
-        if (!guessed) throw error;
-        trustGuesses = false;
-        continue;
-      }
-      const meta = this.#config.registerMeta ? this.#meta.ops(plan, now) : noMeta;
-      if (plan.writes.length === 0 && plan.records.length === 0 && meta.ops.length === 0) {
-        if (!guessed) return plan.results;
-        trustGuesses = false;
-        continue;
-      }
-      const compare: ICompare[] = plan.compares.map((s) => ({
-        key: s.key,
-        target: 'Mod',
-        result: 'Equal',
-        mod_revision: s.modRevision,
-      }));
-      const success: IRequestOp[] = plan.writes.map((w) =>
-        w.value === null
-          ? { request_delete_range: { key: w.key } }
-          : { request_put: { key: w.key, value: w.value } },
-      );
-      for (const r of plan.records) success.push({ request_put: { key: r.key, value: r.value } });
-      if (success.length > maxOps) {
-        throw new UnsupportedError(
-          kindOf(firstPointer(ops)),
-          `a transaction of ${success.length} etcd writes (etcd takes at most ${maxOps} per transaction, --max-txn-ops)`,
-        );
-      }
-      const bytes = this.#checkSize(plan);
-      if (success.length + meta.ops.length <= maxOps && bytes + meta.bytes <= this.#config.maxRequestBytes) {
-        success.push(...meta.ops);
-      } else if (meta.ops.length > 0) {
-        // No room in this transaction: register ahead; "create if absent" is harmless to repeat.
-        await this.#call(operation, () => this.client.kv.txn({ success: meta.ops }));
-      }
-      const res = await this.#call(
-        operation,
-        () => this.client.kv.txn({ compare, success }),
-        plan.writes[0]?.pointer,
-      );
-      if (res.succeeded) {
-        const revision = Number(res.header.revision);
-        meta.commit();
-        const stored = new Map<AnyResource, AnyResource>();
-        for (const w of plan.writes) {
-          const resource = w.value === null ? undefined : decodeResource(w.value, w.key);
-          if (resource !== undefined && w.resource !== undefined) stored.set(w.resource, resource);
-          this.#remember(w.key, w.value === null ? 0 : revision, resource);
-        }
-        return plan.results.map((r) => (r === null ? null : (stored.get(r) ?? roundTrip(r))));
-      }
-      for (const name of keys.keys()) this.#cache.delete(name);
-      trustGuesses = false;
-      if (attempt >= maxCommitAttempts) {
-        throw new ConflictError(
-          plan.writes[0]?.pointer ?? firstPointer(ops),
-          `gave up after ${attempt} compare-and-swap attempts lost to concurrent writers`,
-        );
-      }
-    }
-  }
-
-  /** Key states for a commit: cached or assumed when allowed, else read in one etcd request. */
-  async #keyStates(
-    keys: Map<string, { key: Buffer; assumeAbsent: boolean }>,
-    trustGuesses: boolean,
-  ): Promise<Map<string, KeyState>> {
-    const states = new Map<string, KeyState>();
-    const toRead: { name: string; key: Buffer }[] = [];
-    for (const [name, { key, assumeAbsent }] of keys) {
-      const cached = trustGuesses ? this.#cache.get(name) : undefined;
-      if (cached !== undefined) {
-        states.set(name, state(key, cached.resource, cached.modRevision, false));
-      } else if (trustGuesses && assumeAbsent) {
-        states.set(name, state(key, undefined, 0, false));
-      } else {
-        toRead.push({ name, key });
-      }
-    }
-    if (toRead.length === 0) return states;
-    const kvsOf = async (): Promise<(IKeyValue | undefined)[]> => {
-      if (toRead.length === 1) {
-        const res = await this.#call('read', () => this.client.kv.range({ key: toRead[0]!.key }));
-        return [res.kvs[0]];
-      }
-      const res = await this.#call('read', () =>
-        this.client.kv.txn({ success: toRead.map(({ key }) => ({ request_range: { key } })) }),
-      );
-      return res.responses.map((r) => r.response_range.kvs[0]);
-    };
-    const kvs = await kvsOf();
-    toRead.forEach(({ name, key }, i) => {
-      const kv = kvs[i];
-      const resource = kv === undefined ? undefined : decodeResource(kv.value, kv.key);
-      const modRevision = kv === undefined ? 0 : Number(kv.mod_revision);
-      this.#remember(key, modRevision, resource);
-      states.set(name, state(key, resource, modRevision, true));
-    });
-    return states;
-  }
-
-  /** The request size of a plan (an upper bound); throws `ValidationError` past etcd's limit. */
-  #checkSize(plan: ReturnType<typeof planCommit>): number {
-    let bytes = requestOverhead;
-    let largest = plan.writes[0];
-    for (const s of plan.compares) bytes += s.key.length + opOverhead;
-    for (const w of plan.writes) {
-      bytes += w.key.length + (w.value?.length ?? 0) + opOverhead;
-      if ((w.value?.length ?? 0) > (largest?.value?.length ?? 0)) largest = w;
-    }
-    for (const r of plan.records) bytes += r.key.length + r.value.length + opOverhead;
-    const limit = this.#config.maxRequestBytes;
-    if (bytes > limit && largest !== undefined) throw tooLarge(largest.pointer, bytes, limit);
-    return bytes;
-  }
-
-  #remember(key: Buffer, modRevision: number, resource: AnyResource | undefined): void {
-    const name = key.toString('latin1');
-    this.#cache.delete(name);
-    this.#cache.set(name, { modRevision, resource });
-    if (this.#cache.size > cacheLimit) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest !== undefined) this.#cache.delete(oldest);
-    }
+    return commitOps(this.#commit, ops, operation);
   }
 
   /** Runs one etcd call, turning transport failures into {@link EtcdUnavailableError}. */
@@ -434,57 +270,10 @@ export class EtcdStore implements CoreState {
   }
 }
 
-function state(key: Buffer, current: AnyResource | undefined, modRevision: number, fresh: boolean): KeyState {
-  return {
-    key,
-    current,
-    modRevision,
-    fresh,
-  };
-}
-
-function tooLarge(
-  pointer: Pointer,
-  bytes: number | undefined,
-  limit: number,
-  cause?: unknown,
-): ValidationError {
-  const size = bytes === undefined ? 'the write' : `the write needs about ${bytes} bytes and`;
-  return new ValidationError(
-    pointer,
-    [
-      {
-        path: [],
-        message: `too large for etcd: ${size} etcd accepts at most ${limit} bytes per request (--max-request-bytes)`,
-      },
-    ],
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-function roundTrip(resource: AnyResource): AnyResource {
-  return decodeResource(
-    Buffer.from(JSON.stringify({ metadata: resource.metadata, spec: resource.spec })),
-    Buffer.alloc(0),
-  );
-}
-
 function byId(a: AnyResource, b: AnyResource): number {
   const x = a.metadata.id;
   const y = b.metadata.id;
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-const noMeta: MetaOps = { ops: [], bytes: 0, commit: () => {} };
-
-function firstPointer(ops: readonly TransactionOp[]): Pointer {
-  const op = ops[0] as Partial<{ op: string; pointer: Pointer; resource: { metadata: Pointer } }> | undefined;
-  const p = op?.op === 'destroy' ? op.pointer : op?.resource?.metadata;
-  return { namespace: String(p?.namespace ?? ''), type: String(p?.type ?? ''), id: String(p?.id ?? '') };
-}
-
-function kindOf(pointer: Pointer): Kind {
-  return { namespace: String(pointer?.namespace ?? ''), type: String(pointer?.type ?? '') };
 }
 
 function plainKind(kind: Kind): Kind {

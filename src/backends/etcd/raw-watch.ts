@@ -1,4 +1,4 @@
-import type { Etcd3, IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
+import type { Etcd3, IDuplexStream, IEvent, IResponseHeader, IWatchRequest, IWatchResponse } from 'etcd3';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
 
@@ -19,19 +19,27 @@ export class CompactedError extends Error {
   }
 }
 
+/** What a {@link RawWatch} reports. */
+export interface RawWatchHandlers {
+  /** etcd accepted the watch; `header.revision` is etcd's revision at that moment. */
+  created(header: IResponseHeader): void;
+  /** The events of one etcd watch response: whole revisions, in revision order. */
+  events(events: readonly IEvent[]): void;
+  /** The watch cannot go on (compacted history, or etcd cancelled it). */
+  fail(error: Error): void;
+}
+
 interface Waiter {
   readonly target: number;
   confirmed: boolean;
   readonly resolve: () => void;
 }
 
-/** What a {@link RawWatch} reports. */
-export interface RawWatchHandlers {
-  /** The events of one etcd watch response: whole revisions, in revision order. */
-  events(events: readonly IEvent[]): void;
-  /** The watch cannot go on (compacted history, or etcd cancelled it). */
-  fail(error: Error): void;
-}
+/**
+ * How long after a catching-up watch (re)connects its silence counts as "caught up": etcd 3.4 syncs
+ * such watches every 100 ms and says nothing when the gap held no events of the range.
+ */
+const catchUpGraceMs = 300;
 
 /**
  * One etcd watch over a key range that survives etcd restarts and dropped connections: it tracks
@@ -39,22 +47,30 @@ export interface RawWatchHandlers {
  *
  * @remarks etcd never splits one revision across watch responses (we do not ask for fragments), so
  * "the revision after the last event delivered" is an exact resume point; progress notifications
- * move it forward on quiet ranges so a resume rarely hits compaction.
+ * move it forward on quiet ranges so a resume rarely hits compaction. Started without a revision,
+ * the watch begins "now" (synced at once); `created` tells which revision that was.
  */
 export class RawWatch {
-  #next: number;
+  /** The next revision the watch needs; undefined until a watch started "now" is accepted. */
+  #next: number | undefined;
   #stream: IDuplexStream<IWatchRequest, IWatchResponse> | undefined;
   #timer: TimerHandle | undefined;
+  #graceTimer: TimerHandle | undefined;
   #delay: number;
   #closed = false;
   #accepted = false;
+  /** Set while the watch replays history up to this revision after (re)connecting. */
+  #catchUp: { until: number; since: number } | undefined;
   #waiters: Waiter[] = [];
+  #settleFirst: () => void = () => {};
+  /** Settles at the first answer to the first attempt: accepted, or broken. */
+  readonly firstAttempt: Promise<void>;
 
   constructor(
     private readonly client: Etcd3,
     private readonly key: Buffer,
     private readonly rangeEnd: Buffer,
-    startRevision: number,
+    startRevision: number | undefined,
     private readonly handlers: RawWatchHandlers,
     private readonly clock: Clock,
     private readonly backoff: BackoffOptions,
@@ -62,6 +78,9 @@ export class RawWatch {
   ) {
     this.#next = startRevision;
     this.#delay = backoff.initialMs;
+    this.firstAttempt = new Promise((resolve) => {
+      this.#settleFirst = resolve;
+    });
     this.#connect();
   }
 
@@ -70,7 +89,7 @@ export class RawWatch {
    * watch is past it; else after etcd confirms its progress), or the watch is closed.
    */
   reached(revision: number): Promise<void> {
-    if (this.#closed || this.#next > revision) return Promise.resolve();
+    if (this.#closed || (this.#next !== undefined && this.#next > revision)) return Promise.resolve();
     return new Promise((resolve) => {
       this.#waiters.push({ target: revision, confirmed: false, resolve });
       this.#requestProgress();
@@ -82,7 +101,9 @@ export class RawWatch {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
+    if (this.#graceTimer !== undefined) this.clock.clearTimeout(this.#graceTimer);
     this.#drop();
+    this.#settleFirst();
     this.#settleWaiters(Number.POSITIVE_INFINITY);
   }
 
@@ -111,7 +132,7 @@ export class RawWatch {
           create_request: {
             key: this.key,
             range_end: this.rangeEnd,
-            start_revision: this.#next,
+            ...(this.#next === undefined ? {} : { start_revision: this.#next }),
             prev_kv: true,
             progress_notify: true,
           },
@@ -124,14 +145,12 @@ export class RawWatch {
   #onResponse(res: IWatchResponse): void {
     if (res.canceled) {
       const compacted = Number(res.compact_revision);
-      if (compacted > 0) this.#fail(new CompactedError(this.#next, compacted));
+      if (compacted > 0) this.#fail(new CompactedError(this.#next ?? 0, compacted));
       else this.#fail(new Error(`etcd cancelled the watch: ${res.cancel_reason || 'no reason given'}`));
       return;
     }
     if (res.created) {
-      this.#delay = this.backoff.initialMs;
-      this.#accepted = true;
-      if (this.#waiters.length > 0) this.#requestProgress();
+      this.#onCreated(res.header);
       return;
     }
     const events = res.events;
@@ -142,21 +161,50 @@ export class RawWatch {
         return;
       }
       // A periodic progress notification, sent to synced watchers only: nothing up to it is pending.
-      if (revision + 1 > this.#next) this.#next = revision + 1;
+      this.#catchUp = undefined;
+      if (this.#next === undefined || revision + 1 > this.#next) this.#next = revision + 1;
       this.#settleWaiters(this.#next - 1);
       return;
     }
-    this.#next = Math.max(this.#next, Number(events[events.length - 1]!.kv.mod_revision) + 1);
+    const last = Number(events[events.length - 1]!.kv.mod_revision);
+    this.#next = Math.max(this.#next ?? 0, last + 1);
+    if (this.#catchUp !== undefined && last >= this.#catchUp.until) this.#catchUp = undefined;
     this.handlers.events(events);
     this.#settleWaiters(this.#next - 1);
   }
 
+  #onCreated(header: IResponseHeader): void {
+    const revision = Number(header.revision);
+    this.#delay = this.backoff.initialMs;
+    this.#accepted = true;
+    if (this.#next === undefined) this.#next = revision + 1;
+    else if (this.#next <= revision) this.#catchUp = { until: revision, since: this.clock.now() };
+    this.#settleFirst();
+    this.handlers.created(header);
+    if (this.#waiters.length > 0) this.#requestProgress();
+  }
+
   /**
-   * etcd 3.4 may answer a progress request ahead of events already queued for the stream, so a
-   * waiter trusts it only on a second answer (by then the queued events have been sent), and the
+   * etcd 3.4 may answer a progress request ahead of events already queued for the stream, and
+   * before a catching-up watch has replayed its history; so a waiter trusts the answer only once the
+   * watch is caught up, and only on a second answer (by then queued events have been sent). The
    * resume point never moves on it.
    */
   #onRequestedProgress(revision: number): void {
+    const catchUp = this.#catchUp;
+    if (catchUp !== undefined) {
+      const left = catchUp.since + catchUpGraceMs - this.clock.now();
+      if (left > 0) {
+        if (this.#graceTimer === undefined) {
+          this.#graceTimer = this.clock.setTimeout(() => {
+            this.#graceTimer = undefined;
+            this.#requestProgress();
+          }, left);
+        }
+        return;
+      }
+      this.#catchUp = undefined;
+    }
     let again = false;
     const waiting: Waiter[] = [];
     for (const waiter of this.#waiters) {
@@ -169,7 +217,7 @@ export class RawWatch {
       }
     }
     this.#waiters = waiting;
-    if (again || waiting.length > 0) this.#requestProgress();
+    if (again) this.#requestProgress();
   }
 
   #requestProgress(): void {
@@ -196,6 +244,7 @@ export class RawWatch {
   #broken(error: unknown): void {
     if (this.#closed) return;
     this.#drop();
+    this.#settleFirst();
     const wait = this.#delay;
     this.#delay = Math.min(this.backoff.maxMs, this.#delay * 2);
     this.logger.warn(
@@ -208,6 +257,7 @@ export class RawWatch {
   #drop(): void {
     const stream = this.#stream;
     this.#stream = undefined;
+    this.#accepted = false;
     if (stream !== undefined) {
       try {
         stream.cancel();
