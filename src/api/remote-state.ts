@@ -94,6 +94,7 @@ class RemoteState implements CoreState {
         maxRetryMs: options.watchRetry?.maxRetryMs ?? 60_000,
       },
       open: new Set(),
+      opening: new Set(),
     };
   }
 
@@ -108,14 +109,21 @@ class RemoteState implements CoreState {
     return freezeWire(items) as never;
   }
 
+  /** Waits until the server has fixed the start of every watch this client opened before the write. */
+  async #watchesOpened(): Promise<void> {
+    if (this.#host.opening.size > 0) await Promise.all([...this.#host.opening]);
+  }
+
   async create<TRes extends AnyResource>(resource: TRes, options: CreateOptions = {}): Promise<TRes> {
     const p = checkPointer(resource?.metadata ?? {});
+    await this.#watchesOpened();
     const path = withQuery(resourcePath(p.namespace, p.type), { owner: options.owner || undefined });
     return freezeWire(await this.#transport.json<TRes>('POST', path, wireBody(resource)));
   }
 
   async update<TRes extends AnyResource>(resource: TRes, options: UpdateOptions = {}): Promise<TRes> {
     const p = checkPointer(resource?.metadata ?? {});
+    await this.#watchesOpened();
     const path = withQuery(resourcePath(p.namespace, p.type, p.id), {
       owner: options.owner || undefined,
       expectedPhase: options.expectedPhase,
@@ -125,6 +133,7 @@ class RemoteState implements CoreState {
 
   async destroy(pointer: Pointer, options: OwnerOptions = {}): Promise<void> {
     const p = checkPointer(pointer);
+    await this.#watchesOpened();
     await this.#transport.json(
       'DELETE',
       withQuery(resourcePath(p.namespace, p.type, p.id), { owner: options.owner || undefined }),
@@ -153,6 +162,7 @@ class RemoteState implements CoreState {
           throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op: unknown }).op)}`);
       }
     });
+    await this.#watchesOpened();
     const { results } = await this.#transport.json<{ results: TransactionResult[] }>(
       'POST',
       `${apiPrefix}/transaction`,
@@ -176,7 +186,7 @@ class RemoteState implements CoreState {
       aggregated: false,
       bootstrapContents: false,
       internalNoop: false,
-      startFromBookmark: options.startFromBookmark,
+      stripInitialBookmark: options.tailEvents === undefined && options.startFromBookmark === undefined,
     }) as Observable<never>;
   }
 
@@ -202,7 +212,7 @@ class RemoteState implements CoreState {
       aggregated,
       bootstrapContents: options.bootstrapContents === true,
       internalNoop,
-      startFromBookmark: options.startFromBookmark,
+      stripInitialBookmark: false,
     };
   }
 

@@ -32,8 +32,8 @@ export interface RemoteWatchSpec {
   readonly bootstrapContents: boolean;
   /** A `noop` this client added to learn its start position: swallowed, never delivered. */
   readonly internalNoop: boolean;
-  /** The caller's own start bookmark, if any. */
-  readonly startFromBookmark: string | undefined;
+  /** The server puts a bookmark on the first event of a single watch; the caller gets it without. */
+  readonly stripInitialBookmark: boolean;
 }
 
 /** Shared by every watch of a remote state. */
@@ -44,6 +44,11 @@ export interface RemoteWatchHost {
   readonly retry: Required<WatchRetryOptions>;
   /** Watches still open; `close()` completes them. */
   readonly open: Set<{ complete(): void }>;
+  /**
+   * First connections of watches whose start the server has not yet fixed; writes of the same
+   * client wait for them, so a watch subscribed before a write sees that write.
+   */
+  readonly opening: Set<Promise<void>>;
 }
 
 const maxLineLength = 64 * 1024 * 1024;
@@ -69,7 +74,17 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
   spec: RemoteWatchSpec,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
-    let lastBookmark = spec.startFromBookmark;
+    let lastBookmark: string | undefined;
+    let opened: (() => void) | undefined;
+    const opening = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    host.opening.add(opening);
+    const markOpened = () => {
+      host.opening.delete(opening);
+      opened?.();
+      opened = undefined;
+    };
     let closed = false;
     let attempt = 0;
     let failingSince: number | undefined;
@@ -85,6 +100,7 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
       if (closed) return;
       closed = true;
       host.open.delete(handle);
+      markOpened();
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
       if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
       request?.destroy();
@@ -102,6 +118,7 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
       const drop = (error: unknown) => {
         if (ended || closed) return;
         ended = true;
+        markOpened();
         if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
         req.destroy();
         if (!retriable(error, everConnected)) {
@@ -121,6 +138,7 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
       req.on('error', (error) => drop(unreachable(host.transport.url.origin, error)));
       response.then(
         (res) => {
+          markOpened();
           if (res.statusCode !== 200) {
             readError(res, drop);
             return;
@@ -156,6 +174,7 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
       let held: WatchEvent[] | null =
         spec.bootstrapContents && lastBookmark === undefined && !spec.aggregated ? [] : null;
       let swallowNoop = spec.internalNoop && lastBookmark === undefined;
+      let stripBookmark = spec.stripInitialBookmark && lastBookmark === undefined;
       res.setEncoding('utf8');
       armStall(drop);
       const deliver = (event: WatchEvent): void => {
@@ -179,6 +198,12 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
         }
         const b = (event as { bookmark?: string }).bookmark;
         if (b !== undefined) lastBookmark = b;
+        if (stripBookmark) {
+          stripBookmark = false;
+          const { bookmark: _, ...initial } = event as WatchEvent & { bookmark?: string };
+          subscriber.next(Object.freeze(initial) as T);
+          return;
+        }
         subscriber.next(event as T);
       };
       const onLine = (line: string): void => {

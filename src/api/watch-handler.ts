@@ -1,6 +1,6 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { isInvalidBookmarkError, OverrunError } from '../runtime/errors.js';
+import { InvalidBookmarkError, isInvalidBookmarkError, OverrunError } from '../runtime/errors.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
 import { makeTombstone } from '../runtime/resource/resource.js';
 import type { WatchKindOptions } from '../runtime/state/state.js';
@@ -85,10 +85,14 @@ function singleWatchWithBookmark(
   });
 }
 
-function bookmarkParam(params: Map<string, string>): string | undefined {
+/** The resume bookmark; an empty or overlong one is malformed, as the store would say. */
+function bookmarkParam(
+  params: Map<string, string>,
+  subject: { namespace: string; type: string },
+): string | undefined {
   const b = params.get('startFromBookmark');
   if (b !== undefined && (b.length === 0 || b.length > maxBookmarkLength)) {
-    throw new ApiError(400, 'BadRequest', `startFromBookmark must be 1 to ${maxBookmarkLength} characters`);
+    throw new InvalidBookmarkError(subject, 'malformed bookmark');
   }
   return b;
 }
@@ -100,7 +104,7 @@ function openerOf(ctx: RequestContext): { opener: Opener; aggregated: boolean } 
     const params = queryOf(ctx, ['tailEvents', 'startFromBookmark']);
     const pointer = checkedPointer(route);
     const tailEvents = integerParam(params, 'tailEvents', 1_000_000);
-    const startFromBookmark = bookmarkParam(params);
+    const startFromBookmark = bookmarkParam(params, { namespace: route.namespace, type: route.type });
     if (tailEvents !== undefined && startFromBookmark !== undefined) {
       throw new ApiError(400, 'BadRequest', 'tailEvents cannot be combined with startFromBookmark');
     }
@@ -129,7 +133,7 @@ function openerOf(ctx: RequestContext): { opener: Opener; aggregated: boolean } 
   const bootstrapBookmark = booleanParam(params, 'bootstrapBookmark') ?? false;
   const aggregated = booleanParam(params, 'aggregated') ?? false;
   const tailEvents = integerParam(params, 'tailEvents', 1_000_000);
-  const startFromBookmark = bookmarkParam(params);
+  const startFromBookmark = bookmarkParam(params, { namespace: route.namespace, type: route.type });
   if (bootstrapContents && (tailEvents !== undefined || startFromBookmark !== undefined)) {
     throw new ApiError(
       400,

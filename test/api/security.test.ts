@@ -287,7 +287,7 @@ describe('api security: malformed requests', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it('should answer 410 to a bookmark from another store and 400 to a malformed one', async () => {
+  it('should answer 410 to a bookmark from another store, a malformed one and an overlong one', async () => {
     await expectRefused(
       { path: `${resourcePath('default', Items.type, undefined, true)}?startFromBookmark=zzzz.0.1` },
       410,
@@ -297,8 +297,13 @@ describe('api security: malformed requests', () => {
       {
         path: `${resourcePath('default', Items.type, undefined, true)}?startFromBookmark=${'b'.repeat(2000)}`,
       },
-      400,
-      'BadRequest',
+      410,
+      'InvalidBookmark',
+    );
+    await expectRefused(
+      { path: `${resourcePath('default', Items.type, 'existing', true)}?startFromBookmark=not-a-bookmark` },
+      410,
+      'InvalidBookmark',
     );
   });
 
