@@ -50,7 +50,7 @@ export interface WatchHandle {
 }
 
 /** Keys per range page when listing a kind. */
-const pageSize = 1_000;
+const pageSize = 5_000;
 
 /**
  * The etcd backend of {@link CoreState}: one etcd key per resource, writes as etcd transactions that

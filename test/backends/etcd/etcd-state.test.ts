@@ -106,13 +106,13 @@ describe('createEtcdState', () => {
 
   it('should list more resources than one etcd page', async () => {
     const state = etcd.state();
-    const ops = Array.from({ length: 2_500 }, (_, i) => ({
+    const ops = Array.from({ length: 5_100 }, (_, i) => ({
       op: 'create' as const,
       resource: Things.make(`r${String(i).padStart(5, '0')}`, { value: i }),
     }));
     for (let i = 0; i < ops.length; i += 100) await state.transaction(ops.slice(i, i + 100));
     const all = await state.list(Things.kind());
-    expect(all).toHaveLength(2_500);
+    expect(all).toHaveLength(5_100);
     expect(all.map((r) => r.spec.value)).toEqual(ops.map((_, i) => i));
   });
 
