@@ -123,6 +123,10 @@ export function scriptedChoices(script: readonly number[]): Choices {
     get taken() {
       return taken;
     },
-    describe: () => `script of ${script.length} choices (${Math.min(at, script.length)} used)`,
+    describe: () => {
+      const used = Math.min(at, script.length);
+      const shown = script.length <= 64 ? `: [${script.join(', ')}]` : '';
+      return `script of ${script.length} choices (${used} used)${shown}`;
+    },
   };
 }

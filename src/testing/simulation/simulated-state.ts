@@ -24,9 +24,9 @@ export interface StateFaultRates {
   watchOverrun: number;
 }
 
-/** Something the simulated state did that a trace should show. */
+/** Something the simulated state did that a trace should show (calls show as the scheduler's tasks). */
 export interface StateTraceEntry {
-  readonly kind: 'call' | 'fault' | 'delivery';
+  readonly kind: 'fault' | 'delivery';
   readonly label: string;
 }
 
@@ -38,7 +38,7 @@ export interface SimulatedStateOptions {
   choices: Choices;
   /** Current fault rates; none when omitted. */
   faults?: () => StateFaultRates;
-  /** Sees every call, injected fault and delivery. */
+  /** Sees every injected fault and delivery. */
   trace?: (entry: StateTraceEntry) => void;
 }
 
@@ -87,7 +87,6 @@ export function createSimulatedState(inner: CoreState, options: SimulatedStateOp
             );
             return;
           }
-          trace?.({ kind: 'call', label });
           run().then(resolve, reject);
         },
       });

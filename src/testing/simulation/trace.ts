@@ -1,14 +1,5 @@
 /** What a trace entry records. */
-export type TraceKind =
-  | 'op'
-  | 'task'
-  | 'call'
-  | 'delivery'
-  | 'fault'
-  | 'time'
-  | 'runtime'
-  | 'reconcile'
-  | 'violation';
+export type TraceKind = 'op' | 'task' | 'delivery' | 'fault' | 'time' | 'runtime' | 'reconcile' | 'violation';
 
 /** One line of a simulation's event trace. */
 export interface TraceEntry {

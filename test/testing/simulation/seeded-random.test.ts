@@ -76,6 +76,6 @@ describe('scriptedChoices', () => {
     expect(choices.int(4)).toBe(3);
     expect(choices.chance(0.1)).toBe(true);
     expect(choices.int(4)).toBe(2);
-    expect(choices.describe()).toBe('script of 3 choices (3 used)');
+    expect(choices.describe()).toBe(`script of 3 choices (3 used): [${top}, ${top}, ${choiceRange / 2}]`);
   });
 });
