@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AnyResource, type LabelTerm, label } from '../../index.js';
+import { type AnyResource, type LabelTerm, label, type State, type WatchEvent } from '../../index.js';
 import { describeEvents, Items, itemKind, type SuiteContext } from './support.js';
 
 type Labels = Record<string, string>;
@@ -135,26 +135,63 @@ function describeRow([labels, term, holds]: Row): string {
 
 const ids = (resources: readonly AnyResource[]) => resources.map((r) => r.metadata.id);
 
+/** One resource per distinct label set of the table, with ids in creation (and sort) order. */
+const labelSets = [...new Set(truthTable.map(([labels]) => JSON.stringify(labels)))];
+const idOf = (labels: Labels) => `l${String(labelSets.indexOf(JSON.stringify(labels))).padStart(3, '0')}`;
+
+async function createLabelled(state: State): Promise<void> {
+  for (const labels of labelSets) {
+    const parsed = JSON.parse(labels) as Labels;
+    await state.create(Items.make(idOf(parsed), { value: 0 }, { labels: parsed }));
+  }
+}
+
+const eventIds = (events: readonly WatchEvent[], type: WatchEvent['type']) =>
+  events.flatMap((e) => (e.type === type && 'resource' in e ? [e.resource.metadata.id] : []));
+
 /** Label and id queries on `list` and on kind watches. */
 export function queryCases(ctx: SuiteContext): void {
   describe('queries', () => {
     it('should evaluate every label term as COSI’s truth table says, on list', async () => {
       const { state } = ctx;
-      // One resource per distinct label set.
-      const labelSets = [...new Set(truthTable.map(([labels]) => JSON.stringify(labels)))];
-      for (const [i, labels] of labelSets.entries()) {
-        await state.create(
-          Items.make(`l${String(i).padStart(3, '0')}`, { value: i }, { labels: JSON.parse(labels) }),
-        );
-      }
-      const idOf = (labels: Labels) =>
-        `l${String(labelSets.indexOf(JSON.stringify(labels))).padStart(3, '0')}`;
+      await createLabelled(state);
       const failures: string[] = [];
       for (const row of truthTable) {
         const listed = ids(await state.list(itemKind, { labelQuery: [row[1]] }));
         if (listed.includes(idOf(row[0])) !== row[2]) failures.push(describeRow(row));
       }
       expect(failures).toEqual([]);
+    });
+
+    it('should evaluate the same truth table on kind watches, in snapshots and live', async () => {
+      const { state } = ctx;
+      const live = truthTable.map(([, term]) =>
+        ctx.record(state.watchKind(itemKind, { labelQuery: [term] })),
+      );
+      await createLabelled(state);
+      const failures: string[] = [];
+      const matching: string[][] = [];
+      for (const row of truthTable) {
+        const boot = ctx.record(state.watchKind(itemKind, { labelQuery: [row[1]], bootstrapContents: true }));
+        const snapshot = await boot.until((items) => items.some((e) => e.type === 'bootstrapped'));
+        const snapshotIds = eventIds(snapshot, 'created');
+        matching.push(snapshotIds);
+        if (snapshotIds.includes(idOf(row[0])) !== row[2]) failures.push(`snapshot: ${describeRow(row)}`);
+        expect(snapshotIds).toEqual(ids(await state.list(itemKind, { labelQuery: [row[1]] })));
+      }
+      expect(failures).toEqual([]);
+      // Destroying everything after the creates: a live stream must hold exactly its matches, twice.
+      for (const labels of labelSets) await state.destroy(Items.pointer(idOf(JSON.parse(labels) as Labels)));
+      for (const [i, row] of truthTable.entries()) {
+        const n = matching[i]!.length;
+        if (n === 0) continue;
+        const events = await live[i]!.count(2 * n);
+        expect(eventIds(events.slice(0, n), 'created'), describeRow(row)).toEqual(matching[i]);
+        expect(eventIds(events.slice(n), 'destroyed'), describeRow(row)).toEqual(matching[i]);
+      }
+      for (const [i, row] of truthTable.entries()) {
+        if (matching[i]!.length === 0) expect(describeEvents(live[i]!.items), describeRow(row)).toEqual([]);
+      }
     });
 
     it('should AND the terms of a query and OR several queries', async () => {

@@ -36,8 +36,9 @@ export const Others = defineResource({
   spec: z.object({ name: z.string() }),
 });
 
-/** The namespace of most cases, and a second one to check isolation. */
+/** The namespace of most cases. */
 export const ns = Items.defaultNamespace;
+/** A second namespace, to check that namespaces are isolated. */
 export const otherNs = 'conformance-other';
 
 /** What every case reaches through: the store of the running test and ways to watch it. */
@@ -327,11 +328,6 @@ export function replay(events: readonly WatchEvent[]): AnyResource[] {
   return [...byId.values()].sort((a, b) =>
     a.metadata.id < b.metadata.id ? -1 : a.metadata.id > b.metadata.id ? 1 : 0,
   );
-}
-
-/** Zero-padded ids, so that ids sort in creation order. */
-export function seqId(prefix: string, i: number): string {
-  return `${prefix}${String(i).padStart(7, '0')}`;
 }
 
 /** The kind of the items in the main namespace. */

@@ -5,6 +5,7 @@ import {
   Items,
   itemKind,
   ns,
+  otherNs,
   type SuiteContext,
   watchFailure,
   withValue,
@@ -53,7 +54,7 @@ export function watchCases(ctx: SuiteContext): void {
       const a = await state.create(Items.make('a', { value: 1 }));
       await state.create(Items.make('b', { value: 1 }));
       await state.update(withValue(a, 2));
-      await state.create(Items.make('b', { value: 1 }, { namespace: 'conformance-other' }));
+      await state.create(Items.make('b', { value: 1 }, { namespace: otherNs }));
       await state.destroy(Items.pointer('b'));
       const events = await rec.count(3);
       expect(describeEvents(events)).toEqual(['destroyed b@0', 'created b@1', 'destroyed b@1']);
