@@ -14,8 +14,9 @@ export interface StateConformanceOptions {
   };
   /**
    * Set when the backend keeps a bounded in-memory history per kind: `capacity` events once the ring
-   * has grown to its maximum, of which the last `gap` positions no longer resume. Turns on the overrun,
-   * old-bookmark and tail-clamp cases, which write `capacity` events in synchronous bursts.
+   * has grown to its maximum, of which the oldest `gap` positions no longer resume. Turns on the
+   * overrun, old-bookmark and tail-clamp cases, which append up to `capacity + 1` events at once as
+   * one transaction of updates to a single resource.
    */
   history?: { capacity: number; gap: number };
   /** Moves the backend's clock forward; by default the suite waits for the wall clock to move. */
