@@ -1,3 +1,5 @@
+import { metaNamespace } from '../runtime/resource/meta.js';
+
 /** The roles of the API, as Talos has them: each includes the rights of the one before it. */
 export const roles = ['reader', 'operator', 'admin'] as const;
 
@@ -40,7 +42,7 @@ export function roleIncludes(role: Role | undefined, needed: Role): boolean {
 
 /** Who may write a type: operators for ordinary types, only admins for sensitive ones and for `meta`. */
 export function writeRoleFor(sensitive: boolean, namespace: string): Role {
-  return sensitive || namespace === 'meta' ? 'admin' : 'operator';
+  return sensitive || namespace === metaNamespace ? 'admin' : 'operator';
 }
 
 /** Readers and operators see sensitive specs redacted; admins see them whole. */
