@@ -1,11 +1,17 @@
-import {
-  ClientClosedError,
-  Etcd3,
-  EtcdWatchStreamEnded,
-  GRPCGenericError,
-  type IOptions,
-  isRecoverableError,
-} from 'etcd3';
+import { createRequire } from 'node:module';
+import type * as Etcd3Module from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
+
+let etcd3: typeof Etcd3Module | undefined;
+
+/**
+ * The `etcd3` module, loaded on first use: it starts gRPC and parses etcd's protobufs (about a third
+ * of a second), which users of the package root who never touch etcd should not pay for.
+ */
+function loadEtcd3(): typeof Etcd3Module {
+  etcd3 ??= createRequire(import.meta.url)('etcd3') as typeof Etcd3Module;
+  return etcd3;
+}
 
 /** Connection settings of the etcd backend. */
 export interface EtcdConnectionOptions {
@@ -33,7 +39,7 @@ const passThrough = {
 /** Creates the `etcd3` client: bounded call deadlines, fast reconnects, keepalives, no hidden retries. */
 export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
   const callTimeout = options.callTimeoutMs ?? 5_000;
-  return new Etcd3({
+  return new (loadEtcd3().Etcd3)({
     hosts: [...options.endpoints],
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.auth ? { auth: options.auth } : {}),
@@ -80,6 +86,7 @@ function causeMessage(cause: unknown): string {
 /** True when an `etcd3` error means "could not talk to etcd" rather than "etcd said no". */
 export function isTransportError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  const { ClientClosedError, EtcdWatchStreamEnded, GRPCGenericError, isRecoverableError } = loadEtcd3();
   if (error instanceof ClientClosedError || error instanceof EtcdWatchStreamEnded) return true;
   if (isRecoverableError(error)) return !/request is too large/.test(error.message);
   // A generic gRPC error with no etcd verdict is a transport failure (for example a reset stream).
