@@ -67,7 +67,9 @@ export class EtcdUnavailableError extends Error {
     cause: unknown,
   ) {
     super(
-      `etcd state: ${operation} failed, etcd at ${endpoints.join(', ')} is unavailable: ${causeMessage(cause)}`,
+      `etcd state: ${operation} failed, etcd at ${endpoints.join(', ')} is unavailable: ${causeMessage(cause)}${
+        writes.has(operation) && timedOut(cause) ? ' (the write may still have been applied)' : ''
+      }`,
       { cause },
     );
     this.name = 'EtcdUnavailableError';
@@ -77,6 +79,13 @@ export class EtcdUnavailableError extends Error {
 /** True for {@link EtcdUnavailableError}. */
 export const isEtcdUnavailableError = (e: unknown): e is EtcdUnavailableError =>
   e instanceof EtcdUnavailableError;
+
+const writes = new Set(['create', 'update', 'destroy', 'transaction']);
+
+/** A deadline passed after the request left: unlike a refused connection, etcd may have applied it. */
+function timedOut(cause: unknown): boolean {
+  return cause instanceof Error && cause.constructor === loadEtcd3().GRPCDeadlineExceededError;
+}
 
 function causeMessage(cause: unknown): string {
   const text = cause instanceof Error ? cause.message : String(cause);

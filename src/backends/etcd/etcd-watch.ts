@@ -73,6 +73,8 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
 
     let filter: EventFilter;
     let bookmark: ReturnType<typeof decodeEtcdBookmark>;
+    let prefix: Buffer;
+    let scope: RevisionScope;
     try {
       checkWatchOptions(target);
       filter = watchFilter(target);
@@ -80,20 +82,21 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
         bookmark = decodeEtcdBookmark(target.options.startFromBookmark);
         if (bookmark === undefined) throw new InvalidBookmarkError(target.kind, 'malformed bookmark');
       }
+      prefix = store.layout.kindPrefix(target.kind);
+      scope = {
+        kind: target.kind,
+        prefix,
+        recordKey: store.layout.recordKey(target.kind),
+        ...(target.mode === 'resource'
+          ? { only: { key: store.layout.key({ ...target.kind, id: target.id }), id: target.id } }
+          : {}),
+      };
     } catch (error) {
+      // Errors reach the subscriber asynchronously, never inside subscribe().
       queueMicrotask(() => finish(error));
       return stop;
     }
 
-    const prefix = store.layout.kindPrefix(target.kind);
-    const scope: RevisionScope = {
-      kind: target.kind,
-      prefix,
-      recordKey: store.layout.recordKey(target.kind),
-      ...(target.mode === 'resource'
-        ? { only: { key: store.layout.key({ ...target.kind, id: target.id }), id: target.id } }
-        : {}),
-    };
     const deliver = (events: readonly IEvent[], from: Start) => {
       const out: WatchEvent[] = [];
       const { revision: startRevision, skip } = from.position;

@@ -58,6 +58,28 @@ describe('etcd state with bad or unusual input', () => {
     watch.stop();
   });
 
+  it('should keep namespaces and types with slashes and unicode apart from each other', async () => {
+    const state = etcd.state({ maxRequestBytes: limit });
+    const kinds = [
+      { namespace: 'a/b', type: Things.type },
+      { namespace: 'a', type: `b/${Things.type}` },
+      { namespace: 'a%2Fb', type: Things.type },
+      { namespace: 'ünï/cödé', type: Things.type },
+    ];
+    for (const [i, kind] of kinds.entries()) {
+      const made = Things.make('x', { value: i });
+      await state.create({ metadata: { ...made.metadata, ...kind }, spec: made.spec });
+    }
+    for (const [i, kind] of kinds.entries()) {
+      const listed = await state.list(kind);
+      expect(
+        listed.map(
+          (r) => `${r.metadata.namespace}|${r.metadata.type}|${(r.spec as { value: number }).value}`,
+        ),
+      ).toEqual([`${kind.namespace}|${kind.type}|${i}`]);
+    }
+  });
+
   it('should refuse an id that is not well-formed unicode with ValidationError', async () => {
     const state = etcd.state({ maxRequestBytes: limit });
     const error = await rejection(state.create(Things.make('bad\uD800', { value: 1 })));

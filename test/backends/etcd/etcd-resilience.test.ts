@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyResource, isEtcdUnavailableError, type State, type WatchEvent } from '../../../src/index.js';
-import { Collector, Things, useEtcd } from './support.js';
+import { Collector, eventually, Things, useEtcd } from './support.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 const etcd = useEtcd();
@@ -126,9 +126,14 @@ describe('etcd state resilience', () => {
       expect(String(read)).toMatch(/get failed, etcd at .* is unavailable/);
       const list = await rejection(state.list(Things.kind()));
       expect(isEtcdUnavailableError(list)).toBe(true);
+      // A write that timed out was sent: the error says it may still apply, and here it does.
+      const write = await rejection(state.create(Things.make('late', { value: 1 })));
+      expect(isEtcdUnavailableError(write)).toBe(true);
+      expect(String(write)).toMatch(/create failed, .*may still have been applied/);
     } finally {
       etcd.server.resume();
     }
+    await eventually(async () => (await state.get(Things.pointer('late'))).spec.value === 1);
     const a = await retrying(() => state.get(Things.pointer('a')));
     await state.update({ ...a, spec: { value: 2, text: '' } });
     await watch.count(2);
