@@ -26,16 +26,38 @@ export function resolveRef<TDef extends AnyResourceDefinition>(
 }
 
 /**
+ * Outputs known to equal a desired value: `output object → desired object`. Both are frozen store
+ * values, so the fact holds wherever they are seen; it lets a run skip comparing (and writing)
+ * outputs that nothing changed since the last run. @internal
+ */
+const inSync = new WeakMap<AnyResource, AnyResource>();
+
+/** True when `current` is known to already hold `desired`. @internal */
+export function isInSync(current: AnyResource | undefined, desired: AnyResource): boolean {
+  return current !== undefined && inSync.get(current) === desired;
+}
+
+/**
  * Writes the desired output over the current one, or creates it: spec, labels and annotations come
  * from `desired`; the owner is the controller; other controllers' finalizers are kept. Nothing is
  * written when nothing differs. A stale `current` (someone added a finalizer meanwhile) falls back to
- * a fresh read-modify-write. @internal
+ * a fresh read-modify-write. Resolves with the stored output. @internal
  */
 export async function writeOutput(
   ctx: ReconcileContext,
   current: AnyResource | undefined,
   desired: AnyResource,
-): Promise<void> {
+): Promise<AnyResource> {
+  const stored = await write(ctx, current, desired);
+  inSync.set(stored, desired);
+  return stored;
+}
+
+async function write(
+  ctx: ReconcileContext,
+  current: AnyResource | undefined,
+  desired: AnyResource,
+): Promise<AnyResource> {
   const d = desired.metadata;
   if (current === undefined) {
     const fresh =
@@ -43,8 +65,7 @@ export async function writeOutput(
         ? desired
         : { metadata: { ...d, finalizers: [] as readonly string[] }, spec: desired.spec };
     try {
-      await ctx.create(fresh);
-      return;
+      return await ctx.create(fresh);
     } catch (error) {
       if (!isConflictError(error)) throw error;
     }
@@ -55,19 +76,18 @@ export async function writeOutput(
       deepEqual(c.labels, d.labels) &&
       deepEqual(c.annotations, d.annotations)
     ) {
-      return;
+      return current;
     }
     try {
-      await ctx.update({
+      return await ctx.update({
         metadata: { ...c, labels: d.labels, annotations: d.annotations },
         spec: desired.spec,
       });
-      return;
     } catch (error) {
       if (!isConflictError(error) || error.code !== 'Conflict') throw error;
     }
   }
-  await ctx.modify(desired, (draft) => {
+  return ctx.modify(desired, (draft) => {
     draft.spec = desired.spec as never;
     draft.metadata.labels = { ...d.labels };
     draft.metadata.annotations = { ...d.annotations };

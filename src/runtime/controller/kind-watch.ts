@@ -133,7 +133,8 @@ export class KindWatch {
           const id = r.metadata.id;
           if (event.type === 'destroyed') this.known.delete(id);
           else this.known.set(id, r as AnyResource);
-          this.pending.set(id, { type: event.type, resource: r as AnyResource });
+          // The event itself is the change: no copy.
+          this.pending.set(id, event as KindChange);
           changed = true;
         }
       }

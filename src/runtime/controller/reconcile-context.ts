@@ -11,6 +11,9 @@ import type { ReconcileResult } from './define-controller.js';
 import type { AnyInput, ControllerInput, ControllerOutput, QControllerInput } from './inputs.js';
 import type { TokenBucket } from './rate-limit.js';
 
+/** How often a finalizer edit retries a version conflict before giving up. */
+const maxConflictRetries = 1_000;
+
 /** Options of `ctx.update` and `ctx.modify`. */
 export interface WriteOptions {
   /** The phase the stored resource must be in; `'running'` by default, `'any'` accepts both. */
@@ -141,7 +144,8 @@ export class Context implements ReconcileContext {
 
   async create<TRes extends AnyResource>(resource: TRes): Promise<TRes> {
     this.#host.policy().checkWrite(resource?.metadata);
-    await this.#limit();
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
     const stored = await this.#host.state.create(resource, { owner: this.#host.controller });
     this.#track(stored);
     return stored;
@@ -149,7 +153,8 @@ export class Context implements ReconcileContext {
 
   async update<TRes extends AnyResource>(resource: TRes, options: WriteOptions = {}): Promise<TRes> {
     this.#host.policy().checkWrite(resource?.metadata);
-    await this.#limit();
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
     const stored = await this.#host.state.update(resource, {
       owner: this.#host.controller,
       expectedPhase: options.expectedPhase ?? 'running',
@@ -164,7 +169,8 @@ export class Context implements ReconcileContext {
     options: WriteOptions = {},
   ): Promise<Resource<TDef>> {
     this.#host.policy().checkWrite(template?.metadata);
-    await this.#limit();
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
     const stored = await this.#host.state.modify(template, fn, {
       owner: this.#host.controller,
       expectedPhase: options.expectedPhase ?? 'running',
@@ -175,19 +181,22 @@ export class Context implements ReconcileContext {
 
   async teardown(pointer: Pointer): Promise<boolean> {
     this.#host.policy().checkWrite(pointer);
-    await this.#limit();
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
     return this.#host.state.teardown(pointer, { owner: this.#host.controller });
   }
 
   async destroy(pointer: Pointer): Promise<void> {
     this.#host.policy().checkWrite(pointer);
-    await this.#limit();
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
     await this.#host.state.destroy(pointer, { owner: this.#host.controller });
   }
 
   async teardownAndDestroy(pointer: Pointer): Promise<boolean> {
     this.#host.policy().checkWrite(pointer);
-    await this.#limit();
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
     const { state, controller: owner } = this.#host;
     try {
       if (!(await state.teardown(pointer, { owner }))) return false;
@@ -203,17 +212,54 @@ export class Context implements ReconcileContext {
 
   async addFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void> {
     this.#host.policy().checkFinalizers(pointer);
-    await this.#limit();
-    await this.#host.state.addFinalizer(pointer, ...finalizers);
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
+    await this.#editFinalizers(pointer, (current) => {
+      const missing = finalizers.filter((f, i) => !current.includes(f) && finalizers.indexOf(f) === i);
+      return missing.length === 0 ? undefined : [...current, ...missing];
+    });
   }
 
   async removeFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void> {
     this.#host.policy().checkFinalizers(pointer);
-    await this.#limit();
+    const wait = this.#limit();
+    if (wait !== undefined) await wait;
     try {
-      await this.#host.state.removeFinalizer(pointer, ...finalizers);
+      await this.#editFinalizers(pointer, (current) =>
+        current.some((f) => finalizers.includes(f))
+          ? current.filter((f) => !finalizers.includes(f))
+          : undefined,
+      );
     } catch (error) {
       if (!isNotFoundError(error)) throw error;
+    }
+  }
+
+  /**
+   * A version-checked read-modify-write of the finalizers (any owner, any phase), retried on a
+   * version conflict; `edit` returns `undefined` when nothing changes, and then nothing is written.
+   * Plain spreads, not an immer draft: this runs once per input per generic-controller run.
+   */
+  async #editFinalizers(
+    pointer: Pointer,
+    edit: (current: readonly string[]) => readonly string[] | undefined,
+  ): Promise<void> {
+    const { state } = this.#host;
+    for (let attempt = 0; ; attempt++) {
+      const current = await state.get(pointer);
+      const m = current.metadata;
+      const finalizers = edit(m.finalizers);
+      if (finalizers === undefined) return;
+      try {
+        await state.update(
+          { metadata: { ...m, finalizers }, spec: current.spec },
+          { owner: m.owner, expectedPhase: 'any' },
+        );
+        return;
+      } catch (error) {
+        if (!(isConflictError(error) && error.code === 'Conflict') || attempt >= maxConflictRetries)
+          throw error;
+      }
     }
   }
 

@@ -24,8 +24,10 @@ export interface RuntimeScheduler {
 const drainBudget = 1024;
 
 /**
- * The default scheduler: FIFO, drained in a microtask, yielding through `setImmediate` after a budget
- * of tasks so a flood of work never starves I/O. Never `setTimeout(0)`, which costs about 1 ms. @internal
+ * The default scheduler: FIFO, drained on `setImmediate`, so the microtask-driven writes of one burst
+ * (a writer loop, a reconcile's outputs) land before the runs they wake start, and coalesce into
+ * fewer of them; after a budget of tasks it yields again so a flood of work never starves I/O.
+ * Never `setTimeout(0)`, which costs about 1 ms. @internal
  */
 export function createDrainScheduler(): RuntimeScheduler {
   let queue: RuntimeTask[] = [];
@@ -51,7 +53,7 @@ export function createDrainScheduler(): RuntimeScheduler {
       queue.push(task);
       if (!scheduled) {
         scheduled = true;
-        queueMicrotask(drain);
+        setImmediate(drain);
       }
     },
     pending: () => queue.length - head,

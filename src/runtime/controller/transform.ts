@@ -2,13 +2,7 @@ import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
 import { type ControllerDefinition, defineController } from './define-controller.js';
-import {
-  type DefinitionRef,
-  forEachCollecting,
-  resolveRef,
-  throwCollected,
-  writeOutput,
-} from './generic-support.js';
+import { type DefinitionRef, isInSync, resolveRef, throwCollected, writeOutput } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
 import type { ReadContext } from './reconcile-context.js';
 
@@ -26,7 +20,9 @@ export interface TransformControllerOptions<
   /**
    * The desired output of one input, made with `Out.make(id, spec, { namespace })`, or `null` for
    * none. The output's id is yours to map; keep it a function of the input's identity and data (not
-   * of its phase), because it is also used to find the output when the input tears down.
+   * of its phase), because it is also used to find the output when the input tears down. Without
+   * `extraInputs`, `map` is taken as a pure function of the input and its result is reused for an
+   * unchanged input.
    */
   map(input: Resource<TIn>, ctx: ReadContext): Resource<TOut> | null | Promise<Resource<TOut> | null>;
   /** `exclusive` (default) or `shared`. */
@@ -64,17 +60,27 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
   const inKind = from.definition.kind(from.namespace);
   const outKind = to.definition.kind(to.namespace);
   const sameKind = inKind.type === outKind.type && inKind.namespace === outKind.namespace;
-  const desiredOf = async (i: AnyResource, ctx: ReadContext): Promise<AnyResource | null> => {
-    const pending = map(i as Resource<TIn>, ctx);
-    const desired = (pending instanceof Promise ? await pending : pending) as AnyResource | null | undefined;
-    if (desired == null) return null;
-    const m = desired.metadata;
-    if (m?.type !== outKind.type || m.namespace !== outKind.namespace) {
-      throw new TypeError(
-        `transformController ${name}: map must return a ${outKind.type} in namespace ${outKind.namespace}, got ${String(m?.type)} in ${String(m?.namespace)}`,
-      );
+  // Without extra inputs, map is a pure function of the input value: memoized per (frozen) input.
+  const memo = options.extraInputs?.length ? undefined : new WeakMap<AnyResource, AnyResource | null>();
+  const check = (i: AnyResource, desired: AnyResource | null | undefined): AnyResource | null => {
+    const out = desired ?? null;
+    if (out !== null) {
+      const m = out.metadata;
+      if (m?.type !== outKind.type || m.namespace !== outKind.namespace) {
+        throw new TypeError(
+          `transformController ${name}: map must return a ${outKind.type} in namespace ${outKind.namespace}, got ${String(m?.type)} in ${String(m?.namespace)}`,
+        );
+      }
     }
-    return desired;
+    memo?.set(i, out);
+    return out;
+  };
+  /** The desired output of an input: sync when memoized or when map is sync. */
+  const desiredOf = (i: AnyResource, ctx: ReadContext): AnyResource | null | Promise<AnyResource | null> => {
+    const known = memo?.get(i);
+    if (known !== undefined) return known;
+    const pending = map(i as Resource<TIn>, ctx) as AnyResource | null | Promise<AnyResource | null>;
+    return pending instanceof Promise ? pending.then((d) => check(i, d)) : check(i, pending);
   };
 
   return defineController({
@@ -98,58 +104,78 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       /** Inputs holding our finalizer that may release it once their output is gone. */
       const releasing: [AnyResource, string | undefined][] = [];
 
-      await forEachCollecting(
-        inputs,
-        async (i) => {
-          const held = i.metadata.finalizers.includes(name);
-          if (i.metadata.phase === 'tearingDown') {
-            if (!held) return;
-            let outId: string | undefined;
-            try {
-              outId = (await desiredOf(i, ctx))?.metadata.id;
-            } catch {
-              // An input map cannot place has no output we could wait for.
-            }
-            releasing.push([i, outId]);
-            return;
-          }
-          const desired = await desiredOf(i, ctx);
-          if (desired === null) {
-            if (held) releasing.push([i, undefined]);
-            return;
-          }
-          const id = desired.metadata.id;
-          const existing = current.get(id);
-          // An output still tearing down is an old generation: it goes first, and comes back next run.
-          if (existing?.metadata.phase === 'tearingDown') return;
-          wanted.add(id);
-          if (!held) await ctx.addFinalizer(pointerOf(i), name);
+      const apply = (
+        i: AnyResource,
+        held: boolean,
+        desired: AnyResource | null,
+      ): Promise<unknown> | undefined => {
+        if (desired === null) {
+          if (held) releasing.push([i, undefined]);
+          return undefined;
+        }
+        const id = desired.metadata.id;
+        const existing = current.get(id);
+        // An output still tearing down is an old generation: it goes first, and comes back next run.
+        if (existing?.metadata.phase === 'tearingDown') return undefined;
+        wanted.add(id);
+        if (held && isInSync(existing, desired)) return undefined;
+        return (async () => {
+          if (!held) await ctx.addFinalizer(i.metadata, name);
           await writeOutput(ctx, existing, desired);
-        },
-        errors,
-      );
+        })();
+      };
+      /** One input; returns a promise only when there is something to wait for. */
+      const step = (i: AnyResource): Promise<unknown> | undefined => {
+        const held = i.metadata.finalizers.includes(name);
+        if (i.metadata.phase === 'tearingDown') {
+          if (!held) return undefined;
+          const release = (d: AnyResource | null) => {
+            releasing.push([i, d?.metadata.id]);
+          };
+          // An input map cannot place has no output we could wait for.
+          const fallback = () => release(null);
+          try {
+            const d = desiredOf(i, ctx);
+            if (d instanceof Promise) return d.then(release, fallback);
+            release(d);
+          } catch {
+            fallback();
+          }
+          return undefined;
+        }
+        const d = desiredOf(i, ctx);
+        return d instanceof Promise ? d.then((desired) => apply(i, held, desired)) : apply(i, held, d);
+      };
+
+      for (const i of inputs) {
+        try {
+          const pending = step(i);
+          if (pending !== undefined) await pending;
+        } catch (error) {
+          errors.push(error);
+        }
+      }
 
       /** Owned outputs that are not wanted but still exist (held by finalizers, or failed). */
       const remaining = new Set<string>();
-      await forEachCollecting(
-        outputs,
-        async (o) => {
-          const id = o.metadata.id;
-          if (o.metadata.owner !== name || wanted.has(id)) return;
-          remaining.add(id);
+      for (const o of outputs) {
+        const id = o.metadata.id;
+        if (o.metadata.owner !== name || wanted.has(id)) continue;
+        remaining.add(id);
+        try {
           if (await ctx.teardownAndDestroy(pointerOf(o))) remaining.delete(id);
-        },
-        errors,
-      );
-
-      await forEachCollecting(
-        releasing,
-        async ([i, outId]) => {
-          if (outId !== undefined && (remaining.has(outId) || wanted.has(outId))) return;
-          await ctx.removeFinalizer(pointerOf(i), name);
-        },
-        errors,
-      );
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      for (const [i, outId] of releasing) {
+        if (outId !== undefined && (remaining.has(outId) || wanted.has(outId))) continue;
+        try {
+          await ctx.removeFinalizer(i.metadata, name);
+        } catch (error) {
+          errors.push(error);
+        }
+      }
       throwCollected(errors, name);
     },
   });
