@@ -20,7 +20,7 @@ export interface ControllerMetrics {
   readonly queueDepth: number;
   /** Runs in progress right now. */
   readonly inFlight: number;
-  /** Consecutive failures (0 after a success). */
+  /** Full controllers: consecutive failures (0 after a success); queue controllers: items failing now. */
   readonly failures: number;
 }
 

@@ -63,6 +63,8 @@ export class QRunner implements Runner {
   #started = false;
   #stopped = false;
   #seq = 0;
+  /** Items whose last run failed. */
+  #failing = 0;
   readonly #counters = newCounters();
 
   constructor(definition: QControllerDefinition, host: RunnerHost, logger: Logger) {
@@ -125,6 +127,7 @@ export class QRunner implements Runner {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#failing = 0;
     this.#queue.clear();
     for (const t of this.#timers) this.#host.clock.clearTimeout(t);
     this.#timers.clear();
@@ -139,7 +142,7 @@ export class QRunner implements Runner {
       ...this.#counters,
       queueDepth: this.#queue.readyCount + this.#queue.delayedCount,
       inFlight: this.#inFlight.size,
-      failures: 0,
+      failures: this.#failing,
     };
   }
 
@@ -287,6 +290,7 @@ export class QRunner implements Runner {
       return;
     }
     if (!failed) {
+      if (entry.failures > 0) this.#failing--;
       entry.failures = 0;
       const delay = isReconcile ? requeueDelay(value) : undefined;
       if (delay !== undefined) counters.requeues++;
@@ -299,6 +303,7 @@ export class QRunner implements Runner {
       this.#host.report({ controller: this.name, key, phase: 'end', outcome: 'aborted', error: value });
       this.#queue.release(entry, undefined);
     } else {
+      if (entry.failures === 0) this.#failing++;
       entry.failures++;
       counters.errors++;
       counters.lastOutcome = 'error';

@@ -128,6 +128,7 @@ describe('runtime: queue controllers', () => {
     await clock.advance(499);
     await runtime.settled();
     expect(attempts.bad).toBe(1);
+    expect(runtime.metrics().controllers.Picky!.failures).toBe(1);
     await clock.advance(1);
     await runtime.settled();
     expect(attempts.bad).toBe(2);
@@ -135,7 +136,12 @@ describe('runtime: queue controllers', () => {
     await runtime.settled();
     expect(attempts).toEqual({ ok1: 1, bad: 4, ok2: 1 });
     expect(await values(state, Strs)).toEqual(['bad=3', 'ok1=3', 'ok2=3']);
-    expect(runtime.metrics().controllers.Picky).toMatchObject({ errors: 3, reconciles: 6, queueDepth: 0 });
+    expect(runtime.metrics().controllers.Picky).toMatchObject({
+      errors: 3,
+      reconciles: 6,
+      queueDepth: 0,
+      failures: 0,
+    });
   });
 
   it('should run up to `concurrency` items at once and never one key concurrently with itself', async () => {
@@ -282,5 +288,31 @@ describe('runtime: queue controllers', () => {
     expect(m.inFlight).toBe(0);
     expect(outcomes[0]).toBe(`${Ints.type}(default/job) aborted`);
     expect(outcomes.slice(1).every((o) => o.endsWith('success'))).toBe(true);
+  });
+
+  it('should queue every existing resource of a primary input added at run time', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    await state.create(Sentences.make('s1', { value: 'one' }));
+    await state.create(Sentences.make('s2', { value: 'two' }));
+    const seen: string[] = [];
+    runtime.register(
+      defineQController({
+        name: 'Grower',
+        inputs: [input.primary(Ints)],
+        outputs: [],
+        reconcile(ctx, p) {
+          seen.push(`${p.type === Ints.type ? 'int' : 'sentence'}:${p.id}`);
+          if (p.id === 'grow') ctx.updateInputs([input.primary(Ints), input.primary(Sentences)]);
+        },
+      }),
+    );
+    await runtime.start();
+    await state.create(Ints.make('grow', { value: 1 }));
+    await runtime.settled();
+    expect(seen.sort()).toEqual(['int:grow', 'sentence:s1', 'sentence:s2']);
+    await state.create(Sentences.make('s3', { value: 'three' }));
+    await runtime.settled();
+    expect(seen).toContain('sentence:s3');
   });
 });

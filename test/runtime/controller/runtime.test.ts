@@ -4,6 +4,7 @@ import {
   input,
   isAccessError,
   isOwnerConflictError,
+  isRegistrationError,
   label,
   output,
   type ReconcileContext,
@@ -305,5 +306,29 @@ describe('runtime: full-reconcile controllers', () => {
     await state.removeFinalizer(Strs.pointer('b'), 'someone-else');
     await runtime.settled();
     expect(await values(state, Strs)).toEqual(['c=99', 'user-owned=kept']);
+  });
+
+  it('should fail the run, not the runtime, when updateInputs is given inputs that do not fit', async () => {
+    h = harness();
+    const { runtime } = h;
+    runtime.register(
+      defineController({
+        name: 'Confused',
+        inputs: [input.weak(Ints)],
+        outputs: [],
+        reconcile(ctx) {
+          ctx.updateInputs([input.weak(Strs), input.strong(Strs)]);
+        },
+      }),
+    );
+    await runtime.start();
+    await runtime.settled();
+    const m = runtime.metrics().controllers.Confused!;
+    expect(m.errors).toBe(1);
+    expect(isRegistrationError(m.lastError)).toBe(true);
+    expect((m.lastError as Error).message).toMatch(
+      /input Strs\.ctrl\.test\.converge\.dev\(default\) is declared twice/,
+    );
+    expect(runtime.dependencyGraph().edges.map((e) => e.type)).toEqual([Ints.type]);
   });
 });
