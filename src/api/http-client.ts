@@ -53,11 +53,13 @@ function refusedAfterHandshake(url: string): ApiError {
 /** Notes whether a request's own new connection finished its TLS handshake. */
 function trackHandshake(req: ReturnType<typeof request>): () => boolean {
   let secured = false;
-  req.once('socket', (socket) =>
+  req.once('socket', (socket) => {
+    // A reused keep-alive connection finished its handshake long ago.
+    if (req.reusedSocket) return;
     socket.once('secureConnect', () => {
       secured = true;
-    }),
-  );
+    });
+  });
   return () => secured && !req.reusedSocket;
 }
 

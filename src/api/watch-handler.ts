@@ -178,6 +178,8 @@ export class WatchStream {
   #lastBookmark: string | undefined;
   #paused = false;
   #closed = false;
+  #out: string[] = [];
+  #flushScheduled = false;
 
   constructor(ctx: RequestContext, opener: Opener, clock: Clock, onClose: () => void) {
     this.#ctx = ctx;
@@ -201,6 +203,7 @@ export class WatchStream {
   end(): void {
     if (this.#closed) return;
     this.#sendHeaders();
+    this.#flush();
     this.#ctx.res.end();
     this.#cleanup();
   }
@@ -264,8 +267,20 @@ export class WatchStream {
       this.#sendHeaders();
       return;
     }
+    // Lines of one turn of the event loop go out in one write: fewer TLS records and syscalls.
+    this.#out.push(line);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#closed || this.#out.length === 0) return;
     const res = this.#ctx.res;
-    res.write(line);
+    res.write(this.#out.length === 1 ? this.#out[0]! : this.#out.join(''));
+    this.#out = [];
     if (
       !this.#paused &&
       this.#lastBookmark !== undefined &&
@@ -294,6 +309,7 @@ export class WatchStream {
       sendError(res, error);
     } else {
       if (errorToWire(error).status >= 500) this.#ctx.logger.error({ err: error }, 'watch failed');
+      this.#flush();
       res.end(`${JSON.stringify({ type: 'error', error: errorToWire(error) })}\n`);
     }
     this.#cleanup();
