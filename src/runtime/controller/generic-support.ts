@@ -26,34 +26,12 @@ export function resolveRef<TDef extends AnyResourceDefinition>(
 }
 
 /**
- * Outputs known to equal a desired value: `output object → desired object`. Both are frozen store
- * values, so the fact holds wherever they are seen; it lets a run skip comparing (and writing)
- * outputs that nothing changed since the last run. @internal
- */
-const inSync = new WeakMap<AnyResource, AnyResource>();
-
-/** True when `current` is known to already hold `desired`. @internal */
-export function isInSync(current: AnyResource | undefined, desired: AnyResource): boolean {
-  return current !== undefined && inSync.get(current) === desired;
-}
-
-/**
  * Writes the desired output over the current one, or creates it: spec, labels and annotations come
  * from `desired`; the owner is the controller; other controllers' finalizers are kept. Nothing is
  * written when nothing differs. A stale `current` (someone added a finalizer meanwhile) falls back to
  * a fresh read-modify-write. Resolves with the stored output. @internal
  */
 export async function writeOutput(
-  ctx: ReconcileContext,
-  current: AnyResource | undefined,
-  desired: AnyResource,
-): Promise<AnyResource> {
-  const stored = await write(ctx, current, desired);
-  inSync.set(stored, desired);
-  return stored;
-}
-
-async function write(
   ctx: ReconcileContext,
   current: AnyResource | undefined,
   desired: AnyResource,

@@ -2,9 +2,17 @@ import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
 import { type ControllerDefinition, defineController } from './define-controller.js';
-import { type DefinitionRef, isInSync, resolveRef, throwCollected, writeOutput } from './generic-support.js';
+import { type DefinitionRef, resolveRef, throwCollected, writeOutput } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
 import type { ReadContext } from './reconcile-context.js';
+
+/** What a transform remembers of one input between runs. */
+interface Memo {
+  readonly input: AnyResource;
+  readonly desired: AnyResource | null;
+  /** The output object last seen (or written) holding `desired`. */
+  synced: AnyResource | undefined;
+}
 
 /** What `transformController` takes. */
 export interface TransformControllerOptions<
@@ -60,9 +68,12 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
   const inKind = from.definition.kind(from.namespace);
   const outKind = to.definition.kind(to.namespace);
   const sameKind = inKind.type === outKind.type && inKind.namespace === outKind.namespace;
-  // Without extra inputs, map is a pure function of the input value: memoized per (frozen) input.
-  const memo = options.extraInputs?.length ? undefined : new WeakMap<AnyResource, AnyResource | null>();
-  const check = (i: AnyResource, desired: AnyResource | null | undefined): AnyResource | null => {
+  // Without extra inputs, map is a pure function of the input value, so its result is remembered
+  // per input id together with the input it came from and the output last seen holding it. Only
+  // object identity is compared, so a memo shared by several runtimes is merely less useful.
+  const pure = !options.extraInputs?.length;
+  let memo = new Map<string, Memo>();
+  const check = (desired: AnyResource | null | undefined): AnyResource | null => {
     const out = desired ?? null;
     if (out !== null) {
       const m = out.metadata;
@@ -72,15 +83,7 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         );
       }
     }
-    memo?.set(i, out);
     return out;
-  };
-  /** The desired output of an input: sync when memoized or when map is sync. */
-  const desiredOf = (i: AnyResource, ctx: ReadContext): AnyResource | null | Promise<AnyResource | null> => {
-    const known = memo?.get(i);
-    if (known !== undefined) return known;
-    const pending = map(i as Resource<TIn>, ctx) as AnyResource | null | Promise<AnyResource | null>;
-    return pending instanceof Promise ? pending.then((d) => check(i, d)) : check(i, pending);
   };
 
   return defineController({
@@ -103,12 +106,29 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       const wanted = new Set<string>();
       /** Inputs holding our finalizer that may release it once their output is gone. */
       const releasing: [AnyResource, string | undefined][] = [];
+      const previous = memo;
+      const next = new Map<string, Memo>();
+      memo = next;
 
-      const apply = (
-        i: AnyResource,
-        held: boolean,
-        desired: AnyResource | null,
-      ): Promise<unknown> | undefined => {
+      /** The memo entry of an input with its desired output: sync when remembered or when map is sync. */
+      const desiredOf = (i: AnyResource): Memo | Promise<Memo> => {
+        const id = i.metadata.id;
+        const known = previous.get(id);
+        if (pure && known !== undefined && known.input === i) {
+          next.set(id, known);
+          return known;
+        }
+        const remember = (d: AnyResource | null | undefined): Memo => {
+          const entry: Memo = { input: i, desired: check(d), synced: undefined };
+          next.set(id, entry);
+          return entry;
+        };
+        const pending = map(i as Resource<TIn>, ctx) as AnyResource | null | Promise<AnyResource | null>;
+        return pending instanceof Promise ? pending.then(remember) : remember(pending);
+      };
+
+      const apply = (i: AnyResource, held: boolean, entry: Memo): Promise<unknown> | undefined => {
+        const desired = entry.desired;
         if (desired === null) {
           if (held) releasing.push([i, undefined]);
           return undefined;
@@ -118,10 +138,10 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         // An output still tearing down is an old generation: it goes first, and comes back next run.
         if (existing?.metadata.phase === 'tearingDown') return undefined;
         wanted.add(id);
-        if (held && isInSync(existing, desired)) return undefined;
+        if (held && existing !== undefined && existing === entry.synced) return undefined;
         return (async () => {
           if (!held) await ctx.addFinalizer(i.metadata, name);
-          await writeOutput(ctx, existing, desired);
+          entry.synced = await writeOutput(ctx, existing, desired);
         })();
       };
       /** One input; returns a promise only when there is something to wait for. */
@@ -129,22 +149,22 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         const held = i.metadata.finalizers.includes(name);
         if (i.metadata.phase === 'tearingDown') {
           if (!held) return undefined;
-          const release = (d: AnyResource | null) => {
-            releasing.push([i, d?.metadata.id]);
+          const release = (entry: Memo | null) => {
+            releasing.push([i, entry?.desired?.metadata.id]);
           };
           // An input map cannot place has no output we could wait for.
           const fallback = () => release(null);
           try {
-            const d = desiredOf(i, ctx);
-            if (d instanceof Promise) return d.then(release, fallback);
-            release(d);
+            const entry = desiredOf(i);
+            if (entry instanceof Promise) return entry.then(release, fallback);
+            release(entry);
           } catch {
             fallback();
           }
           return undefined;
         }
-        const d = desiredOf(i, ctx);
-        return d instanceof Promise ? d.then((desired) => apply(i, held, desired)) : apply(i, held, d);
+        const entry = desiredOf(i);
+        return entry instanceof Promise ? entry.then((e) => apply(i, held, e)) : apply(i, held, entry);
       };
 
       for (const i of inputs) {
