@@ -5,6 +5,7 @@
  */
 import { createApiServer } from '../../../src/api/server.js';
 import { createState } from '../../../src/runtime/state/create-state.js';
+import './controller-types.js';
 import './fixture.js';
 
 interface StartMessage {
