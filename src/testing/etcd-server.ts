@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,8 +38,8 @@ export interface EtcdServer {
   kill(): Promise<void>;
   /** Kill, then start: a crash and a restart. */
   restart(): Promise<void>;
-  /** Freezes the process (SIGSTOP): connections stay open but nothing answers. */
-  pause(): void;
+  /** Freezes the process (SIGSTOP): connections stay open but nothing answers; resolves once every thread stopped. */
+  pause(): Promise<void>;
   /** Thaws a paused process (SIGCONT). */
   resume(): void;
   /** Stops it and removes the data directory. */
@@ -235,8 +235,12 @@ export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<
       await halt('SIGKILL');
       await launch();
     },
-    pause() {
+    async pause() {
+      const pid = child?.pid;
+      if (pid === undefined) return;
       child?.kill('SIGSTOP');
+      // The signal lands on each thread on its own time; until then etcd may still answer.
+      for (let i = 0; i < 200 && !allThreadsStopped(pid); i++) await delay(5);
     },
     resume() {
       child?.kill('SIGCONT');
@@ -247,6 +251,19 @@ export async function startEtcdServer(options: EtcdServerOptions = {}): Promise<
     },
   };
   return server;
+}
+
+/** True when every thread of `pid` is stopped (Linux /proc; elsewhere assume so). */
+function allThreadsStopped(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't';
+    });
+  } catch {
+    return true;
+  }
 }
 
 function canWrite(dir: string): boolean {

@@ -25,6 +25,9 @@ export interface EtcdConnectionOptions {
   auth?: IOptions['auth'];
 }
 
+/** The deadline of a unary etcd call when none is given, in ms. */
+export const defaultCallTimeoutMs = 5_000;
+
 type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
 
 /**
@@ -38,7 +41,7 @@ const passThrough = {
 
 /** Creates the `etcd3` client: bounded call deadlines, fast reconnects, keepalives, no hidden retries. */
 export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
-  const callTimeout = options.callTimeoutMs ?? 5_000;
+  const callTimeout = options.callTimeoutMs ?? defaultCallTimeoutMs;
   return new (loadEtcd3().Etcd3)({
     hosts: [...options.endpoints],
     ...(options.credentials ? { credentials: options.credentials } : {}),

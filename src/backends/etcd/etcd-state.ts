@@ -3,7 +3,7 @@ import { type Logger, pino } from 'pino';
 import { type Clock, wallClock } from '../../runtime/clock.js';
 import type { State } from '../../runtime/state/state.js';
 import { withStateHelpers } from '../../runtime/state/state-helpers.js';
-import { createEtcdClient, type EtcdConnectionOptions } from './client.js';
+import { createEtcdClient, defaultCallTimeoutMs, type EtcdConnectionOptions } from './client.js';
 import { EtcdStore } from './etcd-store.js';
 
 /** Options of {@link createEtcdState}. */
@@ -68,5 +68,6 @@ function createStore(client: Etcd3, options: EtcdStateOptions): EtcdStore {
     maxRequestBytes: options.maxRequestBytes ?? 1_572_864,
     maxTxnOps: options.maxTxnOps ?? 128,
     registerMeta: options.registerMeta ?? true,
+    callTimeoutMs: options.callTimeoutMs ?? defaultCallTimeoutMs,
   });
 }

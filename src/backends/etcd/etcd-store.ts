@@ -39,6 +39,7 @@ export interface EtcdStoreConfig {
   readonly maxRequestBytes: number;
   readonly maxTxnOps: number;
   readonly registerMeta: boolean;
+  readonly callTimeoutMs: number;
 }
 
 /** What the store knows of an open watch. */
@@ -251,8 +252,26 @@ export class EtcdStore implements CoreState {
   }
 
   async #write(ops: readonly TransactionOp[], operation: string): Promise<TransactionResult[]> {
-    if (this.#pins.size > 0) await Promise.all(this.#pins);
+    if (this.#pins.size > 0) await this.#waitForPins();
     return commitOps(this.#commit, ops, operation);
+  }
+
+  /**
+   * Waits for watches being registered, at most one call timeout: an etcd that does not answer
+   * (frozen, partitioned) must fail the write with its deadline, not hold it here.
+   */
+  async #waitForPins(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((resolve) => {
+      // Real time, as the gRPC deadlines are: this bounds a network wait, not store logic.
+      timer = setTimeout(resolve, this.#config.callTimeoutMs);
+      timer.unref?.();
+    });
+    try {
+      await Promise.race([Promise.all(this.#pins), bound]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Runs one etcd call, turning transport failures into {@link EtcdUnavailableError}. */

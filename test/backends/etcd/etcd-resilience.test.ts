@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyResource, isEtcdUnavailableError, type State, type WatchEvent } from '../../../src/index.js';
-import { Collector, eventually, Things, useEtcd } from './support.js';
+import { Collector, Things, useEtcd } from './support.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 const etcd = useEtcd();
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  let value: unknown;
   try {
-    await promise;
+    value = await promise;
   } catch (error) {
     return error;
   }
-  throw new Error('expected a rejection');
+  throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
 }
 
 /** Retries `fn` while etcd is unavailable, as a caller riding out a restart would (bounded). */
@@ -119,21 +120,25 @@ describe('etcd state resilience', () => {
     await state.create(Things.make('a', { value: 1 }));
     const watch = new Collector(state.watch(Things.pointer('a')));
     await watch.count(1);
-    etcd.server.pause();
+    await etcd.server.pause();
     try {
       const read = await rejection(state.get(Things.pointer('a')));
       expect(isEtcdUnavailableError(read), String(read)).toBe(true);
       expect(String(read)).toMatch(/get failed, etcd at .* is unavailable/);
       const list = await rejection(state.list(Things.kind()));
       expect(isEtcdUnavailableError(list)).toBe(true);
-      // A write that timed out was sent: the error says it may still apply, and here it does.
+      // A write that timed out was sent: the error says it may still apply (etcd may or may not run it).
       const write = await rejection(state.create(Things.make('late', { value: 1 })));
       expect(isEtcdUnavailableError(write)).toBe(true);
       expect(String(write)).toMatch(/create failed, .*may still have been applied/);
+      // A watch that etcd cannot register does not hold later writes past their deadline.
+      const stuck = new Collector(state.watchKind(Things.kind('elsewhere')));
+      const held = await rejection(state.destroy(Things.pointer('a')));
+      expect(isEtcdUnavailableError(held), String(held)).toBe(true);
+      stuck.stop();
     } finally {
       etcd.server.resume();
     }
-    await eventually(async () => (await state.get(Things.pointer('late'))).spec.value === 1);
     const a = await retrying(() => state.get(Things.pointer('a')));
     await state.update({ ...a, spec: { value: 2, text: '' } });
     await watch.count(2);

@@ -106,11 +106,13 @@ describe('the controller runtime on an etcd store', () => {
     let restarted: ChildProcess | undefined;
     try {
       await waitForLine(runtime, 'ready');
+      // Kill the runtime in the middle of its work: a few Strs written (20 ms apart), most not.
+      const fifth = waitForLine(runtime, 'wrote 5');
       const phase1 = spawnFixture('writer-process.ts', prefix, { PHASE: '1', COUNT: '30' });
-      await waitForLine(phase1, 'done');
-      // Kill the runtime in the middle of its work: some Strs are written, not all.
-      await eventually(async () => (await reader.list(Strs.kind())).length >= 5, 400, 10);
+      const phase1Done = waitForLine(phase1, 'done');
+      await fifth;
       runtime.kill('SIGKILL');
+      await phase1Done;
       await exited(runtime);
       const partial = actualStrs(await reader.list(Strs.kind()));
       expect(partial.join()).not.toBe(expectedStrs(await reader.list(Ints.kind())).join());
