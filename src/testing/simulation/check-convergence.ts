@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { AnyControllerDefinition } from '../../runtime/controller/define-controller.js';
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { Kind } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
@@ -10,8 +9,11 @@ import { errorText } from './invariants.js';
 import { type CompareOptions, compareResources, type Difference } from './oracle.js';
 import { ConvergenceError, type FailureReport, isConvergenceError } from './report.js';
 import { type Schedule, type ScheduleArbitraryOptions, scheduleArbitrary } from './schedule.js';
+import type { ScriptedChoices } from './seeded-random.js';
 import {
+  type ControllerSet,
   createSimulation,
+  loadControllers,
   type SettleOptions,
   type Simulation,
   type SimulationOptions,
@@ -19,8 +21,8 @@ import {
 
 /** What a convergence property needs: the system, its inputs, and what "converged" means. */
 export interface ConvergenceOptions {
-  /** The controllers under test. */
-  controllers: readonly AnyControllerDefinition[];
+  /** The controllers under test, or a factory making them afresh for every runtime (see `createSimulation`). */
+  controllers: ControllerSet;
   /** The definitions users create, update and destroy (the inputs). */
   inputs: readonly AnyResourceDefinition[];
   /**
@@ -40,6 +42,8 @@ export interface ConvergenceOptions {
   commands?: UserCommandOptions;
   /** How decisions are made (default: a shrinkable script). */
   schedule?: ScheduleArbitraryOptions;
+  /** Steps run with faults still on after the last operation, before they heal (default 50). */
+  safetySteps?: number;
   /** How long the liveness phase may take. */
   settle?: SettleOptions;
   /** More simulation options (storm threshold, interleaving, time races, runtime options). */
@@ -73,7 +77,7 @@ function outputKinds(options: ConvergenceOptions): Kind[] {
     );
   }
   const seen = new Map<string, Kind>();
-  for (const c of options.controllers) {
+  for (const c of loadControllers(options.controllers, 'convergence')) {
     for (const o of c.outputs) {
       const kind = o.definition.kind();
       seen.set(`${kind.namespace}\0${kind.type}`, kind);
@@ -106,6 +110,8 @@ export async function runConvergence(
   try {
     await sim.start();
     await fc.asyncModelRun(() => ({ model, real: sim }), commands);
+    // The safety phase goes on past the last operation, so the last faults can land on a quiet system.
+    await sim.interleave(options.safetySteps ?? 50);
     sim.heal();
     const settle = await sim.runUntilSettled(options.settle);
     const allowed = options.commands?.finalizers ?? ['user.converge.dev/hold'];
@@ -131,6 +137,9 @@ export async function runConvergence(
     }
     return sim;
   } catch (error) {
+    // What a failing run read is what shrinking may keep: the rest of the script changes nothing.
+    const touched = (sim.choices as Partial<ScriptedChoices>).touched;
+    if (touched !== undefined) schedule.touched = new Set(touched.keys());
     if (isConvergenceError(error)) throw error;
     return fail('the run failed', { error: errorText(error) });
   } finally {

@@ -9,8 +9,8 @@ import { type SchemaArbitraryOptions, specArbitrary } from './zod-arbitrary.js';
 export interface CommandTarget {
   /** The user's view of the store: immediate, no faults. */
   readonly user: State;
-  /** Runs the steps the schedule puts between two user operations. */
-  interleave(): Promise<void>;
+  /** Runs up to `steps` steps of pending work (or as many as the schedule picks) between two user operations. */
+  interleave(steps?: number): Promise<void>;
   /** Records a user operation (trace; the storm detector starts counting again). */
   userOperation(text: string): void;
   /** Runs the simulation until `promise` settles, and returns its value. */
@@ -50,6 +50,8 @@ export interface UserCommandOptions {
    * id starts again at version 1, so a write prepared against the old one can land on the new one).
    */
   recreate?: boolean;
+  /** At most this many steps run after each operation (default 20); fast-check picks and shrinks the number. */
+  maxStepsBetween?: number;
   /** Options of the spec arbitraries derived from each definition's schema. */
   spec?: SchemaArbitraryOptions;
   /** Spec arbitraries to use instead of derived ones, by definition. */
@@ -66,6 +68,7 @@ class CreateCommand implements UserCommand {
     readonly id: string,
     readonly spec: unknown,
     readonly recreate: boolean,
+    readonly steps: number,
   ) {}
   check(model: InputModel): boolean {
     const e = model.get(this.definition.pointer(this.id));
@@ -79,7 +82,7 @@ class CreateCommand implements UserCommand {
     target.userOperation(this.toString());
     await target.user.create(made);
     model.created(this.definition, made);
-    await target.interleave();
+    await target.interleave(this.steps);
   }
   toString(): string {
     return `create ${show(this.definition.pointer(this.id))} ${fc.stringify(this.spec)}`;
@@ -91,6 +94,7 @@ class UpdateCommand implements UserCommand {
     readonly definition: AnyResourceDefinition,
     readonly id: string,
     readonly spec: unknown,
+    readonly steps: number,
   ) {}
   check(model: InputModel): boolean {
     const e = model.get(this.definition.pointer(this.id));
@@ -104,7 +108,7 @@ class UpdateCommand implements UserCommand {
       d.spec = made.spec;
     });
     model.get(pointer)!.made = made;
-    await target.interleave();
+    await target.interleave(this.steps);
   }
   toString(): string {
     return `update ${show(this.definition.pointer(this.id))} ${fc.stringify(this.spec)}`;
@@ -115,6 +119,7 @@ class TeardownCommand implements UserCommand {
   constructor(
     readonly definition: AnyResourceDefinition,
     readonly id: string,
+    readonly steps: number,
   ) {}
   check(model: InputModel): boolean {
     const e = model.get(this.definition.pointer(this.id));
@@ -125,7 +130,7 @@ class TeardownCommand implements UserCommand {
     target.userOperation(this.toString());
     await target.user.teardown(pointer);
     model.get(pointer)!.phase = 'tearingDown';
-    await target.interleave();
+    await target.interleave(this.steps);
   }
   toString(): string {
     return `teardown ${show(this.definition.pointer(this.id))}`;
@@ -136,6 +141,7 @@ class DestroyCommand implements UserCommand {
   constructor(
     readonly definition: AnyResourceDefinition,
     readonly id: string,
+    readonly steps: number,
   ) {}
   check(model: InputModel): boolean {
     const e = model.get(this.definition.pointer(this.id));
@@ -148,7 +154,7 @@ class DestroyCommand implements UserCommand {
     entry.phase = 'tearingDown';
     entry.destroying = true;
     target.destroyInBackground(pointer);
-    await target.interleave();
+    await target.interleave(this.steps);
   }
   toString(): string {
     return `destroy ${show(this.definition.pointer(this.id))}`;
@@ -161,6 +167,7 @@ class FinalizerCommand implements UserCommand {
     readonly id: string,
     readonly finalizer: string,
     readonly add: boolean,
+    readonly steps: number,
   ) {}
   check(model: InputModel): boolean {
     const e = model.get(this.definition.pointer(this.id));
@@ -179,7 +186,7 @@ class FinalizerCommand implements UserCommand {
       await target.user.removeFinalizer(pointer, this.finalizer);
       entry.finalizers.delete(this.finalizer);
     }
-    await target.interleave();
+    await target.interleave(this.steps);
   }
   toString(): string {
     return `${this.add ? 'addFinalizer' : 'removeFinalizer'} ${show(this.definition.pointer(this.id))} ${this.finalizer}`;
@@ -210,39 +217,47 @@ export function userCommands(
   const recreate = options.recreate ?? true;
   const w = { create: 4, update: 3, destroy: 2, teardown: 1, finalizers: 1, ...options.weights };
   const id = fc.constantFrom(...ids);
+  const maxSteps = options.maxStepsBetween ?? 20;
+  if (!(maxSteps >= 0) || !Number.isInteger(maxSteps)) {
+    throw new RangeError(`userCommands: maxStepsBetween must be an integer >= 0, got ${maxSteps}`);
+  }
+  // Each command carries the steps that run after it, so dropping a command while shrinking leaves
+  // the others' timing alone.
+  const steps = fc.nat({ max: maxSteps });
   const arbs: fc.Arbitrary<UserCommand>[] = [];
   for (const definition of definitions) {
     const spec = options.specs?.get(definition) ?? specArbitrary(definition, options.spec);
-    const withSpec = fc.tuple(id, spec);
+    const withSpec = fc.tuple(id, spec, steps);
+    const plain = fc.tuple(id, steps);
     arbs.push(
       ...weighted(
-        withSpec.map(([i, s]) => new CreateCommand(definition, i, s, recreate)),
+        withSpec.map(([i, s, n]) => new CreateCommand(definition, i, s, recreate, n)),
         w.create,
       ),
     );
     arbs.push(
       ...weighted(
-        withSpec.map(([i, s]) => new UpdateCommand(definition, i, s)),
+        withSpec.map(([i, s, n]) => new UpdateCommand(definition, i, s, n)),
         w.update,
       ),
     );
     arbs.push(
       ...weighted(
-        id.map((i) => new TeardownCommand(definition, i)),
+        plain.map(([i, n]) => new TeardownCommand(definition, i, n)),
         w.teardown,
       ),
     );
     arbs.push(
       ...weighted(
-        id.map((i) => new DestroyCommand(definition, i)),
+        plain.map(([i, n]) => new DestroyCommand(definition, i, n)),
         w.destroy,
       ),
     );
     if (finalizers.length > 0) {
-      const fin = fc.tuple(id, fc.constantFrom(...finalizers), fc.boolean());
+      const fin = fc.tuple(id, fc.constantFrom(...finalizers), fc.boolean(), steps);
       arbs.push(
         ...weighted(
-          fin.map(([i, f, add]) => new FinalizerCommand(definition, i, f, add)),
+          fin.map(([i, f, add, n]) => new FinalizerCommand(definition, i, f, add, n)),
           w.finalizers,
         ),
       );

@@ -5,6 +5,10 @@
 export interface FaultRates {
   /** Per reconcile: it throws (at its start, between two of its calls, or after its last one). */
   reconcileThrows?: number;
+  /** Per call a reconcile makes to the store: the call fails with an error (a transient outage). */
+  callFails?: number;
+  /** The context methods `callFails` applies to (default: every store call, e.g. `['get', 'list']`). */
+  callFailsOn?: readonly string[];
   /** Per update (or transaction with an update): it fails with a version conflict and writes nothing. */
   writeConflict?: number;
   /** Per watch delivery: the watch fails with a buffer overrun instead (the runtime must re-list). */
@@ -22,12 +26,13 @@ export interface FaultRates {
   maxClockJumpMs?: number;
 }
 
-/** Fault rates with every field present. */
-export type ResolvedFaultRates = Required<FaultRates>;
+/** Fault rates with every field present (`callFailsOn` stays optional: absent means every call). */
+export type ResolvedFaultRates = Required<Omit<FaultRates, 'callFailsOn'>> & Pick<FaultRates, 'callFailsOn'>;
 
 /** No faults at all: the liveness phase. */
 export const noFaults: ResolvedFaultRates = Object.freeze({
   reconcileThrows: 0,
+  callFails: 0,
   writeConflict: 0,
   watchOverrun: 0,
   crash: 0,
@@ -36,18 +41,21 @@ export const noFaults: ResolvedFaultRates = Object.freeze({
   maxClockJumpMs: 120_000,
 });
 
-const rateKeys = [
-  'reconcileThrows',
-  'writeConflict',
-  'watchOverrun',
-  'crash',
-  'restart',
-  'clockJump',
-] as const;
+type RateKey = Exclude<keyof FaultRates, 'maxClockJumpMs' | 'callFailsOn'>;
+// A record, so that a new rate cannot be forgotten here.
+const rateKeys = Object.keys({
+  reconcileThrows: true,
+  callFails: true,
+  writeConflict: true,
+  watchOverrun: true,
+  crash: true,
+  restart: true,
+  clockJump: true,
+} satisfies Record<RateKey, true>) as RateKey[];
 
 /** Checks and completes fault rates: every rate must be in `[0, 1]`. */
 export function resolveFaultRates(rates: FaultRates = {}): ResolvedFaultRates {
-  const out: Record<string, number> = { ...noFaults };
+  const out: Record<string, unknown> = { ...noFaults };
   for (const key of rateKeys) {
     const v = rates[key];
     if (v === undefined) continue;
@@ -62,12 +70,20 @@ export function resolveFaultRates(rates: FaultRates = {}): ResolvedFaultRates {
     }
     out.maxClockJumpMs = rates.maxClockJumpMs;
   }
-  return Object.freeze(out) as ResolvedFaultRates;
+  const resolved: ResolvedFaultRates = { ...(out as Required<Omit<FaultRates, 'callFailsOn'>>) };
+  if (rates.callFailsOn !== undefined) {
+    if (!Array.isArray(rates.callFailsOn) || rates.callFailsOn.some((m) => typeof m !== 'string')) {
+      throw new TypeError('callFailsOn must be an array of context method names');
+    }
+    resolved.callFailsOn = Object.freeze([...rates.callFailsOn]);
+  }
+  return Object.freeze(resolved);
 }
 
 /** The kinds of fault, as traces and reports name them. */
 export type FaultKind =
   | 'reconcileThrows'
+  | 'callFails'
   | 'writeConflict'
   | 'watchOverrun'
   | 'crash'

@@ -86,7 +86,7 @@ export function createIncarnation(options: IncarnationOptions): Incarnation {
     state: withStateHelpers(state),
     clock,
     logger: options.logger,
-    random: () => options.choices.float(),
+    random: () => options.choices.float('jitter'),
     experimental_scheduler: scheduler,
   });
   for (const c of options.controllers)

@@ -74,7 +74,9 @@ export {
   type StateFaultRates,
 } from './simulated-state.js';
 export {
+  type ControllerSet,
   createSimulation,
+  loadControllers,
   type SettleOptions,
   type SettleResult,
   Simulation,

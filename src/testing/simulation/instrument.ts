@@ -96,9 +96,15 @@ export function instrumentController(
               hooks.trace('fault', `${name} throws before its call ${prop} (#${run.calls})`);
               throw new InjectedFault('reconcileThrows', `${name} failed before ${prop}`);
             }
-            const crashRate = hooks.faults().crash;
-            const crashHere = hooks.choices.chance(crashRate);
-            const after = crashHere && hooks.choices.int(2) === 1;
+            const where = `${name} ${run.key} ${prop}`;
+            const rates = hooks.faults();
+            const failable = rates.callFailsOn === undefined || rates.callFailsOn.includes(prop);
+            if (failable && hooks.choices.chance(rates.callFails, `fail ${where}`)) {
+              hooks.trace('fault', `${name}'s call ${prop} (#${run.calls}) fails`);
+              throw new InjectedFault('callFails', `${name}'s call ${prop} failed`);
+            }
+            const crashHere = hooks.choices.chance(rates.crash, `crash ${where}`);
+            const after = crashHere && hooks.choices.int(2, `crash after ${where}`) === 1;
             if (
               crashHere &&
               !after &&
@@ -132,12 +138,14 @@ export function instrumentController(
     });
   };
 
-  const planThrow = (): ThrowPlan => {
-    if (!hooks.choices.chance(hooks.faults().reconcileThrows)) return undefined;
-    const where = hooks.choices.int(3);
+  const planThrow = (key: string): ThrowPlan => {
+    const what = `${name} ${key}`;
+    if (!hooks.choices.chance(hooks.faults().reconcileThrows, `throw ${what}`)) return undefined;
+    // Half between two calls (the first to the fourth), a quarter each at the start and the end.
+    const where = hooks.choices.int(4, `throw where ${what}`);
     if (where === 0) return { at: 'start' };
-    if (where === 1) return { at: 'call', n: 1 + hooks.choices.int(3) };
-    return { at: 'end' };
+    if (where === 3) return { at: 'end' };
+    return { at: 'call', n: 1 + hooks.choices.int(4, `throw at call ${what}`) };
   };
 
   const reconcileWith = async (
@@ -147,7 +155,7 @@ export function instrumentController(
   ): Promise<unknown> => {
     const run = hooks.monitor.begin(name, key, incarnation);
     hooks.trace('reconcile', `${name} begins ${key === name ? '' : key}`.trimEnd());
-    const plan = { current: planThrow() };
+    const plan = { current: planThrow(key) };
     try {
       if (plan.current?.at === 'start') {
         hooks.trace('fault', `${name} throws at the start of its reconcile`);

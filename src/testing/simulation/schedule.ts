@@ -9,69 +9,52 @@ export type ScheduleKind = 'script' | 'seed' | 'fast-check';
  * toward "oldest task first, no fault"), a seed, or fast-check's own scheduler plus a seed for faults.
  */
 export class Schedule {
-  /** How many choices of the script the last run with this schedule read (for shrinking). */
-  used: number | undefined;
+  /** The buckets the last failing run with this schedule read (for shrinking). */
+  touched: ReadonlySet<number> | undefined;
 
   private constructor(
     readonly kind: ScheduleKind,
     readonly script: readonly number[],
+    /** How many buckets a script's decisions hash into (fixed, so shrinking never moves them). */
+    readonly buckets: number,
     readonly seed: number,
     readonly scheduler: fc.Scheduler | undefined,
   ) {}
 
   /** A schedule read from a script of choices; trailing zeros are dropped (past the end reads 0). */
-  static script(script: readonly number[]): Schedule {
+  static script(script: readonly number[], buckets = Math.max(1, script.length)): Schedule {
     let end = script.length;
     while (end > 0 && script[end - 1] === 0) end--;
-    return new Schedule('script', end === script.length ? script : script.slice(0, end), 0, undefined);
+    return new Schedule(
+      'script',
+      end === script.length ? script : script.slice(0, end),
+      buckets,
+      0,
+      undefined,
+    );
   }
 
   /** A schedule drawn from a seed. */
   static seed(seed: number): Schedule {
-    return new Schedule('seed', [], seed, undefined);
+    return new Schedule('seed', [], 1, seed, undefined);
   }
 
   /** Task order from fast-check's scheduler, faults from a seed. */
   static fastCheck(scheduler: fc.Scheduler, seed: number): Schedule {
-    return new Schedule('fast-check', [], seed, scheduler);
+    return new Schedule('fast-check', [], 1, seed, scheduler);
   }
 
-  /** The decisions this schedule makes (a fresh source each call); records how many were used. */
+  /** The decisions this schedule makes (a fresh source each call). */
   choices(): Choices {
-    if (this.kind !== 'script') return seededChoices(this.seed);
-    const inner = scriptedChoices(this.script);
-    const record = () => {
-      this.used = Math.min(inner.taken, this.script.length);
-    };
-    return {
-      int: (n) => {
-        const v = inner.int(n);
-        if (n > 1) record();
-        return v;
-      },
-      chance: (p) => {
-        const v = inner.chance(p);
-        if (p > 0) record();
-        return v;
-      },
-      float: () => {
-        const v = inner.float();
-        record();
-        return v;
-      },
-      get taken() {
-        return inner.taken;
-      },
-      describe: () => inner.describe(),
-    };
+    return this.kind === 'script' ? scriptedChoices(this.script, this.buckets) : seededChoices(this.seed);
   }
 
-  /** Short text for counterexamples: the non-zero choices of a script are its deviations from FIFO. */
+  /** Short text for counterexamples: the non-zero choices of a script are its deviations from the default. */
   toString(): string {
     if (this.kind === 'seed') return `seed(${this.seed})`;
     if (this.kind === 'fast-check') return `fc.scheduler + seed(${this.seed}) ${String(this.scheduler)}`;
     const deviations = this.script.flatMap((v, i) => (v === 0 ? [] : [`${i}:${v}`]));
-    return `script(${this.script.length} choices, ${deviations.length} non-zero${
+    return `script(${deviations.length} non-zero of ${this.buckets}${
       deviations.length > 0 && deviations.length <= 20 ? `: ${deviations.join(' ')}` : ''
     })`;
   }
@@ -82,20 +65,29 @@ export class Schedule {
 }
 
 /**
- * Scripts of choices that shrink as delta debugging does, not value by value: first to the prefix the
- * run actually read, then to all-FIFO, then by zeroing halves, quarters, ... down to single choices.
- * Zeroing keeps every other choice in place, so the rest of the schedule means the same thing.
+ * Scripts of choices that shrink as delta debugging does, not value by value: first to what the
+ * failing run read (the rest changes nothing), then to all defaults, then by zeroing halves,
+ * quarters, ... down to single choices. Decisions find their choice by name, so zeroing one
+ * leaves every other decision as it was.
  */
 class ScriptArbitrary extends fc.Arbitrary<Schedule> {
   readonly #generator: fc.Arbitrary<number[]>;
+  readonly #buckets: number;
 
-  constructor(maxLength: number) {
+  constructor(buckets: number) {
     super();
-    this.#generator = fc.array(fc.integer({ min: 0, max: choiceRange - 1 }), { maxLength, size: 'max' });
+    this.#buckets = buckets;
+    this.#generator = fc.array(fc.integer({ min: 0, max: choiceRange - 1 }), {
+      maxLength: buckets,
+      size: 'max',
+    });
   }
 
   generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<Schedule> {
-    return new fc.Value(Schedule.script(this.#generator.generate(mrng, biasFactor).value), undefined);
+    return new fc.Value(
+      Schedule.script(this.#generator.generate(mrng, biasFactor).value, this.#buckets),
+      undefined,
+    );
   }
 
   canShrinkWithoutContext(value: unknown): value is Schedule {
@@ -108,23 +100,22 @@ class ScriptArbitrary extends fc.Arbitrary<Schedule> {
 }
 
 function* shrinkScript(value: Schedule): Generator<fc.Value<Schedule>> {
+  const make = (script: readonly number[]) => new fc.Value(Schedule.script(script, value.buckets), undefined);
   let script = value.script;
-  if (value.used !== undefined && value.used < script.length) {
-    // Choices past what the run read change nothing: the prefix is the same run.
-    script = script.slice(0, value.used);
-    yield new fc.Value(Schedule.script(script), undefined);
+  const touched = value.touched;
+  if (touched !== undefined && script.some((v, i) => v !== 0 && !touched.has(i))) {
+    // Choices no decision read change nothing: without them it is the same run.
+    script = script.map((v, i) => (touched.has(i) ? v : 0));
+    yield make(script);
   }
-  if (!script.some((v) => v !== 0)) return;
-  yield new fc.Value(Schedule.script([]), undefined);
-  for (let size = 2 ** Math.floor(Math.log2(Math.max(1, script.length - 1))); size >= 1; size >>= 1) {
-    for (let start = 0; start < script.length; start += size) {
-      const end = Math.min(script.length, start + size);
-      let nonZero = false;
-      for (let i = start; i < end && !nonZero; i++) nonZero = script[i] !== 0;
-      if (!nonZero) continue;
+  const nonZero = script.flatMap((v, i) => (v === 0 ? [] : [i]));
+  if (nonZero.length === 0) return;
+  yield make([]);
+  for (let size = 2 ** Math.floor(Math.log2(Math.max(1, nonZero.length - 1))); size >= 1; size >>= 1) {
+    for (let start = 0; start < nonZero.length; start += size) {
       const next = [...script];
-      next.fill(0, start, end);
-      yield new fc.Value(Schedule.script(next), undefined);
+      for (const i of nonZero.slice(start, start + size)) next[i] = 0;
+      yield make(next);
     }
   }
 }
@@ -133,7 +124,7 @@ function* shrinkScript(value: Schedule): Generator<fc.Value<Schedule>> {
 export interface ScheduleArbitraryOptions {
   /** `script` (default: shrinkable), `seed`, or `fast-check` (`fc.scheduler()` orders the tasks). */
   kind?: ScheduleKind;
-  /** Longest script (default 1,000 choices); past its end every choice is 0. */
+  /** How many choices a script holds (default 1,024); decisions hash by name into them. */
   maxLength?: number;
 }
 
@@ -144,9 +135,9 @@ export function scheduleArbitrary(options: ScheduleArbitraryOptions = {}): fc.Ar
   if (kind === 'seed') return seed.map(Schedule.seed);
   if (kind === 'fast-check') return fc.tuple(fc.scheduler(), seed).map(([s, n]) => Schedule.fastCheck(s, n));
   if (kind !== 'script') throw new TypeError(`scheduleArbitrary: unknown kind ${String(kind)}`);
-  const maxLength = options.maxLength ?? 1000;
-  if (!(maxLength >= 0) || !Number.isInteger(maxLength)) {
-    throw new RangeError(`scheduleArbitrary: maxLength must be an integer >= 0, got ${maxLength}`);
+  const maxLength = options.maxLength ?? 1024;
+  if (!(maxLength >= 1) || !Number.isInteger(maxLength)) {
+    throw new RangeError(`scheduleArbitrary: maxLength must be an integer >= 1, got ${maxLength}`);
   }
   return new ScriptArbitrary(maxLength);
 }

@@ -3,17 +3,23 @@
  * fires, how long a clock jump is. A seed replays the same run step for step.
  */
 
-/** Decisions of a simulation; `0`/`false` is always the unsurprising one (oldest task first, no fault). */
+/**
+ * Decisions of a simulation; `0`/`false` is always the unsurprising one (no delay, no fault).
+ *
+ * @remarks Each decision may name what it is about (`key`, e.g. the task's label): a script then
+ * answers it by that name and its occurrence, not by its position, so removing an unrelated
+ * operation while shrinking leaves every other decision as it was.
+ */
 export interface Choices {
   /** An integer in `[0, n)`; takes no decision when `n <= 1`. */
-  int(n: number): number;
+  int(n: number, key?: string): number;
   /** True with probability `p`; takes no decision when `p <= 0`. */
-  chance(p: number): boolean;
+  chance(p: number, key?: string): boolean;
   /** A float in `[0, 1)`. */
-  float(): number;
+  float(key?: string): number;
   /** How many decisions were taken so far. */
   readonly taken: number;
-  /** Where the decisions come from, for reports (`seed 42`, `script of 120 choices`). */
+  /** Where the decisions come from, for reports (`seed 42`, the deviations of a script). */
   describe(): string;
 }
 
@@ -66,7 +72,7 @@ export function seededRandom(seed: number): SeededRandom {
   return rng;
 }
 
-/** Decisions drawn from a seeded generator. */
+/** Decisions drawn from a seeded generator, in the order they are asked (keys are not needed). */
 export function seededChoices(seed: number): Choices {
   const rng = seededRandom(seed);
   let taken = 0;
@@ -95,38 +101,67 @@ export function seededChoices(seed: number): Choices {
 /** The range of one scripted choice: values are read as `value / choiceRange` in `[0, 1)`. */
 export const choiceRange = 0x10000;
 
+/** FNV-1a: a stable bucket for a decision's name. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Scripted decisions, with what the run asked of them. */
+export interface ScriptedChoices extends Choices {
+  /** The buckets the run read, with the name of the first decision that read each. */
+  readonly touched: ReadonlyMap<number, string>;
+}
+
 /**
- * Decisions read from a list of integers in `[0, choiceRange)`, as fast-check generates and shrinks
- * them; past the end of the list every decision is `0` (oldest task first, no fault), so a shorter
- * or smaller list is a simpler schedule.
+ * Decisions read from a script of integers in `[0, choiceRange)`, as fast-check generates and
+ * shrinks them. A named decision reads the bucket its name and occurrence hash to (out of `buckets`,
+ * default the script's length); unnamed ones are named by their kind and count. Buckets past the
+ * script's end read 0, so a script with fewer non-zero values is a simpler schedule.
  */
-export function scriptedChoices(script: readonly number[]): Choices {
+export function scriptedChoices(
+  script: readonly number[],
+  buckets = Math.max(1, script.length),
+): ScriptedChoices {
+  if (!(buckets >= 1) || !Number.isInteger(buckets)) throw new RangeError(`buckets must be an integer >= 1`);
   let taken = 0;
-  let at = 0;
-  const read = (): number => {
+  const seen = new Map<string, number>();
+  const touched = new Map<number, string>();
+  const read = (key: string): number => {
     taken++;
-    const v = at < script.length ? script[at]! : 0;
-    at++;
+    const k = (seen.get(key) ?? 0) + 1;
+    seen.set(key, k);
+    const name = `${key}#${k}`;
+    const bucket = hash(name) % buckets;
+    if (!touched.has(bucket)) touched.set(bucket, name);
+    const v = bucket < script.length ? script[bucket]! : 0;
     return (Math.min(Math.max(Math.floor(v), 0), choiceRange - 1) + 0.5) / choiceRange;
   };
   return {
-    int(n) {
+    int(n, key = 'int') {
       if (n <= 1) return 0;
-      return Math.min(n - 1, Math.floor(read() * n));
+      return Math.min(n - 1, Math.floor(read(key) * n));
     },
-    chance(p) {
+    chance(p, key = 'chance') {
       if (p <= 0) return false;
       // 0 reads as "no": the fault fires only on the top `p` of the range.
-      return read() >= 1 - p;
+      return read(key) >= 1 - p;
     },
-    float: () => read(),
+    float: (key = 'float') => read(key),
     get taken() {
       return taken;
     },
-    describe: () => {
-      const used = Math.min(at, script.length);
-      const shown = script.length <= 64 ? `: [${script.join(', ')}]` : '';
-      return `script of ${script.length} choices (${used} used)${shown}`;
+    touched,
+    describe() {
+      const deviations = [...touched]
+        .filter(([bucket]) => (script[bucket] ?? 0) !== 0)
+        .map(([bucket, name]) => `${name}=${script[bucket]}`);
+      const shown = deviations.length <= 24 ? `: ${deviations.join(', ')}` : '';
+      return `script, ${deviations.length} of ${touched.size} decisions away from the default${shown}`;
     },
   };
 }

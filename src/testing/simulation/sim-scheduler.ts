@@ -19,15 +19,17 @@ export interface TaskScheduler {
   pending(): number;
 }
 
+/** A group of tasks that die together: the work of one runtime incarnation. */
+export interface TaskScope {
+  readonly name: string;
+  alive: boolean;
+}
+
 /** A scheduler the simulation drives: one task at a time, in an order it does not decide itself. */
 export interface SimScheduler extends TaskScheduler {
-  /**
-   * Runs one pending task; `extra` more options may be offered (the simulation uses one for "let
-   * time pass"): the result is the index picked, `>= pending()` meaning an extra option (no task ran),
-   * or `-1` when nothing was pending and no extra option was offered.
-   */
-  runNext(extra?: number): Promise<number>;
-  /** Labels of the pending tasks, oldest first. */
+  /** Runs one pending task; resolves its label, or `undefined` when nothing was pending. */
+  runNext(): Promise<string | undefined>;
+  /** Labels of the pending tasks, in the order they would run. */
   labels(): string[];
   /** Schedules a task that belongs to `scope`. */
   scheduleIn(scope: TaskScope, task: SchedulerTask): void;
@@ -35,50 +37,72 @@ export interface SimScheduler extends TaskScheduler {
   dropScope(scope: TaskScope): void;
 }
 
-/** A group of tasks that die together: the work of one runtime incarnation. */
-export interface TaskScope {
-  readonly name: string;
-  alive: boolean;
+/** Observes every task the scheduler runs (for traces and invariants). */
+export type TaskObserver = (label: string, pendingBefore: number) => void;
+
+/** Options of {@link createSimScheduler}. */
+export interface SimSchedulerOptions {
+  /** Sees every task run. */
+  observe?: TaskObserver;
+  /** The longest a task may be held back, in steps (default 48). */
+  maxDelay?: number;
 }
 
 interface Entry {
   readonly task: SchedulerTask;
   readonly scope: TaskScope | undefined;
+  /** The step it may run at: the step it was scheduled at plus its delay. */
+  readonly due: number;
+  readonly seq: number;
 }
 
-/** Observes every task the scheduler runs (for traces and invariants). */
-export type TaskObserver = (label: string, picked: number, pendingBefore: number) => void;
-
 /**
- * The simulation's own scheduler: the next task is `choices.int(pending)` over the pending tasks,
- * oldest first, so choice `0` everywhere is first-in first-out.
+ * The simulation's own scheduler. Each task, when scheduled, is held back by a delay the choices
+ * pick for it by its label (0 most often is no delay at all, so an all-zero script is first-in
+ * first-out); the task due earliest runs next, oldest first among equals. Delays keyed by label make
+ * a schedule mean the same thing when unrelated tasks come and go, which keeps shrinking stable.
  */
-export function createSimScheduler(choices: Choices, observe?: TaskObserver): SimScheduler {
+export function createSimScheduler(choices: Choices, options: SimSchedulerOptions = {}): SimScheduler {
+  const { observe } = options;
+  const maxDelay = options.maxDelay ?? 48;
+  if (!(maxDelay >= 0) || !Number.isInteger(maxDelay)) {
+    throw new RangeError(`createSimScheduler: maxDelay must be an integer >= 0, got ${maxDelay}`);
+  }
   const queue: Entry[] = [];
-  const scheduler: SimScheduler = {
-    schedule(task) {
-      queue.push({ task, scope: undefined });
-    },
-    scheduleIn(scope, task) {
-      queue.push({ task, scope });
-    },
+  let step = 0;
+  let seq = 0;
+  const add = (task: SchedulerTask, scope: TaskScope | undefined) => {
+    // Squaring keeps most delays short and a few long, as slow work is.
+    const v = maxDelay === 0 ? 0 : choices.float(`delay ${task.label}`);
+    queue.push({ task, scope, due: step + Math.floor(v * v * (maxDelay + 1)), seq: seq++ });
+  };
+  const next = (): number => {
+    let best = 0;
+    for (let i = 1; i < queue.length; i++) {
+      const e = queue[i]!;
+      const b = queue[best]!;
+      if (e.due < b.due || (e.due === b.due && e.seq < b.seq)) best = i;
+    }
+    return best;
+  };
+  return {
+    schedule: (task) => add(task, undefined),
+    scheduleIn: (scope, task) => add(task, scope),
     pending: () => queue.length,
-    async runNext(extra = 0) {
+    async runNext() {
+      if (queue.length === 0) return undefined;
       const n = queue.length;
-      if (n + extra === 0) return -1;
-      const picked = choices.int(n + extra);
-      if (picked >= n) return picked;
-      const [entry] = picked === 0 ? [queue.shift()!] : queue.splice(picked, 1);
-      observe?.(entry!.task.label, picked, n);
+      const [entry] = queue.splice(next(), 1);
+      step++;
+      observe?.(entry!.task.label, n);
       entry!.task.run();
-      return picked;
+      return entry!.task.label;
     },
-    labels: () => queue.map((e) => e.task.label),
+    labels: () => [...queue].sort((a, b) => a.due - b.due || a.seq - b.seq).map((e) => e.task.label),
     dropScope(scope) {
       for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.scope === scope) queue.splice(i, 1);
     },
   };
-  return scheduler;
 }
 
 /** A view of `base` whose tasks belong to `scope`: once the scope dies they are dropped or skipped. */
@@ -103,7 +127,7 @@ export function scopedScheduler(base: SimScheduler, scope: TaskScope): TaskSched
  */
 export function fastCheckSimScheduler(s: FastCheckScheduler, observe?: TaskObserver): SimScheduler {
   let waiting = 0;
-  let ran = 0;
+  let last: string | undefined;
   const labels: string[] = [];
   const scheduler: SimScheduler = {
     schedule(task) {
@@ -113,15 +137,17 @@ export function fastCheckSimScheduler(s: FastCheckScheduler, observe?: TaskObser
         waiting--;
         const i = labels.indexOf(task.label);
         if (i >= 0) labels.splice(i, 1);
-        observe?.(task.label, ran++, waiting + 1);
+        observe?.(task.label, waiting + 1);
+        last = task.label;
         task.run();
       });
     },
     pending: () => waiting,
-    async runNext(extra = 0) {
-      if (waiting === 0) return extra > 0 ? 0 : -1;
+    async runNext() {
+      if (waiting === 0) return undefined;
+      last = undefined;
       await s.waitNext(1);
-      return 0;
+      return last;
     },
     labels: () => [...labels],
     scheduleIn: (_scope, task) => scheduler.schedule(task),

@@ -22,8 +22,12 @@ import { Trace, type TraceKind } from './trace.js';
 
 /** Options of {@link createSimulation}. */
 export interface SimulationOptions {
-  /** The controllers the runtime runs. */
-  controllers: readonly AnyControllerDefinition[];
+  /**
+   * The controllers the runtime runs, or a factory of them: a factory is called for every new
+   * runtime (after a crash or a restart), as a new process would load them, so state a controller
+   * keeps in memory does not survive a restart.
+   */
+  controllers: ControllerSet;
   /** Seed of every decision (default 0); ignored when `choices` is given. */
   seed?: number;
   /** The source of decisions, e.g. `scriptedChoices(script)` from a fast-check arbitrary. */
@@ -46,10 +50,23 @@ export interface SimulationOptions {
   allowedFinalizers?: Iterable<string>;
   /** At most this many steps run between two user operations (default 20; the schedule picks). */
   maxInterleave?: number;
-  /** Per step with work pending: time jumps to the next timer first, as if work were slow (default 0.05). */
+  /** After a task, with work still pending: time jumps to the next timer first, as if work were slow (default 0.05). */
   timeRace?: number;
+  /** The longest the seeded scheduler holds a task back, in steps (default 48). */
+  maxDelay?: number;
   /** Trace entries kept for the report (default 400). */
   traceCapacity?: number;
+}
+
+/** Controllers, or a factory that makes them afresh for every runtime. */
+export type ControllerSet = readonly AnyControllerDefinition[] | (() => readonly AnyControllerDefinition[]);
+
+/** Calls a factory or copies a list; checks it is one. */
+export function loadControllers(set: ControllerSet, what: string): readonly AnyControllerDefinition[] {
+  const list = typeof set === 'function' ? set() : set;
+  if (!Array.isArray(list))
+    throw new TypeError(`${what}: controllers must be an array or a function returning one`);
+  return [...list];
 }
 
 /** Options of {@link Simulation.runUntilSettled}. */
@@ -107,7 +124,10 @@ export class Simulation implements CommandTarget {
   readonly #operations: string[] = [];
   readonly #destroys = new Map<string, Promise<void>>();
   readonly #hooks: InstrumentHooks;
+  #controllerSet: ControllerSet;
+  /** The definitions of the current runtime (names and outputs for the invariants). */
   #controllers: readonly AnyControllerDefinition[];
+  #firstLoad: readonly AnyControllerDefinition[] | undefined;
   #rates: ResolvedFaultRates;
   #current: Incarnation | undefined;
   #incarnations = 0;
@@ -118,13 +138,13 @@ export class Simulation implements CommandTarget {
   #backgroundErrors: string[] = [];
 
   constructor(options: SimulationOptions) {
-    if (!Array.isArray(options?.controllers))
-      throw new TypeError('createSimulation: controllers must be an array');
+    this.#controllerSet = options?.controllers;
+    this.#controllers = loadControllers(options?.controllers, 'createSimulation');
+    this.#firstLoad = this.#controllers;
     this.clock = options.clock ?? createVirtualClock();
     this.#startedAt = this.clock.now();
     this.choices = options.choices ?? seededChoices(options.seed ?? 0);
     this.trace = new Trace(options.traceCapacity ?? 400);
-    this.#controllers = [...options.controllers];
     this.monitor = new InvariantMonitor(this.#controllers, {
       ...(options.stormThreshold !== undefined ? { stormThreshold: options.stormThreshold } : {}),
     });
@@ -137,7 +157,10 @@ export class Simulation implements CommandTarget {
     const observe = (label: string) => this.#log('task', label);
     this.#scheduler = options.scheduler
       ? fastCheckSimScheduler(options.scheduler, observe)
-      : createSimScheduler(this.choices, observe);
+      : createSimScheduler(this.choices, {
+          observe,
+          ...(options.maxDelay !== undefined ? { maxDelay: options.maxDelay } : {}),
+        });
     this.#store = createObservedState(options.state ?? createState({ clock: this.clock }), (write) => {
       const key = `${write.pointer.namespace}\0${write.pointer.type}`;
       if (!this.#kinds.has(key))
@@ -192,6 +215,10 @@ export class Simulation implements CommandTarget {
 
   async #startIncarnation(): Promise<void> {
     const number = ++this.#incarnations;
+    // A new process loads its controllers afresh; the first runtime uses those loaded at creation.
+    this.#controllers = this.#firstLoad ?? loadControllers(this.#controllerSet, 'simulation');
+    this.#firstLoad = undefined;
+    this.monitor.setControllers(this.#controllers);
     const incarnation = createIncarnation({
       number,
       store: this.#store,
@@ -260,7 +287,7 @@ export class Simulation implements CommandTarget {
    * Stops the runtime gracefully (running reconciles finish, as the simulation drives them) and
    * starts a new one on the same store, optionally with another set of controllers.
    */
-  async restart(options: { controllers?: readonly AnyControllerDefinition[] } = {}): Promise<void> {
+  async restart(options: { controllers?: ControllerSet } = {}): Promise<void> {
     const current = this.#current;
     if (current === undefined) throw new Error('simulation: not started');
     if (this.#restarting) return;
@@ -285,8 +312,8 @@ export class Simulation implements CommandTarget {
         this.monitor.report('stuck', `runtime #${current.number} stop() never completed (${end})`);
       current.kill();
       if (options.controllers !== undefined) {
-        this.#controllers = [...options.controllers];
-        this.monitor.setControllers(this.#controllers);
+        this.#controllerSet = options.controllers;
+        this.#firstLoad = loadControllers(options.controllers, 'restart');
       }
       await this.#startIncarnation();
     } finally {
@@ -306,36 +333,42 @@ export class Simulation implements CommandTarget {
   }
 
   /**
-   * Takes one step: maybe a fault (restart, clock jump), then either lets time race to the next
-   * timer or runs one pending task chosen by the schedule. Resolves `false` when nothing was pending.
+   * Takes one step: runs the pending task the schedule picks, then maybe a fault keyed by that task
+   * (a graceful restart, a clock jump, time racing to the next timer ahead of the pending work).
+   * Resolves `false` when nothing was pending.
    */
   async step(): Promise<boolean> {
     if (this.#crashed && !this.#recovering) {
       await this.#recover();
       return true;
     }
+    const label = await this.#scheduler.runNext();
+    if (label === undefined) return false;
+    await flushMicrotasks();
+    this.#steps++;
+    this.monitor.step = this.#steps;
     const rates = this.#rates;
-    if (!this.#restarting && !this.#recovering && this.choices.chance(rates.restart)) {
+    if (this.#crashed) return true;
+    if (
+      !this.#restarting &&
+      !this.#recovering &&
+      this.choices.chance(rates.restart, `restart after ${label}`)
+    ) {
       this.#log('fault', 'graceful restart');
       await this.restart();
       return true;
     }
-    if (this.choices.chance(rates.clockJump)) {
-      const ms = Math.floor(this.choices.float() * rates.maxClockJumpMs);
+    if (this.choices.chance(rates.clockJump, `clock jump after ${label}`)) {
+      const ms = Math.floor(this.choices.float(`clock jump length after ${label}`) * rates.maxClockJumpMs);
       this.#log('fault', `clock jumps ${ms} ms`);
       await this.clock.advance(ms);
     }
-    const pending = this.#scheduler.pending();
     const due = this.clock.nextDue();
-    if (pending > 0 && due !== undefined && this.choices.chance(this.#timeRace)) {
+    const pending = this.#scheduler.pending();
+    if (pending > 0 && due !== undefined && this.choices.chance(this.#timeRace, `time race after ${label}`)) {
       this.#log('time', `time races ${due - this.clock.now()} ms ahead of ${pending} pending tasks`);
       await this.clock.advance(Math.max(0, due - this.clock.now()));
-    } else if ((await this.#scheduler.runNext()) < 0) {
-      return false;
     }
-    await flushMicrotasks();
-    this.#steps++;
-    this.monitor.step = this.#steps;
     return true;
   }
 
@@ -376,10 +409,13 @@ export class Simulation implements CommandTarget {
     }
   }
 
-  /** Runs the steps the schedule puts between two user operations (0 to `maxInterleave`). */
-  async interleave(): Promise<void> {
+  /**
+   * Runs up to `steps` steps of pending work between two user operations; without `steps`, the
+   * schedule picks how many (0 to `maxInterleave`).
+   */
+  async interleave(steps?: number): Promise<void> {
     await flushMicrotasks();
-    const n = this.choices.int(this.#maxInterleave + 1);
+    const n = steps ?? this.choices.int(this.#maxInterleave + 1, 'interleave');
     for (let i = 0; i < n; i++) {
       if (this.#scheduler.pending() === 0 && !this.#crashed) break;
       await this.step();

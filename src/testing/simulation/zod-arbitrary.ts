@@ -138,7 +138,7 @@ function walkSchema(schema: AnySchema, path: string, depth: number, w: Walk): fc
       return fc.constant(Number.NaN);
     case 'any':
     case 'unknown':
-      return refined(fc.jsonValue({ maxDepth: 2 }).map(positiveZero));
+      return refined(fc.jsonValue({ maxDepth: 2, noUnicodeString: true }).map(positiveZero));
     case 'date':
       return refined(dateArbitrary(checksOf(schema)));
     case 'enum':
@@ -201,7 +201,7 @@ function walkSchema(schema: AnySchema, path: string, depth: number, w: Walk): fc
         model[key] = arb;
         if (!optional) required.push(key);
       }
-      return refined(fc.record(model, { requiredKeys: required }));
+      return refined(fc.record(model, { requiredKeys: required, noNullPrototype: true }));
     }
     case 'record':
       return refined(recordArbitrary(def, path, depth, w));
@@ -269,7 +269,7 @@ function recordArbitrary(
     const keys = [...finite].map(String);
     if (value === null) return def.partial ? fc.constant({}) : null;
     const model = Object.fromEntries(keys.map((k) => [k, value]));
-    return fc.record(model, { requiredKeys: def.partial ? [] : keys });
+    return fc.record(model, { requiredKeys: def.partial ? [] : keys, noNullPrototype: true });
   }
   if (value === null) return fc.constant({});
   const key = walkSchema(keyType, `${path}{key}`, depth, w);
@@ -277,7 +277,7 @@ function recordArbitrary(
   return fc.dictionary(
     key.map((k) => String(k)),
     value,
-    { maxKeys: w.maxLength },
+    { maxKeys: w.maxLength, noNullPrototype: true },
   );
 }
 

@@ -63,19 +63,49 @@ describe('seededChoices', () => {
 
 describe('scriptedChoices', () => {
   it('should read 0 as the unsurprising choice and fall back to it past the end', () => {
-    const choices = scriptedChoices([0, 0]);
+    const choices = scriptedChoices([0, 0], 64);
     expect(choices.int(10)).toBe(0);
     expect(choices.chance(0.5)).toBe(false);
-    expect(choices.int(10)).toBe(0);
-    expect(choices.chance(0.99)).toBe(false);
+    expect(choices.int(10, 'pick x')).toBe(0);
+    expect(choices.chance(0.99, 'fault y')).toBe(false);
+    expect(choices.taken).toBe(4);
   });
 
   it('should map the range onto the options and fire high values', () => {
     const top = choiceRange - 1;
-    const choices = scriptedChoices([top, top, choiceRange / 2]);
-    expect(choices.int(4)).toBe(3);
-    expect(choices.chance(0.1)).toBe(true);
-    expect(choices.int(4)).toBe(2);
-    expect(choices.describe()).toBe(`script of 3 choices (3 used): [${top}, ${top}, ${choiceRange / 2}]`);
+    const all = (v: number) =>
+      scriptedChoices(
+        Array.from({ length: 4 }, () => v),
+        4,
+      );
+    expect(all(top).int(4, 'a')).toBe(3);
+    expect(all(top).chance(0.1, 'b')).toBe(true);
+    expect(all(choiceRange / 2).int(4, 'c')).toBe(2);
+    expect(all(choiceRange / 2).chance(0.1, 'd')).toBe(false);
+  });
+
+  it('should answer a named decision by its name and occurrence, not its position', () => {
+    const script = Array.from({ length: 256 }, (_, i) => (i * 7919) % choiceRange);
+    const a = scriptedChoices(script, 256);
+    const first = [a.float('x'), a.float('x'), a.float('y')];
+    const b = scriptedChoices(script, 256);
+    b.float('unrelated');
+    b.float('y');
+    b.float('another');
+    expect([b.float('x'), b.float('x')]).toEqual(first.slice(0, 2));
+    expect(a.touched.size).toBeGreaterThan(0);
+  });
+
+  it('should describe the decisions that left their default', () => {
+    const choices = scriptedChoices([], 16);
+    choices.float('quiet');
+    expect(choices.describe()).toBe('script, 0 of 1 decisions away from the default: ');
+    const loud = scriptedChoices(
+      Array.from({ length: 16 }, () => 9),
+      16,
+    );
+    loud.chance(0.5, 'crash here');
+    expect(loud.describe()).toBe('script, 1 of 1 decisions away from the default: crash here#1=9');
+    expect(() => scriptedChoices([], 0)).toThrow(RangeError);
   });
 });

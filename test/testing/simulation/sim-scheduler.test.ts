@@ -12,7 +12,7 @@ async function drain(seed: number, n: number): Promise<string[]> {
   const ran: string[] = [];
   const scheduler = createSimScheduler(seededChoices(seed));
   for (let i = 0; i < n; i++) scheduler.schedule({ label: `t${i}`, run: () => ran.push(`t${i}`) });
-  while ((await scheduler.runNext()) >= 0);
+  while ((await scheduler.runNext()) !== undefined);
   return ran;
 }
 
@@ -32,31 +32,42 @@ describe('createSimScheduler', () => {
     const scheduler = createSimScheduler(scriptedChoices([]));
     for (const l of ['a', 'b', 'c']) scheduler.schedule({ label: l, run: () => ran.push(l) });
     expect(scheduler.labels()).toEqual(['a', 'b', 'c']);
-    while ((await scheduler.runNext()) >= 0);
+    while ((await scheduler.runNext()) !== undefined);
     expect(ran).toEqual(['a', 'b', 'c']);
   });
 
-  it('should offer extra options and report them without running a task', async () => {
-    const scheduler = createSimScheduler(scriptedChoices([0xffff]));
-    let ran = 0;
-    scheduler.schedule({ label: 'x', run: () => ran++ });
-    expect(await scheduler.runNext(1)).toBe(1);
-    expect(ran).toBe(0);
-    expect(await scheduler.runNext(1)).toBe(0);
-    expect(ran).toBe(1);
-    expect(await scheduler.runNext()).toBe(-1);
+  it('should hold back a task by the delay its label draws, whatever else is scheduled', async () => {
+    // Find the script bucket of "delay b#1" by trying the maximal value in each bucket.
+    const orderWith = async (script: number[], labels: string[]) => {
+      const ran: string[] = [];
+      const scheduler = createSimScheduler(scriptedChoices(script, 512), { maxDelay: 4 });
+      for (const l of labels) scheduler.schedule({ label: l, run: () => ran.push(l) });
+      while ((await scheduler.runNext()) !== undefined);
+      return ran.join('');
+    };
+    let script: number[] | undefined;
+    for (let bucket = 0; bucket < 512 && script === undefined; bucket++) {
+      const candidate = Array.from({ length: 512 }, (_, i) => (i === bucket ? 0xffff : 0));
+      if ((await orderWith(candidate, ['a', 'b', 'c', 'd'])) === 'acdb') script = candidate;
+    }
+    expect(script).toBeDefined();
+    // The same script delays b the same way when other tasks come and go.
+    expect(await orderWith(script!, ['b', 'x', 'y', 'z'])).toBe('xyzb');
+    expect(await orderWith(script!, ['a', 'b'])).toBe('ab');
   });
 
   it('should report every task it runs', async () => {
     const seen: string[] = [];
-    const scheduler = createSimScheduler(scriptedChoices([]), (label, picked, pending) =>
-      seen.push(`${label}:${picked}/${pending}`),
-    );
+    const scheduler = createSimScheduler(scriptedChoices([]), {
+      observe: (label, pending) => seen.push(`${label}/${pending}`),
+    });
     scheduler.schedule({ label: 'a', run: () => {} });
     scheduler.schedule({ label: 'b', run: () => {} });
-    await scheduler.runNext();
-    await scheduler.runNext();
-    expect(seen).toEqual(['a:0/2', 'b:0/1']);
+    expect(await scheduler.runNext()).toBe('a');
+    expect(await scheduler.runNext()).toBe('b');
+    expect(await scheduler.runNext()).toBeUndefined();
+    expect(seen).toEqual(['a/2', 'b/1']);
+    expect(() => createSimScheduler(scriptedChoices([]), { maxDelay: -1 })).toThrow(RangeError);
   });
 });
 
@@ -73,7 +84,7 @@ describe('scopedScheduler', () => {
     scope.alive = false;
     scheduler.dropScope(scope);
     scoped.schedule({ label: 'c', run: () => ran.push('c') });
-    while ((await scheduler.runNext()) >= 0);
+    while ((await scheduler.runNext()) !== undefined);
     expect(ran).toEqual(['a', 'outside']);
   });
 });
@@ -87,7 +98,7 @@ describe('fastCheckSimScheduler', () => {
         const scheduler = fastCheckSimScheduler(s);
         for (const l of ['a', 'b', 'c', 'd']) scheduler.schedule({ label: l, run: () => ran.push(l) });
         expect(scheduler.pending()).toBe(4);
-        while ((await scheduler.runNext()) >= 0);
+        while ((await scheduler.runNext()) !== undefined);
         expect([...ran].sort()).toEqual(['a', 'b', 'c', 'd']);
         expect(scheduler.pending()).toBe(0);
         orders.push(ran.join(''));

@@ -22,7 +22,7 @@ async function runAll(scheduler: SimScheduler): Promise<number> {
   let steps = 0;
   for (;;) {
     await flushMicrotasks();
-    if ((await scheduler.runNext()) < 0) return steps;
+    if ((await scheduler.runNext()) === undefined) return steps;
     steps++;
   }
 }
