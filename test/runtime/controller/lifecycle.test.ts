@@ -5,23 +5,13 @@ import {
   defineController,
   defineQController,
   input,
-  isRegistrationError,
   output,
   type RuntimeScheduler,
   type RuntimeTask,
+  transformController,
 } from '../../../src/index.js';
 import { createVirtualClock } from '../../../src/testing/index.js';
-import {
-  type Harness,
-  harness,
-  Ints,
-  memoryLogger,
-  Sentences,
-  Strs,
-  Sums,
-  stage,
-  values,
-} from './fixtures.js';
+import { type Harness, harness, Ints, memoryLogger, Sentences, Strs, stage, values } from './fixtures.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -30,188 +20,6 @@ afterEach(async () => {
 });
 
 const noop = defineController({ name: 'Noop', inputs: [], outputs: [], reconcile() {} });
-
-describe('runtime: registration', () => {
-  it('should refuse a duplicate name, a second exclusive writer, an input declared twice, and malformed definitions', () => {
-    h = harness();
-    const { runtime } = h;
-    runtime.register(
-      defineController({
-        name: 'A',
-        inputs: [input.weak(Ints)],
-        outputs: [output.exclusive(Strs)],
-        reconcile() {},
-      }),
-    );
-    runtime.register(
-      defineController({ name: 'S1', inputs: [], outputs: [output.shared(Sums)], reconcile() {} }),
-    );
-    const attempts: [string, () => void, RegExp][] = [
-      [
-        'duplicate name',
-        () => runtime.register({ ...noop, name: 'A' }),
-        /controller "A": a controller with this name is already registered/,
-      ],
-      [
-        'second exclusive writer',
-        () =>
-          runtime.register(
-            defineController({ name: 'B', inputs: [], outputs: [output.exclusive(Strs)], reconcile() {} }),
-          ),
-        /controller "B": output Strs\.ctrl\.test\.converge\.dev is already written exclusively by controller "A"/,
-      ],
-      [
-        'shared next to exclusive',
-        () =>
-          runtime.register(
-            defineController({ name: 'C', inputs: [], outputs: [output.shared(Strs)], reconcile() {} }),
-          ),
-        /already written exclusively by controller "A"/,
-      ],
-      [
-        'exclusive next to shared',
-        () =>
-          runtime.register(
-            defineController({ name: 'D', inputs: [], outputs: [output.exclusive(Sums)], reconcile() {} }),
-          ),
-        /cannot be exclusive: it is a shared output of "S1"/,
-      ],
-      [
-        'input declared twice',
-        () =>
-          runtime.register(
-            defineController({
-              name: 'E',
-              inputs: [input.weak(Ints), input.destroyReady(Ints)],
-              outputs: [],
-              reconcile() {},
-            }),
-          ),
-        /controller "E": input Ints\.ctrl\.test\.converge\.dev\(default\) is declared twice/,
-      ],
-      [
-        'queue input on a full controller',
-        () =>
-          runtime.register(
-            defineController({
-              name: 'F',
-              inputs: [input.primary(Ints)] as never,
-              outputs: [],
-              reconcile() {},
-            }),
-          ),
-        /input "primary" is not allowed for a full-reconcile controller/,
-      ],
-      [
-        'queue controller without primary',
-        () =>
-          runtime.register(
-            defineQController({
-              name: 'G',
-              inputs: [input.mapped(Ints, () => [])],
-              outputs: [],
-              reconcile() {},
-            }),
-          ),
-        /needs at least one input.primary/,
-      ],
-      [
-        'bad concurrency',
-        () =>
-          runtime.register(
-            defineQController({
-              name: 'H',
-              inputs: [input.primary(Ints)],
-              outputs: [],
-              concurrency: 0,
-              reconcile() {},
-            }),
-          ),
-        /concurrency must be a positive integer/,
-      ],
-      [
-        'not a definition',
-        () => runtime.register({ name: 'I', reconcile() {} } as never),
-        /use defineController/,
-      ],
-      ['empty name', () => runtime.register({ ...noop, name: '' }), /name must be a non-empty string/],
-      [
-        'output declared twice',
-        () =>
-          runtime.register(
-            defineController({
-              name: 'J',
-              inputs: [],
-              outputs: [output.shared(Sums), output.shared(Sums)],
-              reconcile() {},
-            }),
-          ),
-        /output Sums\.ctrl\.test\.converge\.dev is declared twice/,
-      ],
-      [
-        'input without a definition',
-        () =>
-          runtime.register(
-            defineController({
-              name: 'K',
-              inputs: [input.weak(undefined as never)],
-              outputs: [],
-              reconcile() {},
-            }),
-          ),
-        /input weak needs a resource definition/,
-      ],
-    ];
-    for (const [what, fn, message] of attempts) {
-      let error: unknown;
-      try {
-        fn();
-      } catch (e) {
-        error = e;
-      }
-      expect(isRegistrationError(error), what).toBe(true);
-      expect((error as Error).message, what).toMatch(message);
-    }
-    // Nothing of the refused controllers was recorded.
-    expect(runtime.dependencyGraph().controllers).toEqual(['A', 'S1']);
-  });
-
-  it('should describe the dependency graph as edges, DOT and Mermaid', () => {
-    h = harness();
-    const { runtime } = h;
-    runtime.register(stage('IntToStr', Ints, Strs, String));
-    runtime.register(
-      defineQController({
-        name: 'Q',
-        inputs: [
-          input.primary(Strs),
-          input.mappedDestroyReady(Sentences, () => null, { namespace: 'other' }),
-        ],
-        outputs: [output.shared(Sums)],
-        reconcile() {},
-      }),
-    );
-    const graph = runtime.dependencyGraph();
-    expect(graph.controllers).toEqual(['IntToStr', 'Q']);
-    expect(graph.types).toEqual([Ints.type, Sentences.type, Strs.type, Sums.type]);
-    expect(graph.edges.map((e) => `${e.controller} ${e.edgeType} ${e.type} ${e.namespace ?? '*'}`)).toEqual([
-      `IntToStr inputStrong ${Ints.type} default`,
-      `IntToStr outputExclusive ${Strs.type} *`,
-      `IntToStr inputDestroyReady ${Strs.type} default`,
-      `Q inputMappedDestroyReady ${Sentences.type} other`,
-      `Q inputPrimary ${Strs.type} default`,
-      `Q outputShared ${Sums.type} *`,
-    ]);
-    const dot = graph.toDot();
-    expect(dot).toContain(`"t:${Ints.type}" -> "c:IntToStr" [label="strong", style=bold];`);
-    expect(dot).toContain(`"c:IntToStr" -> "t:${Strs.type}" [label="exclusive", style=bold];`);
-    expect(dot).toContain(`[label="mappedDestroyReady other", style=dotted]`);
-    const mermaid = graph.toMermaid();
-    expect(mermaid.split('\n')[0]).toBe('flowchart LR');
-    expect(mermaid).toContain('c0 ==>|"exclusive"| t2');
-    expect(mermaid).toContain('t1 -.->|"mappedDestroyReady other"| c1');
-  });
-});
 
 describe('runtime: lifecycle', () => {
   it('should stop gracefully: abort in-flight signals, wait for them, leave no timer or subscription', async () => {
@@ -329,7 +137,14 @@ describe('runtime: lifecycle', () => {
     const { logger, records } = memoryLogger('warn');
     h = harness({ history: { initialCapacity: 8, maxCapacity: 8, gap: 1 }, logger });
     const { state, runtime } = h;
-    runtime.register(stage('IntToStr', Ints, Strs, (v) => `v${String(v)}`));
+    runtime.register(
+      transformController({
+        name: 'IntToStr',
+        input: Ints,
+        output: Strs,
+        map: (i) => Strs.make(i.metadata.id, { value: `v${i.spec.value}` }),
+      }),
+    );
     await runtime.start();
     for (let i = 0; i < 20; i++) await state.create(Ints.make(`keep-${i}`, { value: i }));
     await runtime.settled();
@@ -352,6 +167,37 @@ describe('runtime: lifecycle', () => {
     await state.update({ ...k0, spec: { value: 1000 } });
     await runtime.settled();
     expect((await state.get(Strs.pointer('keep-0'))).spec.value).toBe('v1000');
+  });
+
+  it('should hand a queue controller every id a watch overrun hid, destroyed ones included', async () => {
+    h = harness({ history: { initialCapacity: 8, maxCapacity: 8, gap: 1 } });
+    const { state, runtime } = h;
+    for (let i = 0; i < 10; i++) await state.create(Ints.make(`old-${i}`, { value: i }));
+    const gone = new Set<string>();
+    const seen = new Set<string>();
+    runtime.register(
+      defineQController({
+        name: 'PerItem',
+        inputs: [input.primary(Ints)],
+        outputs: [],
+        async reconcile(ctx, p) {
+          seen.add(p.id);
+          if (!(await ctx.list(Ints.kind())).some((r) => r.metadata.id === p.id)) gone.add(p.id);
+        },
+      }),
+    );
+    await runtime.start();
+    await runtime.settled();
+    seen.clear();
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 5; i++) writes.push(state.destroy(Ints.pointer(`old-${i}`)));
+    for (let i = 0; i < 1_000; i++) writes.push(state.create(Ints.make(`new-${i}`, { value: i })));
+    await Promise.all(writes);
+    await runtime.settled();
+    expect(runtime.metrics().kinds[`${Ints.type}(default)`]!.relists).toBeGreaterThan(0);
+    expect([...gone].sort()).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'old-4']);
+    expect(seen.size).toBe(1_005);
+    expect(seen.has('old-7')).toBe(false);
   });
 
   it('should keep its guarantees and converge whatever order a custom scheduler runs tasks in', async () => {
@@ -444,61 +290,5 @@ describe('runtime: lifecycle', () => {
     await runtime.settled();
     expect(writtenAt).toEqual([0, 0, 100, 200, 300, 400]);
     expect(await state.list(Strs.kind())).toHaveLength(6);
-  });
-
-  it('should count reconciles, errors, restarts, queue depth and events, also as Prometheus text', async () => {
-    h = harness();
-    const { runtime, clock, state } = h;
-    let n = 0;
-    runtime.register(
-      defineController({
-        name: 'Counted',
-        inputs: [input.weak(Ints)],
-        outputs: [],
-        reconcile() {
-          if (++n === 2) throw new Error('second run fails');
-        },
-      }),
-    );
-    runtime.register(
-      defineQController({
-        name: 'QCounted',
-        inputs: [input.primary(Ints)],
-        outputs: [],
-        reconcile: (_ctx, p) => {
-          if (p.id === 'b') throw new Error('b fails');
-        },
-      }),
-    );
-    await runtime.start();
-    await runtime.settled();
-    await state.create(Ints.make('a', { value: 1 }));
-    await state.create(Ints.make('b', { value: 2 }));
-    await runtime.settled();
-    await clock.advance(500);
-    await runtime.settled();
-    const m = runtime.metrics();
-    expect(m.controllers.Counted).toMatchObject({
-      reconciles: 3,
-      errors: 1,
-      restarts: 1,
-      queueDepth: 0,
-      inFlight: 0,
-    });
-    expect(m.controllers.Counted!.lastDurationMs).toBe(0);
-    expect(m.controllers.QCounted).toMatchObject({
-      reconciles: 3,
-      errors: 2,
-      restarts: 1,
-      queueDepth: 1,
-      inFlight: 0,
-    });
-    expect(m.kinds[`${Ints.type}(default)`]!.events).toBe(2);
-    const text = m.toPrometheus();
-    expect(text).toContain('# TYPE converge_controller_reconciles_total counter');
-    expect(text).toContain('converge_controller_reconciles_total{controller="Counted"} 3');
-    expect(text).toContain('converge_controller_errors_total{controller="QCounted"} 2');
-    expect(text).toContain('converge_controller_queue_depth{controller="QCounted"} 1');
-    expect(text).toContain(`converge_kind_events_total{namespace="default",type="${Ints.type}"} 2`);
   });
 });
