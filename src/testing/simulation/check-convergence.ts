@@ -9,7 +9,6 @@ import { errorText } from './invariants.js';
 import { type CompareOptions, compareResources, type Difference } from './oracle.js';
 import { ConvergenceError, type FailureReport, isConvergenceError } from './report.js';
 import { type Schedule, type ScheduleArbitraryOptions, scheduleArbitrary } from './schedule.js';
-import type { ScriptedChoices } from './seeded-random.js';
 import {
   type ControllerSet,
   createSimulation,
@@ -137,9 +136,6 @@ export async function runConvergence(
     }
     return sim;
   } catch (error) {
-    // What a failing run read is what shrinking may keep: the rest of the script changes nothing.
-    const touched = (sim.choices as Partial<ScriptedChoices>).touched;
-    if (touched !== undefined) schedule.touched = new Set(touched.keys());
     if (isConvergenceError(error)) throw error;
     return fail('the run failed', { error: errorText(error) });
   } finally {

@@ -9,9 +9,6 @@ export type ScheduleKind = 'script' | 'seed' | 'fast-check';
  * toward "oldest task first, no fault"), a seed, or fast-check's own scheduler plus a seed for faults.
  */
 export class Schedule {
-  /** The buckets the last failing run with this schedule read (for shrinking). */
-  touched: ReadonlySet<number> | undefined;
-
   private constructor(
     readonly kind: ScheduleKind,
     readonly script: readonly number[],
@@ -62,13 +59,21 @@ export class Schedule {
   [fc.toStringMethod](): string {
     return this.toString();
   }
+
+  /** fast-check clones values before each run: a used `fc.scheduler()` cannot run again. */
+  [fc.cloneMethod](): Schedule {
+    const scheduler = this.scheduler as
+      | (fc.Scheduler & { [fc.cloneMethod]?: () => fc.Scheduler })
+      | undefined;
+    const copy = scheduler?.[fc.cloneMethod]?.() ?? scheduler;
+    return new Schedule(this.kind, this.script, this.buckets, this.seed, copy);
+  }
 }
 
 /**
- * Scripts of choices that shrink as delta debugging does, not value by value: first to what the
- * failing run read (the rest changes nothing), then to all defaults, then by zeroing halves,
- * quarters, ... down to single choices. Decisions find their choice by name, so zeroing one
- * leaves every other decision as it was.
+ * Scripts of choices that shrink as delta debugging does, not value by value: to all defaults, then
+ * by zeroing halves, quarters, ... of the non-zero choices down to single ones. Decisions find their
+ * choice by name, so zeroing one leaves every other decision as it was.
  */
 class ScriptArbitrary extends fc.Arbitrary<Schedule> {
   readonly #generator: fc.Arbitrary<number[]>;
@@ -100,14 +105,9 @@ class ScriptArbitrary extends fc.Arbitrary<Schedule> {
 }
 
 function* shrinkScript(value: Schedule): Generator<fc.Value<Schedule>> {
+  // Depends on the value alone: fast-check replays a shrink path without running the steps on it.
   const make = (script: readonly number[]) => new fc.Value(Schedule.script(script, value.buckets), undefined);
-  let script = value.script;
-  const touched = value.touched;
-  if (touched !== undefined && script.some((v, i) => v !== 0 && !touched.has(i))) {
-    // Choices no decision read change nothing: without them it is the same run.
-    script = script.map((v, i) => (touched.has(i) ? v : 0));
-    yield make(script);
-  }
+  const script = value.script;
   const nonZero = script.flatMap((v, i) => (v === 0 ? [] : [i]));
   if (nonZero.length === 0) return;
   yield make([]);
