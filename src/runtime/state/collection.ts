@@ -22,7 +22,9 @@ export class Collection {
   readonly history: History;
   readonly watchers = new Set<Watcher>();
   notifyScheduled = false;
+  /** Ids in code-unit order, except those created since the last `sorted()`, which wait in `#added`. */
   #sortedIds: string[] = [];
+  #added = new Set<string>();
   #sorted: readonly AnyResource[] | null = null;
 
   constructor(
@@ -37,12 +39,8 @@ export class Collection {
   /** Stores a resource; `isNew` says whether the id was absent (the caller already looked). */
   put(resource: AnyResource, isNew: boolean): void {
     const id = resource.metadata.id;
-    if (isNew) {
-      const ids = this.#sortedIds;
-      const at = lowerBound(ids, id);
-      if (at === ids.length) ids.push(id);
-      else ids.splice(at, 0, id);
-    }
+    // New ids are sorted in lazily: a burst of creates costs one sort at the next list, not a splice each.
+    if (isNew) this.#added.add(id);
     this.items.set(id, resource);
     this.#sorted = null;
   }
@@ -50,20 +48,43 @@ export class Collection {
   /** Removes a resource. */
   remove(id: string): void {
     if (!this.items.delete(id)) return;
-    const ids = this.#sortedIds;
-    const at = lowerBound(ids, id);
-    if (ids[at] === id) ids.splice(at, 1);
+    if (!this.#added.delete(id)) {
+      const ids = this.#sortedIds;
+      const at = lowerBound(ids, id);
+      if (ids[at] === id) ids.splice(at, 1);
+    }
     this.#sorted = null;
   }
 
   /** Every resource sorted by id, as one frozen array shared until the next change. */
   sorted(): readonly AnyResource[] {
     if (this.#sorted === null) {
-      const out = new Array<AnyResource>(this.#sortedIds.length);
-      for (let i = 0; i < out.length; i++) out[i] = this.items.get(this.#sortedIds[i]!)!;
+      if (this.#added.size > 0) this.#mergeAdded();
+      const ids = this.#sortedIds;
+      const out = new Array<AnyResource>(ids.length);
+      for (let i = 0; i < out.length; i++) out[i] = this.items.get(ids[i]!)!;
       this.#sorted = Object.freeze(out);
     }
     return this.#sorted;
+  }
+
+  /** Merges the ids created since the last list into the sorted ids: O(n + k log k). */
+  #mergeAdded(): void {
+    const added = [...this.#added].sort();
+    this.#added.clear();
+    const old = this.#sortedIds;
+    if (old.length === 0) {
+      this.#sortedIds = added;
+      return;
+    }
+    const merged = new Array<string>(old.length + added.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length && j < added.length) merged[k++] = old[i]! < added[j]! ? old[i++]! : added[j++]!;
+    while (i < old.length) merged[k++] = old[i++]!;
+    while (j < added.length) merged[k++] = added[j++]!;
+    this.#sortedIds = merged;
   }
 }
 
