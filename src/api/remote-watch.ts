@@ -2,10 +2,11 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { AnyResource } from '../runtime/resource/resource.js';
 import type { WatchEvent } from '../runtime/state/watch-event.js';
 import { ApiError, errorFromWire, isApiError, type WireError } from './api-error.js';
 import { type ApiTransport, errorOfResponse, type Query, unreachable, withQuery } from './http-client.js';
-import { freezeWire } from './wire.js';
+import { freezeWire, StreamMemo } from './wire.js';
 
 /** How remote watches survive dropped connections. */
 export interface WatchRetryOptions {
@@ -206,11 +207,24 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
         }
         subscriber.next(event as T);
       };
+      // Mirrors the server's memo of this connection, to restore the `old` it leaves out.
+      const memo = new StreamMemo();
+      const restore = (event: WatchEvent): WatchEvent => {
+        if (event.type === 'updated' && event.old === undefined) {
+          const old = memo.get(event.resource.metadata.id);
+          if (old === undefined) throw new Error(`updated ${event.resource.metadata.id} without old`);
+          (event as { old: unknown }).old = old;
+        }
+        const frozen = freezeWire(event);
+        memo.remember(frozen as { type: string; resource?: AnyResource });
+        return frozen;
+      };
       const onLine = (line: string): void => {
         if (line === '') return;
         const value = JSON.parse(line) as unknown;
         if (Array.isArray(value)) {
-          let batch = freezeWire(value as WatchEvent[]);
+          for (let i = 0; i < value.length; i++) value[i] = restore(value[i] as WatchEvent);
+          let batch = Object.freeze(value) as WatchEvent[];
           if (swallowNoop && batch[0]?.type === 'noop') {
             swallowNoop = false;
             lastBookmark = batch[0].bookmark;
@@ -233,7 +247,7 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
           finish(() => subscriber.error(error));
           return;
         }
-        deliver(freezeWire(event as WatchEvent));
+        deliver(restore(event as WatchEvent));
       };
       res.on('data', (chunk: string) => {
         if (closed) return;

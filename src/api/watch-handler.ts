@@ -8,7 +8,7 @@ import type { WatchEvent } from '../runtime/state/watch-event.js';
 import { ApiError, errorToWire } from './api-error.js';
 import { booleanParam, integerParam, sendError } from './http-io.js';
 import { checkedPointer, listOptionsOf, queryOf, type RequestContext, redactFor } from './request-context.js';
-import { eventJsonText } from './wire.js';
+import { eventJsonText, StreamMemo } from './wire.js';
 
 /** Open watch streams, counted per client so one client cannot hold them all. */
 export class WatchRegistry {
@@ -179,6 +179,7 @@ export class WatchStream {
   #paused = false;
   #closed = false;
   #out: string[] = [];
+  readonly #memo = new StreamMemo();
   #flushScheduled = false;
 
   constructor(ctx: RequestContext, opener: Opener, clock: Clock, onClose: () => void) {
@@ -249,7 +250,7 @@ export class WatchStream {
     if (this.#closed) return;
     let line: string;
     if (Array.isArray(item)) {
-      line = `[${item.map((e) => eventJsonText(e, this.#redact)).join(',')}]\n`;
+      line = `[${item.map((e) => this.#eventText(e)).join(',')}]\n`;
       for (let i = item.length - 1; i >= 0; i--) {
         const b = (item[i] as { bookmark?: string }).bookmark;
         if (b !== undefined) {
@@ -258,7 +259,7 @@ export class WatchStream {
         }
       }
     } else {
-      line = `${eventJsonText(item, this.#redact)}\n`;
+      line = `${this.#eventText(item)}\n`;
       const b = (item as { bookmark?: string }).bookmark;
       if (b !== undefined) this.#lastBookmark = b;
     }
@@ -273,6 +274,13 @@ export class WatchStream {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
+  }
+
+  /** The JSON of one event, leaving out `old` when the client remembers it (see `StreamMemo`). */
+  #eventText(event: WatchEvent): string {
+    const elide = event.type === 'updated' && this.#memo.get(event.resource.metadata.id) === event.old;
+    this.#memo.remember(event as { type: string; resource?: AnyResource });
+    return eventJsonText(event, this.#redact, elide);
   }
 
   #flush(): void {

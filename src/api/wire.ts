@@ -167,10 +167,21 @@ export function redactResource(resource: AnyResource): AnyResource {
 
 const eventJson = new WeakMap<object, string>();
 const redactedEventJson = new WeakMap<object, string>();
+const elidedEventJson = new WeakMap<object, string>();
+const redactedElidedEventJson = new WeakMap<object, string>();
 
-/** One watch event as JSON, reusing the cached JSON of its resources. */
-export function eventJsonText(event: WatchEvent, redact = false): string {
-  const cache = redact ? redactedEventJson : eventJson;
+/**
+ * One watch event as JSON, reusing the cached JSON of its resources. With `elideOld`, an `updated`
+ * event leaves out `old`: the receiver takes it from its {@link StreamMemo}.
+ */
+export function eventJsonText(event: WatchEvent, redact = false, elideOld = false): string {
+  const cache = elideOld
+    ? redact
+      ? redactedElidedEventJson
+      : elidedEventJson
+    : redact
+      ? redactedEventJson
+      : eventJson;
   let text = cache.get(event);
   if (text !== undefined) return text;
   const bookmark =
@@ -183,13 +194,49 @@ export function eventJsonText(event: WatchEvent, redact = false): string {
       text = `{"type":"${event.type}","resource":${resourceJson(event.resource as AnyResource, redact && event.resource.spec !== null)}${bookmark}}`;
       break;
     case 'updated':
-      text = `{"type":"updated","resource":${resourceJson(event.resource, redact)},"old":${resourceJson(event.old, redact)}${bookmark}}`;
+      text = elideOld
+        ? `{"type":"updated","resource":${resourceJson(event.resource, redact)}${bookmark}}`
+        : `{"type":"updated","resource":${resourceJson(event.resource, redact)},"old":${resourceJson(event.old, redact)}${bookmark}}`;
       break;
     default:
       text = JSON.stringify(event);
   }
   cache.set(event, text);
   return text;
+}
+
+/**
+ * The resources one watch stream last carried, by id, at most `capacity` of them (the oldest entry
+ * goes first). Sender and receiver apply the same events in the same order, so they hold the same
+ * ids: an `updated` event whose `old` is the remembered resource is sent without it, which halves
+ * the bytes of a stream of updates.
+ */
+export class StreamMemo<T extends { metadata: { id: string } } = AnyResource> {
+  readonly #resources = new Map<string, T>();
+  readonly #capacity: number;
+
+  constructor(capacity = 4096) {
+    this.#capacity = capacity;
+  }
+
+  /** The resource last carried for an id. */
+  get(id: string): T | undefined {
+    return this.#resources.get(id);
+  }
+
+  /** Applies one event: created and updated remember their resource, destroyed forgets it. */
+  remember(event: { type: string; resource?: T }): void {
+    const resource = event.resource;
+    if (resource === undefined) return;
+    const id = resource.metadata.id;
+    this.#resources.delete(id);
+    if (event.type === 'destroyed') return;
+    if (event.type !== 'created' && event.type !== 'updated') return;
+    this.#resources.set(id, resource);
+    if (this.#resources.size > this.#capacity) {
+      this.#resources.delete(this.#resources.keys().next().value as string);
+    }
+  }
 }
 
 /** Freezes a resource or event that came off the wire, as everything the store hands out is frozen. */

@@ -37,13 +37,18 @@ export function record<T>(observable: Observable<T>): Recorded<T> {
   return new Recorded(observable);
 }
 
-/** A compact, comparable form of an event: type, id, version, and bookmark when present. */
+/** A compact, comparable form of an event: type, id, version, the old version and spec, and the bookmark. */
 export function brief(event: WatchEvent): string {
   switch (event.type) {
     case 'created':
     case 'updated':
-    case 'destroyed':
-      return `${event.type} ${event.resource.metadata.id}@${event.resource.metadata.version}${event.bookmark ? ` ${event.bookmark}` : ''}`;
+    case 'destroyed': {
+      const from =
+        event.type === 'updated'
+          ? ` from @${event.old.metadata.version}:${JSON.stringify(event.old.spec)}`
+          : '';
+      return `${event.type} ${event.resource.metadata.id}@${event.resource.metadata.version}${from}${event.bookmark ? ` ${event.bookmark}` : ''}`;
+    }
     case 'bootstrapped':
       return `bootstrapped ${event.bookmark}`;
     case 'noop':
