@@ -12,7 +12,6 @@ import { type Schedule, type ScheduleArbitraryOptions, scheduleArbitrary } from 
 import {
   type ControllerSet,
   createSimulation,
-  loadControllers,
   type SettleOptions,
   type Simulation,
   type SimulationOptions,
@@ -65,7 +64,7 @@ export interface ConvergenceStats {
   readonly seed: number;
 }
 
-function outputKinds(options: ConvergenceOptions): Kind[] {
+function outputKinds(options: ConvergenceOptions, sim: Simulation): Kind[] {
   const given = options.outputs;
   if (given !== undefined) {
     return given.map(
@@ -76,7 +75,7 @@ function outputKinds(options: ConvergenceOptions): Kind[] {
     );
   }
   const seen = new Map<string, Kind>();
-  for (const c of loadControllers(options.controllers, 'convergence')) {
+  for (const c of sim.controllers) {
     for (const o of c.outputs) {
       const kind = o.definition.kind();
       seen.set(`${kind.namespace}\0${kind.type}`, kind);
@@ -119,7 +118,7 @@ export async function runConvergence(
     let differences: Difference[] = [];
     if (options.expected !== undefined) {
       const actual: AnyResource[] = [];
-      for (const kind of outputKinds(options)) actual.push(...(await sim.user.list(kind)));
+      for (const kind of outputKinds(options, sim)) actual.push(...(await sim.user.list(kind)));
       differences = compareResources(actual, await options.expected(model), options.compare);
     }
     if (violations.length > 0 || differences.length > 0) {
@@ -171,12 +170,16 @@ function currentTest(): { file?: string; name?: string } {
   const expectGlobal = (globalThis as Record<symbol, unknown>)[Symbol.for('expect-global')] as
     | { getState?: () => { testPath?: string; currentTestName?: string } }
     | undefined;
-  const state = expectGlobal?.getState?.();
   const out: { file?: string; name?: string } = {};
-  const cwd = `${process.cwd()}/`;
-  if (state?.testPath)
-    out.file = state.testPath.startsWith(cwd) ? state.testPath.slice(cwd.length) : state.testPath;
-  if (state?.currentTestName) out.name = state.currentTestName.replaceAll(' > ', ' ');
+  try {
+    const state = expectGlobal?.getState?.();
+    const cwd = `${process.cwd()}/`;
+    const path = state?.testPath;
+    if (path) out.file = path.startsWith(cwd) ? path.slice(cwd.length) : path;
+    if (state?.currentTestName) out.name = state.currentTestName.replaceAll(' > ', ' ');
+  } catch {
+    // vitest is loaded but is not running a test (a script): there is no test to name.
+  }
   return out;
 }
 

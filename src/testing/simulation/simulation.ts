@@ -58,12 +58,21 @@ export interface SimulationOptions {
   traceCapacity?: number;
 }
 
-/** Controllers, or a factory that makes them afresh for every runtime. */
-export type ControllerSet = readonly AnyControllerDefinition[] | (() => readonly AnyControllerDefinition[]);
+/**
+ * Controllers, or a factory that makes them afresh for every runtime; the factory gets the
+ * simulation, e.g. to wrap a fake platform's calls with `sim.scheduleFunction`.
+ */
+export type ControllerSet =
+  | readonly AnyControllerDefinition[]
+  | ((sim: Simulation) => readonly AnyControllerDefinition[]);
 
 /** Calls a factory or copies a list; checks it is one. */
-export function loadControllers(set: ControllerSet, what: string): readonly AnyControllerDefinition[] {
-  const list = typeof set === 'function' ? set() : set;
+export function loadControllers(
+  set: ControllerSet,
+  what: string,
+  sim: Simulation,
+): readonly AnyControllerDefinition[] {
+  const list = typeof set === 'function' ? set(sim) : set;
   if (!Array.isArray(list))
     throw new TypeError(`${what}: controllers must be an array or a function returning one`);
   return [...list];
@@ -139,7 +148,7 @@ export class Simulation implements CommandTarget {
 
   constructor(options: SimulationOptions) {
     this.#controllerSet = options?.controllers;
-    this.#controllers = loadControllers(options?.controllers, 'createSimulation');
+    this.#controllers = loadControllers(options?.controllers, 'createSimulation', this);
     this.#firstLoad = this.#controllers;
     this.clock = options.clock ?? createVirtualClock();
     this.#startedAt = this.clock.now();
@@ -188,6 +197,11 @@ export class Simulation implements CommandTarget {
     return this.#current.runtime;
   }
 
+  /** The controllers of the current runtime (as loaded for it). */
+  get controllers(): readonly AnyControllerDefinition[] {
+    return this.#controllers;
+  }
+
   /** How many runtimes have run (1 + restarts + crashes). */
   get incarnations(): number {
     return this.#incarnations;
@@ -216,7 +230,7 @@ export class Simulation implements CommandTarget {
   async #startIncarnation(): Promise<void> {
     const number = ++this.#incarnations;
     // A new process loads its controllers afresh; the first runtime uses those loaded at creation.
-    this.#controllers = this.#firstLoad ?? loadControllers(this.#controllerSet, 'simulation');
+    this.#controllers = this.#firstLoad ?? loadControllers(this.#controllerSet, 'simulation', this);
     this.#firstLoad = undefined;
     this.monitor.setControllers(this.#controllers);
     const incarnation = createIncarnation({
@@ -313,7 +327,7 @@ export class Simulation implements CommandTarget {
       current.kill();
       if (options.controllers !== undefined) {
         this.#controllerSet = options.controllers;
-        this.#firstLoad = loadControllers(options.controllers, 'restart');
+        this.#firstLoad = loadControllers(options.controllers, 'restart', this);
       }
       await this.#startIncarnation();
     } finally {
