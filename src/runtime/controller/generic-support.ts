@@ -25,6 +25,14 @@ export function resolveRef<TDef extends AnyResourceDefinition>(
   throw new TypeError(`${what} must be a resource definition or { definition, namespace }`);
 }
 
+/** The resource as a new output: finalizers belong to the output's consumers, not its writer. @internal */
+export function withoutFinalizers<TRes extends AnyResource>(desired: TRes): TRes {
+  const d = desired.metadata;
+  return d.finalizers.length === 0
+    ? desired
+    : ({ metadata: { ...d, finalizers: [] as readonly string[] }, spec: desired.spec } as TRes);
+}
+
 /**
  * Writes the desired output over the current one, or creates it: spec, labels and annotations come
  * from `desired`; the owner is the controller; other controllers' finalizers are kept. Nothing is
@@ -38,12 +46,8 @@ export async function writeOutput(
 ): Promise<AnyResource> {
   const d = desired.metadata;
   if (current === undefined) {
-    const fresh =
-      d.finalizers.length === 0
-        ? desired
-        : { metadata: { ...d, finalizers: [] as readonly string[] }, spec: desired.spec };
     try {
-      return await ctx.create(fresh);
+      return await ctx.create(withoutFinalizers(desired));
     } catch (error) {
       if (!isConflictError(error)) throw error;
     }

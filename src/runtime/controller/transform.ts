@@ -2,9 +2,15 @@ import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
 import { type ControllerDefinition, defineController } from './define-controller.js';
-import { type DefinitionRef, resolveRef, throwCollected, writeOutput } from './generic-support.js';
+import {
+  type DefinitionRef,
+  resolveRef,
+  throwCollected,
+  withoutFinalizers,
+  writeOutput,
+} from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
-import type { ReadContext } from './reconcile-context.js';
+import { Context, type ReadContext } from './reconcile-context.js';
 
 /** What a transform remembers of one input between runs. */
 interface Memo {
@@ -140,6 +146,13 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         wanted.add(id);
         if (held && existing !== undefined && existing === entry.synced) return undefined;
         return (async () => {
+          if (!held && existing === undefined && ctx instanceof Context) {
+            const created = await ctx.holdAndCreate(i, name, withoutFinalizers(desired));
+            if (created !== undefined) {
+              entry.synced = created;
+              return;
+            }
+          }
           if (!held) await ctx.addFinalizer(i.metadata, name);
           entry.synced = await writeOutput(ctx, existing, desired);
         })();
