@@ -49,6 +49,7 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
       raw?.close();
       untrack();
       markReady();
+      onEarlyFailure(new Error('the watch was closed'));
     };
     const finish = (error?: unknown) => {
       if (closed) return;

@@ -20,10 +20,12 @@ export class KeyCache {
     return key.toString('latin1');
   }
 
+  /** The last seen state of a key, by its cache name. */
   get(name: string): CachedKey | undefined {
     return this.#entries.get(name);
   }
 
+  /** Records what etcd said a key holds (`undefined` and 0 when absent). */
   remember(key: Buffer, modRevision: number, resource: AnyResource | undefined): void {
     const name = KeyCache.nameOf(key);
     this.#entries.delete(name);
@@ -34,6 +36,7 @@ export class KeyCache {
     }
   }
 
+  /** Drops a key whose cached state proved stale. */
   forget(name: string): void {
     this.#entries.delete(name);
   }
