@@ -147,6 +147,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       minVersion: 'TLSv1.2',
       maxHeaderSize: limits.maxHeaderBytes,
       handshakeTimeout: limits.handshakeTimeoutMs,
+      // How often the head and request timeouts are enforced (Node's default is every 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(limits.headersTimeoutMs / 2))),
     },
     (req, res) => {
       void onRequest(req, res);

@@ -79,8 +79,19 @@ describe('converge get', () => {
   });
 
   it('should list resource definitions with their aliases and redact sensitive specs for a reader', async () => {
+    // Flags instead of the environment.
+    const flags = [
+      '--endpoint',
+      t.url,
+      '--ca',
+      join(dir, 'ca.crt'),
+      '--cert',
+      join(dir, 'reader.crt'),
+      '--key',
+      join(dir, 'reader.key'),
+    ];
     const [rd, secret] = await Promise.all([
-      runCli(['get', 'rd'], envFor('reader')),
+      runCli(['get', 'rd', ...flags], { HOME: dir, XDG_CONFIG_HOME: join(dir, 'empty-config') }),
       runCli(['get', 'secrets', '-o', 'yaml'], envFor('reader')),
     ]);
     expect(rd.code).toBe(0);
