@@ -116,23 +116,33 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       const next = new Map<string, Memo>();
       memo = next;
 
+      const remember = (i: AnyResource, d: AnyResource | null | undefined): Memo => {
+        const entry: Memo = { input: i, desired: check(d), synced: undefined };
+        next.set(i.metadata.id, entry);
+        return entry;
+      };
       /** The memo entry of an input with its desired output: sync when remembered or when map is sync. */
       const desiredOf = (i: AnyResource): Memo | Promise<Memo> => {
-        const id = i.metadata.id;
-        const known = previous.get(id);
+        const known = previous.get(i.metadata.id);
         if (pure && known !== undefined && known.input === i) {
-          next.set(id, known);
+          next.set(i.metadata.id, known);
           return known;
         }
-        const remember = (d: AnyResource | null | undefined): Memo => {
-          const entry: Memo = { input: i, desired: check(d), synced: undefined };
-          next.set(id, entry);
-          return entry;
-        };
         const pending = map(i as Resource<TIn>, ctx) as AnyResource | null | Promise<AnyResource | null>;
-        return pending instanceof Promise ? pending.then(remember) : remember(pending);
+        return pending instanceof Promise ? pending.then((d) => remember(i, d)) : remember(i, pending);
       };
-
+      const write = async (i: AnyResource, held: boolean, existing: AnyResource | undefined, entry: Memo) => {
+        const desired = entry.desired!;
+        if (!held && existing === undefined && ctx instanceof Context) {
+          const created = await ctx.holdAndCreate(i, name, withoutFinalizers(desired));
+          if (created !== undefined) {
+            entry.synced = created;
+            return;
+          }
+        }
+        if (!held) await ctx.addFinalizer(i.metadata, name);
+        entry.synced = await writeOutput(ctx, existing, desired);
+      };
       const apply = (i: AnyResource, held: boolean, entry: Memo): Promise<unknown> | undefined => {
         const desired = entry.desired;
         if (desired === null) {
@@ -145,37 +155,29 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         if (existing?.metadata.phase === 'tearingDown') return undefined;
         wanted.add(id);
         if (held && existing !== undefined && existing === entry.synced) return undefined;
-        return (async () => {
-          if (!held && existing === undefined && ctx instanceof Context) {
-            const created = await ctx.holdAndCreate(i, name, withoutFinalizers(desired));
-            if (created !== undefined) {
-              entry.synced = created;
-              return;
-            }
-          }
-          if (!held) await ctx.addFinalizer(i.metadata, name);
-          entry.synced = await writeOutput(ctx, existing, desired);
-        })();
+        return write(i, held, existing, entry);
+      };
+      /** A tearing-down input keeps our finalizer until the output it maps to is gone. */
+      const release = (i: AnyResource) => {
+        let entry: Memo | Promise<Memo> | undefined;
+        try {
+          entry = desiredOf(i);
+        } catch {
+          // An input map cannot place has no output we could wait for.
+        }
+        if (entry instanceof Promise) {
+          return entry.then(
+            (e) => releasing.push([i, e.desired?.metadata.id]),
+            () => releasing.push([i, undefined]),
+          );
+        }
+        releasing.push([i, entry?.desired?.metadata.id]);
+        return undefined;
       };
       /** One input; returns a promise only when there is something to wait for. */
       const step = (i: AnyResource): Promise<unknown> | undefined => {
         const held = i.metadata.finalizers.includes(name);
-        if (i.metadata.phase === 'tearingDown') {
-          if (!held) return undefined;
-          const release = (entry: Memo | null) => {
-            releasing.push([i, entry?.desired?.metadata.id]);
-          };
-          // An input map cannot place has no output we could wait for.
-          const fallback = () => release(null);
-          try {
-            const entry = desiredOf(i);
-            if (entry instanceof Promise) return entry.then(release, fallback);
-            release(entry);
-          } catch {
-            fallback();
-          }
-          return undefined;
-        }
+        if (i.metadata.phase === 'tearingDown') return held ? release(i) : undefined;
         const entry = desiredOf(i);
         return entry instanceof Promise ? entry.then((e) => apply(i, held, e)) : apply(i, held, entry);
       };
