@@ -98,7 +98,7 @@ function bookmarkParam(
 }
 
 /** Builds the opener of a watch route from its query, checking every option first. */
-function openerOf(ctx: RequestContext): { opener: Opener; aggregated: boolean } {
+function openerOf(ctx: RequestContext): Opener {
   const { route, state } = ctx;
   if (route.name === 'watch') {
     const params = queryOf(ctx, ['tailEvents', 'startFromBookmark']);
@@ -114,7 +114,7 @@ function openerOf(ctx: RequestContext): { opener: Opener; aggregated: boolean } 
       if (startFromBookmark !== undefined) return state.watch(pointer, { startFromBookmark });
       return singleWatchWithBookmark(ctx, pointer);
     };
-    return { opener, aggregated: false };
+    return opener;
   }
   if (route.name !== 'watchKind') throw new ApiError(500, 'Internal', 'not a watch route');
   const params = queryOf(ctx, [
@@ -157,7 +157,7 @@ function openerOf(ctx: RequestContext): { opener: Opener; aggregated: boolean } 
       ...(startFromBookmark !== undefined ? { startFromBookmark } : {}),
     });
   };
-  return { opener, aggregated };
+  return opener;
 }
 
 /**
@@ -335,7 +335,7 @@ export class WatchStream {
 /** Answers a watch route with a stream (or an error status when its options or its start fail). */
 export function handleWatch(ctx: RequestContext, registry: WatchRegistry, clock: Clock): void {
   ctx.policy.checkRead(ctx.identity);
-  const { opener } = openerOf(ctx);
+  const opener = openerOf(ctx);
   registry.acquire(ctx.identity.fingerprint, ctx.limits.maxWatchesPerClient);
   let released = false;
   const stream: WatchStream = new WatchStream(ctx, opener, clock, () => {
