@@ -118,7 +118,8 @@ describe('a broken controller', () => {
       numRuns: 300,
       commands: { weights: { destroy: 0, teardown: 0 } },
     });
-    expect(report.operations.length).toBeLessThanOrEqual(3);
+    // Out of up to 30 generated operations and hundreds of decisions: a handful of each remain.
+    expect(report.operations.length).toBeLessThanOrEqual(5);
     expect(deviations(report.decisions)).toBeLessThanOrEqual(3);
     expect(report.decisions).toMatch(/delay /);
     expect(report.differences.length).toBeGreaterThan(0);
@@ -144,7 +145,9 @@ describe('a broken controller', () => {
     });
     expect(report.operations.length).toBeLessThanOrEqual(2);
     expect(deviations(report.decisions)).toBe(1);
-    expect(report.decisions).toMatch(/fail CarelessIntToStr CarelessIntToStr get#\d+=\d+/);
+    expect(report.decisions).toMatch(
+      /fail CarelessIntToStr get Ints\.broken\.test\.converge\.dev\(default\/[abc]\)#\d+=\d+/,
+    );
     expect(report.trace.some((line) => /CarelessIntToStr's call get \(#\d+\) fails/.test(line))).toBe(true);
   });
 

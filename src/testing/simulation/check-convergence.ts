@@ -189,7 +189,7 @@ export function replayCommand(replay: Replay): string {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const target =
     file === undefined
-      ? '<the same test command>'
+      ? '<the same command>'
       : `npx vitest run ${file}${name ? ` -t ${quote(name)}` : ''}`;
   return `${replayVariable}=${quote(`${replay.seed},${replay.path},${replay.commands}`)} ${target}`;
 }

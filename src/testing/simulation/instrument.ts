@@ -46,6 +46,20 @@ type ThrowPlan = { at: 'start' } | { at: 'call'; n: number } | { at: 'end' } | u
 /** A promise that never settles: what a crashed process's pending work looks like. */
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
+/** The resource or kind a context call is about, as text. */
+function subjectOf(arg: unknown): string {
+  if (typeof arg !== 'object' || arg === null) return '';
+  const target = ((arg as { metadata?: unknown }).metadata ?? arg) as {
+    namespace?: unknown;
+    type?: unknown;
+    id?: unknown;
+  };
+  if (typeof target.type !== 'string' || typeof target.namespace !== 'string') return '';
+  return typeof target.id === 'string'
+    ? formatPointer({ namespace: target.namespace, type: target.type, id: target.id })
+    : formatPointer({ namespace: target.namespace, type: target.type });
+}
+
 function typeOfTarget(arg: unknown): string | undefined {
   if (typeof arg !== 'object' || arg === null) return undefined;
   const meta = (arg as { metadata?: { type?: unknown } }).metadata;
@@ -96,15 +110,16 @@ export function instrumentController(
               hooks.trace('fault', `${name} throws before its call ${prop} (#${run.calls})`);
               throw new InjectedFault('reconcileThrows', `${name} failed before ${prop}`);
             }
-            const where = `${name} ${run.key} ${prop}`;
+            // Named by what the call is about, so shrinking other operations leaves this decision be.
+            const where = `${name}${run.key === name ? '' : ` ${run.key}`} ${prop} ${subjectOf(args[0])}`;
             const rates = hooks.faults();
             const failable = rates.callFailsOn === undefined || rates.callFailsOn.includes(prop);
-            if (failable && hooks.choices.chance(rates.callFails, `fail ${where}`)) {
+            if (failable && hooks.choices.chance(rates.callFails, 'fail', where)) {
               hooks.trace('fault', `${name}'s call ${prop} (#${run.calls}) fails`);
               throw new InjectedFault('callFails', `${name}'s call ${prop} failed`);
             }
-            const crashHere = hooks.choices.chance(rates.crash, `crash ${where}`);
-            const after = crashHere && hooks.choices.int(2, `crash after ${where}`) === 1;
+            const crashHere = hooks.choices.chance(rates.crash, 'crash', where);
+            const after = crashHere && hooks.choices.int(2, 'crash after', where) === 1;
             if (
               crashHere &&
               !after &&
@@ -139,13 +154,13 @@ export function instrumentController(
   };
 
   const planThrow = (key: string): ThrowPlan => {
-    const what = `${name} ${key}`;
-    if (!hooks.choices.chance(hooks.faults().reconcileThrows, `throw ${what}`)) return undefined;
+    const what = key === name ? name : `${name} ${key}`;
+    if (!hooks.choices.chance(hooks.faults().reconcileThrows, 'throw', what)) return undefined;
     // Half between two calls (the first to the fourth), a quarter each at the start and the end.
-    const where = hooks.choices.int(4, `throw where ${what}`);
+    const where = hooks.choices.int(4, 'throw where', what);
     if (where === 0) return { at: 'start' };
     if (where === 3) return { at: 'end' };
-    return { at: 'call', n: 1 + hooks.choices.int(4, `throw at call ${what}`) };
+    return { at: 'call', n: 1 + hooks.choices.int(4, 'throw at call', what) };
   };
 
   const reconcileWith = async (

@@ -73,7 +73,7 @@ export function createSimScheduler(choices: Choices, options: SimSchedulerOption
   let seq = 0;
   const add = (task: SchedulerTask, scope: TaskScope | undefined) => {
     // Squaring keeps most delays short and a few long, as slow work is.
-    const v = maxDelay === 0 ? 0 : choices.float(`delay ${task.label}`);
+    const v = maxDelay === 0 ? 0 : choices.float('delay', task.label);
     queue.push({ task, scope, due: step + Math.floor(v * v * (maxDelay + 1)), seq: seq++ });
   };
   const next = (): number => {

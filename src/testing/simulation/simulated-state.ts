@@ -79,7 +79,7 @@ export function createSimulatedState(inner: CoreState, options: SimulatedStateOp
         label,
         run: () => {
           if (!alive) return;
-          if (conflictOn !== undefined && choices.chance(faults().writeConflict, `conflict ${label}`)) {
+          if (conflictOn !== undefined && choices.chance(faults().writeConflict, 'conflict', label)) {
             trace?.({ kind: 'fault', label: `write conflict on ${label}` });
             const { namespace, type, id } = conflictOn;
             reject(
@@ -124,7 +124,7 @@ export function createSimulatedState(inner: CoreState, options: SimulatedStateOp
       const deliver = () => {
         scheduled = false;
         if (closed || !alive || queue.length === 0) return;
-        if (choices.chance(faults().watchOverrun, `overrun ${label}`)) {
+        if (choices.chance(faults().watchOverrun, 'overrun', label)) {
           trace?.({ kind: 'fault', label: `overrun of ${label}` });
           entry.close();
           subscriber.error(new OverrunError(subject, 'injected by the simulation'));
@@ -132,7 +132,7 @@ export function createSimulatedState(inner: CoreState, options: SimulatedStateOp
           return;
         }
         // Choice 0 hands over everything queued, as the in-memory store does; others split it.
-        const count = queue.length - choices.int(queue.length, `split ${label}`);
+        const count = queue.length - choices.int(queue.length, 'split', label);
         const batch = queue.splice(0, count);
         trace?.({ kind: 'delivery', label: `${label} (${batch.length})` });
         const values: T[] = [];

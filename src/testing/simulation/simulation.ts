@@ -20,6 +20,9 @@ import { type Choices, seededChoices } from './seeded-random.js';
 import { createSimScheduler, fastCheckSimScheduler, type SimScheduler } from './sim-scheduler.js';
 import { Trace, type TraceKind } from './trace.js';
 
+// One silent logger for every simulation: creating a pino instance per run costs more than the run.
+const silentLogger = pino({ level: 'silent' });
+
 /** Options of {@link createSimulation}. */
 export interface SimulationOptions {
   /**
@@ -161,7 +164,7 @@ export class Simulation implements CommandTarget {
     this.#maxInterleave = options.maxInterleave ?? 20;
     this.#timeRace = options.timeRace ?? 0.05;
     this.#allowedFinalizers = new Set(options.allowedFinalizers ?? []);
-    this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#logger = options.logger ?? silentLogger;
     this.#runtimeOptions = options.runtime ?? {};
     const observe = (label: string) => this.#log('task', label);
     this.#scheduler = options.scheduler
@@ -366,20 +369,20 @@ export class Simulation implements CommandTarget {
     if (
       !this.#restarting &&
       !this.#recovering &&
-      this.choices.chance(rates.restart, `restart after ${label}`)
+      this.choices.chance(rates.restart, 'restart after', label)
     ) {
       this.#log('fault', 'graceful restart');
       await this.restart();
       return true;
     }
-    if (this.choices.chance(rates.clockJump, `clock jump after ${label}`)) {
-      const ms = Math.floor(this.choices.float(`clock jump length after ${label}`) * rates.maxClockJumpMs);
+    if (this.choices.chance(rates.clockJump, 'clock jump after', label)) {
+      const ms = Math.floor(this.choices.float('clock jump length after', label) * rates.maxClockJumpMs);
       this.#log('fault', `clock jumps ${ms} ms`);
       await this.clock.advance(ms);
     }
     const due = this.clock.nextDue();
     const pending = this.#scheduler.pending();
-    if (pending > 0 && due !== undefined && this.choices.chance(this.#timeRace, `time race after ${label}`)) {
+    if (pending > 0 && due !== undefined && this.choices.chance(this.#timeRace, 'time race after', label)) {
       this.#log('time', `time races ${due - this.clock.now()} ms ahead of ${pending} pending tasks`);
       await this.clock.advance(Math.max(0, due - this.clock.now()));
     }
