@@ -136,7 +136,8 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
         host.logger.debug({ err: error, delay, bookmark: lastBookmark }, 'watch dropped; resuming');
         retryTimer = clock.setTimeout(connect, delay);
       };
-      req.on('error', (error) => drop(unreachable(host.transport.url.origin, error)));
+      // Errors before the answer reject `response`; later ones end `res` (see read()).
+      armStall(drop);
       response.then(
         (res) => {
           markOpened();

@@ -299,6 +299,38 @@ describe('createRemoteState', () => {
     expect(proxy.connections).toBe(2);
   });
 
+  it('should error a watch at once when the server refuses the certificate', async () => {
+    const t = await server();
+    const { ca, foreign } = t.certs;
+    const remote = createRemoteState({ url: t.url, tls: { ca: ca.cert, ...foreign } });
+    cleanups.push(() => remote.close?.());
+    const kind = recorded(record(remote.watchKind(Items.kind())));
+    await waitFor(() => kind.error !== undefined, 'the error');
+    expect(kind.error).toMatchObject({ status: 0, code: 'CertificateRefused' });
+  });
+
+  it('should give up on an unreachable server after maxRetryMs of the injected clock', async () => {
+    const clock = createVirtualClock();
+    const { ca, clients } = await testCertificates();
+    const remote = createRemoteState({
+      url: 'https://127.0.0.1:1',
+      tls: { ca: ca.cert, ...clients.reader },
+      clock,
+      watchRetry: { minBackoffMs: 100, maxBackoffMs: 400, maxRetryMs: 2_000 },
+    });
+    cleanups.push(() => remote.close?.());
+    const kind = recorded(record(remote.watchKind(Items.kind())));
+    let attempts = 0;
+    while (kind.error === undefined && attempts++ < 100) {
+      // Let the refused connection come back, then move time to the next retry.
+      await new Promise((r) => setTimeout(r, 5));
+      await clock.advance(100);
+    }
+    expect(kind.error).toMatchObject({ status: 0, code: 'Unavailable' });
+    expect(String((kind.error as Error).message)).toContain('ECONNREFUSED');
+    expect(clock.now()).toBeGreaterThanOrEqual(2_000);
+  });
+
   it('should complete open watches on close', async () => {
     const t = await server();
     const remote: State = t.client('reader');
