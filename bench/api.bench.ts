@@ -22,13 +22,13 @@ const Items = defineResource({
 const ids = 100;
 const concurrency = 32;
 
-/** Calls per second of `call(i)` with `concurrency` calls open at once, over `total` calls. */
-async function rate(total: number, call: (i: number) => Promise<unknown>): Promise<number> {
+/** Calls per second of `call(i, worker)` from `concurrency` workers, each one call at a time, over `total` calls. */
+async function rate(total: number, call: (i: number, worker: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const start = process.hrtime.bigint();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) await call(next++);
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (next < total) await call(next++, worker);
     }),
   );
   return total / (Number(process.hrtime.bigint() - start) / 1e9);
@@ -38,13 +38,17 @@ async function seed(state: State): Promise<void> {
   for (let i = 0; i < ids; i++) await state.create(Items.make(`item-${i}`, { value: 0 }));
 }
 
-/** Updates each id in turn (one open write per id), reading its current version first from `cache`. */
+/** Updates ids in turn; each worker owns its own ids (worker, worker + concurrency, …), so writes never conflict. */
 function updater(state: State) {
   const cache = new Map<string, AnyResource>();
-  return async (i: number) => {
-    const id = `item-${i % ids}`;
+  const turns = new Map<number, number>();
+  return async (_: number, worker: number) => {
+    const turn = turns.get(worker) ?? 0;
+    turns.set(worker, turn + 1);
+    const owned = Math.ceil((ids - worker) / concurrency);
+    const id = `item-${worker + (turn % owned) * concurrency}`;
     const current = cache.get(id) ?? (await state.get(Items.pointer(id)));
-    cache.set(id, await state.update({ ...current, spec: { value: i } }));
+    cache.set(id, await state.update({ ...current, spec: { value: turn } }));
   };
 }
 

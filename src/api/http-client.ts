@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Agent, type RequestOptions, request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { ApiError, errorFromWire, isWireErrorBody } from './api-error.js';
 import type { ApiTlsOptions } from './server.js';
 
@@ -79,7 +80,9 @@ export class ApiTransport {
     if (this.url.protocol !== 'https:')
       throw new TypeError(`the API URL must be https://, got ${JSON.stringify(url)}`);
     this.#base = this.url.pathname.replace(/\/+$/, '');
-    const common = { ca: tls.ca, cert: tls.cert, key: tls.key };
+    // One secure context for every connection: agents otherwise key their pools by the PEM strings
+    // (long names built per request) and parse the key and certificates on every new connection.
+    const common = { secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }) };
     // Idle request connections are dropped before the server's idle limit (default 30 s) would drop them.
     this.#requests = new Agent({
       ...common,

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCertificates } from '../../src/api/certificates.js';
+import { createRemoteState } from '../../src/api/remote-state.js';
 import { resourcePath } from '../../src/api/routes.js';
 import { ResourceDefinitions } from '../../src/runtime/resource/meta.js';
 import { Items, Secrets, startTestServer, type TestServer } from './helpers/fixture.js';
@@ -68,6 +70,24 @@ describe('api security: certificates', () => {
     });
     expect(result.ok).toBe(false);
     expect(await snapshot()).toBe(before);
+  });
+
+  it('should make the client refuse a server whose certificate another CA signed', async () => {
+    const other = await generateCertificates({ roles: [] });
+    const client = createRemoteState({ url: t.url, tls: { ca: other.ca.cert, ...t.certs.clients.admin } });
+    try {
+      const error = await client.list(Items.kind()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({
+        status: 0,
+        code: 'Unavailable',
+        cause: { code: 'SELF_SIGNED_CERT_IN_CHAIN' },
+      });
+    } finally {
+      await client.close?.();
+    }
   });
 
   it('should answer 403 to a certificate of the right CA without a role', async () => {
