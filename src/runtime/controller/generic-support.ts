@@ -33,6 +33,17 @@ export function withoutFinalizers<TRes extends AnyResource>(desired: TRes): TRes
     : ({ metadata: { ...d, finalizers: [] as readonly string[] }, spec: desired.spec } as TRes);
 }
 
+/** True when an output already holds what `desired` asks for: spec, labels and annotations. @internal */
+export function sameContent(current: AnyResource, desired: AnyResource): boolean {
+  const c = current.metadata;
+  const d = desired.metadata;
+  return (
+    deepEqual(current.spec, desired.spec) &&
+    deepEqual(c.labels, d.labels) &&
+    deepEqual(c.annotations, d.annotations)
+  );
+}
+
 /**
  * Writes the desired output over the current one, or creates it: spec, labels and annotations come
  * from `desired`; the owner is the controller; other controllers' finalizers are kept. Nothing is
@@ -53,13 +64,7 @@ export async function writeOutput(
     }
   } else {
     const c = current.metadata;
-    if (
-      deepEqual(current.spec, desired.spec) &&
-      deepEqual(c.labels, d.labels) &&
-      deepEqual(c.annotations, d.annotations)
-    ) {
-      return current;
-    }
+    if (sameContent(current, desired)) return current;
     try {
       return await ctx.update({
         metadata: { ...c, labels: d.labels, annotations: d.annotations },

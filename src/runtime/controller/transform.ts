@@ -5,6 +5,7 @@ import { type ControllerDefinition, defineController } from './define-controller
 import {
   type DefinitionRef,
   resolveRef,
+  sameContent,
   throwCollected,
   withoutFinalizers,
   writeOutput,
@@ -154,7 +155,14 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         // An output still tearing down is an old generation: it goes first, and comes back next run.
         if (existing?.metadata.phase === 'tearingDown') return undefined;
         wanted.add(id);
-        if (held && existing !== undefined && existing === entry.synced) return undefined;
+        if (held && existing !== undefined) {
+          if (existing === entry.synced) return undefined;
+          // Checked here, synchronously: most inputs of a run changed nothing their output shows.
+          if (sameContent(existing, desired)) {
+            entry.synced = existing;
+            return undefined;
+          }
+        }
         return write(i, held, existing, entry);
       };
       /** A tearing-down input keeps our finalizer until the output it maps to is gone. */
