@@ -116,6 +116,9 @@ export async function run(): Promise<BenchReport> {
     const remoteDelivery = await deliveryRate(served, remote, 50_000);
     rows.push(rateRow('watch delivery over the API', remoteDelivery, localDelivery, 'events/s', 0.02));
 
+    for (const r of rows) {
+      notes.push(`${r.figure}: 1/${Math.round(1 / (r.ratio ?? 1))} of the in-process store`);
+    }
     notes.push(
       `server and client share this process (one core of work for both); ${concurrency} requests open at once; ` +
         'watch delivery: writes straight into the served store, one remote watchKind receiving them',
