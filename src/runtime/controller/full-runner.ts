@@ -161,10 +161,14 @@ export class FullRunner implements Runner {
     const delay = requeueDelay(value);
     if (delay !== undefined && !this.#stopped) {
       counters.requeues++;
-      this.#timer = this.#host.clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#wake();
-      }, delay);
+      // Due now means runnable now: no timer, which a virtual clock would only fire when advanced.
+      if (delay === 0) this.#wanted = true;
+      else {
+        this.#timer = this.#host.clock.setTimeout(() => {
+          this.#timer = undefined;
+          this.#wake();
+        }, delay);
+      }
     }
     this.#state = 'idle';
     if (this.#wanted && !this.#stopped) this.#schedule();
@@ -193,8 +197,12 @@ export class FullRunner implements Runner {
     this.#host.report({ controller: this.name, phase: 'end', outcome: 'error', error });
     this.#host.setBusy(this, false);
     if (this.#stopped) return;
-    this.#state = 'backoff';
     this.#retrying = true;
+    if (delay === 0) {
+      this.#wake();
+      return;
+    }
+    this.#state = 'backoff';
     this.#timer = this.#host.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#state = 'idle';

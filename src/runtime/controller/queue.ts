@@ -102,7 +102,8 @@ export class WorkQueue<T> {
    * `delay` ms if given, else forget it.
    */
   release(entry: QueueEntry<T>, delay: number | undefined): void {
-    if (entry.dirty) {
+    if (entry.dirty || delay === 0) {
+      // Due now is ready now: a virtual clock would fire a 0 ms timer only when advanced.
       this.#pushReady(entry);
       this.#onReady();
     } else if (delay !== undefined) {

@@ -115,6 +115,38 @@ describe('runtime: lifecycle', () => {
     expect(clock.pending()).toBe(0);
   });
 
+  it('should treat requeueAfter(0) as runnable now, so settled() waits for it without the clock moving', async () => {
+    h = harness();
+    const { runtime, clock, state } = h;
+    let full = 0;
+    const items: string[] = [];
+    runtime.register(
+      defineController({
+        name: 'Again',
+        inputs: [],
+        outputs: [],
+        reconcile: (ctx) => (++full < 4 ? ctx.requeueAfter(0) : undefined),
+      }),
+    );
+    runtime.register(
+      defineQController({
+        name: 'QAgain',
+        inputs: [input.primary(Ints)],
+        outputs: [],
+        reconcile(ctx, p) {
+          items.push(p.id);
+          return items.length < 3 ? ctx.requeueAfter(0) : undefined;
+        },
+      }),
+    );
+    await runtime.start();
+    await state.create(Ints.make('x', { value: 1 }));
+    await runtime.settled();
+    expect(full).toBe(4);
+    expect(items).toEqual(['x', 'x', 'x']);
+    expect(clock.pending()).toBe(0);
+  });
+
   it('should reject settled() after its timeout when a controller never stops running', async () => {
     h = harness();
     const { runtime } = h;
