@@ -1,6 +1,6 @@
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { Phase } from '../../runtime/resource/metadata.js';
-import { formatPointer, type Pointer } from '../../runtime/resource/pointer.js';
+import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource, Resource } from '../../runtime/resource/resource.js';
 
 /** What the user asked for about one resource, as the commands went. */
@@ -26,14 +26,15 @@ export class InputModel {
 
   /** The entry of a pointer, if the user ever created it and it is not known to be gone. */
   get(pointer: Pointer): ModelEntry | undefined {
-    return this.#entries.get(formatPointer(pointer));
+    // Asked for every generated command's precondition: a cheap key, not formatPointer.
+    return this.#entries.get(`${pointer.type}\0${pointer.namespace}\0${pointer.id}`);
   }
 
   /** Records a created resource. */
   created(definition: AnyResourceDefinition, made: AnyResource): void {
     const { namespace, type, id } = made.metadata;
     const pointer = { namespace, type, id };
-    this.#entries.set(formatPointer(pointer), {
+    this.#entries.set(`${type}\0${namespace}\0${id}`, {
       definition,
       pointer,
       made,
@@ -45,7 +46,7 @@ export class InputModel {
 
   /** Forgets a resource whose destroy completed. */
   forget(pointer: Pointer): void {
-    this.#entries.delete(formatPointer(pointer));
+    this.#entries.delete(`${pointer.type}\0${pointer.namespace}\0${pointer.id}`);
   }
 
   /** Every entry, in insertion order. */

@@ -65,7 +65,9 @@ function declaredOutputs(controllers: readonly AnyControllerDefinition[]): Map<s
  * last outcome. Feed it reconcile begins and ends and the store's writes.
  */
 export class InvariantMonitor {
+  /** Every violation seen so far, in order. */
   readonly violations: Violation[] = [];
+  /** The last reconcile of each controller, by name. */
   readonly lastReconcile = new Map<string, LastReconcile>();
   readonly #running = new Map<string, ReconcileRun>();
   readonly #sinceInput = new Map<string, number>();

@@ -93,9 +93,11 @@ export interface SettleOptions {
 
 /** The outcome of {@link Simulation.runUntilSettled}. */
 export interface SettleResult {
+  /** True when nothing was runnable and nothing changed for the quiet period, within the limits. */
   readonly settled: boolean;
   /** Why it did not settle. */
   readonly reason?: string;
+  /** Steps taken while settling. */
   readonly steps: number;
   /** Virtual milliseconds it took. */
   readonly elapsedMs: number;
@@ -118,9 +120,13 @@ type DriveEnd = 'done' | 'idle' | 'deadline' | 'maxSteps';
  * ```
  */
 export class Simulation implements CommandTarget {
+  /** The only time there is: it moves when nothing is runnable, or when the schedule says so. */
   readonly clock: VirtualClock;
+  /** Where every decision of the run comes from. */
   readonly choices: Choices;
+  /** The event trace: operations, tasks, faults, reconciles. */
   readonly trace: Trace;
+  /** The step-level invariants, and each controller's last reconcile. */
   readonly monitor: InvariantMonitor;
   /** The users' view of the store: immediate, never faulty. */
   readonly user: State;
