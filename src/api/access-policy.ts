@@ -129,6 +129,17 @@ export class AccessPolicy {
     }
   }
 
+  /** Refuses (403) a caller who may write nothing at all (no operator role). */
+  checkWriter(identity: ClientIdentity): void {
+    if (!roleIncludes(identity.role, 'operator')) {
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${describe(identity)} may not write: writing needs converge:operator`,
+      );
+    }
+  }
+
   /**
    * Refuses (403) a write the caller's role does not allow, and (400) a write of an unknown type.
    * The role check comes first so that a refused caller learns nothing about types.

@@ -45,8 +45,29 @@ function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'PayloadTooLarge', `request body is larger than the limit of ${limit} bytes`);
 }
 
+/** How deep request bodies may nest; deeper ones are refused before anything walks them. */
+export const maxBodyDepth = 64;
+
+/** Refuses (400) a value nesting deeper than {@link maxBodyDepth}, walking it without recursion. */
+function checkDepth(value: unknown): unknown {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > maxBodyDepth) {
+      throw new ApiError(400, 'MalformedBody', `request body nests deeper than ${maxBodyDepth} levels`);
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return value;
+}
+
 /** Parses a body as JSON (default) or YAML (`Content-Type: application/yaml`); 400 on malformed input. */
 export function parseBody(req: IncomingMessage, body: Buffer): unknown {
+  return checkDepth(parseText(req, body));
+}
+
+function parseText(req: IncomingMessage, body: Buffer): unknown {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (body.length === 0) throw new ApiError(400, 'MalformedBody', 'request body is empty');
   const text = body.toString('utf8');

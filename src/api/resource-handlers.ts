@@ -151,6 +151,7 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
       return;
     }
     case 'transaction': {
+      policy.checkWriter(identity);
       queryOf(ctx, []);
       const body = parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes));
       const parsed = parseWire(wireTransaction, body);

@@ -3,7 +3,7 @@ import { generateCertificates } from '../../src/api/certificates.js';
 import { createRemoteState } from '../../src/api/remote-state.js';
 import { resourcePath } from '../../src/api/routes.js';
 import { ResourceDefinitions } from '../../src/runtime/resource/meta.js';
-import { Items, Secrets, startTestServer, type TestServer } from './helpers/fixture.js';
+import { Anys, Items, Secrets, startTestServer, type TestServer } from './helpers/fixture.js';
 import { jsonOf, type RawRequestOptions, rawRequest } from './helpers/raw-request.js';
 
 let t: TestServer;
@@ -277,6 +277,20 @@ describe('api security: malformed requests', () => {
       400,
       'Validation',
     );
+  });
+
+  it('should answer 400 to a body nested deeper than the limit, for any schema', async () => {
+    const deep = `${'['.repeat(5_000)}1${']'.repeat(5_000)}`;
+    const body = await expectRefused(
+      {
+        method: 'POST',
+        path: resourcePath('default', Anys.type),
+        body: `{"metadata":{"namespace":"default","type":"${Anys.type}","id":"deep"},"spec":${deep}}`,
+      },
+      400,
+      'MalformedBody',
+    );
+    expect(body.error.message).toContain('deeper than 64 levels');
   });
 
   it('should answer 413 to a body over the limit', async () => {

@@ -28,6 +28,12 @@ export const Secrets = defineResource({
   sensitive: true,
 });
 
+/** A type whose schema takes anything, so that only the API's own limits guard its specs. */
+export const Anys = defineResource({
+  type: 'Anys.api.test.converge.dev',
+  spec: z.unknown(),
+});
+
 /** Certificates shared by the tests of one file: the bundle, plus certificates that must be refused. */
 export interface TestCertificates extends CertificateBundle {
   /** A client certificate with role admin from a CA the server does not trust. */

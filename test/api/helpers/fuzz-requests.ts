@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Namespaces, ResourceDefinitions } from '../../../src/runtime/resource/meta.js';
-import { Items, Secrets } from './fixture.js';
+import { Anys, Items, Secrets } from './fixture.js';
 
 /** One request the fuzz property sends: a client role, a method, a path with query, a body. */
 export interface FuzzRequest {
@@ -118,10 +118,17 @@ const metadata = fc.record(
   },
   { requiredKeys: [] },
 );
+/** An array nested `depth` levels deep, built without recursion. */
+const nested = (depth: number) => {
+  let v: unknown[] = [];
+  for (let i = 1; i < depth; i++) v = [v];
+  return v;
+};
 const spec = fc.oneof(
   fc.record({ value: fc.oneof(fc.integer(), fc.jsonValue()) }, { requiredKeys: [] }),
   fc.record({ token: fc.string({ maxLength: 8 }) }),
   fc.jsonValue(),
+  fc.integer({ min: 50, max: 1_000 }).map(nested),
 );
 const resource = fc.record({ metadata, spec }, { requiredKeys: [] });
 const body = fc.oneof(
@@ -158,6 +165,7 @@ const kind = fc.constantFrom(
   { namespace: 'secrets', type: Secrets.type },
   { namespace: 'meta', type: Namespaces.type },
   { namespace: 'default', type: 'Unknowns.fuzz.converge.dev' },
+  { namespace: 'default', type: Anys.type },
 );
 const id = fc.oneof(
   fc.constantFrom('existing', 'held', 'token', 'new', 'n2'),
@@ -172,7 +180,9 @@ const specFor = (type: string) =>
           ? fc.record({ value: fc.integer({ min: -5, max: 5 }) })
           : type === Secrets.type
             ? fc.record({ token: fc.string({ maxLength: 6 }) })
-            : fc.record({ description: fc.string({ maxLength: 6 }) }),
+            : type === Anys.type
+              ? spec
+              : fc.record({ description: fc.string({ maxLength: 6 }) }),
       weight: 4,
     },
     { arbitrary: spec, weight: 1 },
@@ -197,7 +207,18 @@ const ownerQuery = (o: string | undefined) => (o === undefined ? '' : `?owner=${
 export const resourceUrl = (m: { namespace: string; type: string; id?: string }) =>
   `/v1/resources/${enc(m.namespace)}/${enc(m.type)}${m.id === undefined ? '' : `/${enc(m.id)}`}`;
 const role = fc.constantFrom('reader', 'operator', 'admin', 'admin', 'operator', 'none');
+/** A create whose spec nests `depth` arrays, written as text so the test itself never recurses. */
+const deepCreate = fc
+  .record({ role, depth: fc.integer({ min: 10, max: 30_000 }) })
+  .map(({ role, depth }) => ({
+    role,
+    method: 'POST',
+    path: resourceUrl({ namespace: 'default', type: Anys.type }),
+    contentType: 'application/json',
+    body: `{"metadata":{"namespace":"default","type":"${Anys.type}","id":"deep${depth}"},"spec":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+  }));
 const wellFormed = fc.oneof(
+  deepCreate,
   fc.record({ role, kind, id, q: query }).map((r) => ({
     role: r.role,
     method: 'GET',
