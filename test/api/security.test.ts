@@ -349,6 +349,12 @@ describe('api security: malformed requests', () => {
       'BadRequest',
     );
     await expectRefused({ path: `${resourcePath('default', Items.type)}?idQuery=(` }, 400, 'BadRequest');
+    // A pattern that backtracks catastrophically would block the server's event loop.
+    await expectRefused(
+      { path: `${resourcePath('default', Items.type)}?idQuery=${encodeURIComponent('^(a+)+$')}` },
+      400,
+      'BadRequest',
+    );
     await expectRefused(
       { path: `${resourcePath('default', Items.type)}?labelQuery=[[{"op":"near"}]]` },
       400,
