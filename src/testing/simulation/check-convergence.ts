@@ -9,13 +9,8 @@ import { errorText } from './invariants.js';
 import { type CompareOptions, compareResources, type Difference } from './oracle.js';
 import { ConvergenceError, type FailureReport, isConvergenceError } from './report.js';
 import { type Schedule, type ScheduleArbitraryOptions, scheduleArbitrary } from './schedule.js';
-import {
-  type ControllerSet,
-  createSimulation,
-  type SettleOptions,
-  type Simulation,
-  type SimulationOptions,
-} from './simulation.js';
+import { createSimulation, type Simulation } from './simulation.js';
+import type { ControllerSet, SettleOptions, SimulationOptions } from './simulation-options.js';
 
 /** What a convergence property needs: the system, its inputs, and what "converged" means. */
 export interface ConvergenceOptions {
@@ -188,9 +183,7 @@ export function replayCommand(replay: Replay): string {
   const { file, name } = currentTest();
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const target =
-    file === undefined
-      ? '<the same command>'
-      : `npx vitest run ${file}${name ? ` -t ${quote(name)}` : ''}`;
+    file === undefined ? '<the same command>' : `npx vitest run ${file}${name ? ` -t ${quote(name)}` : ''}`;
   return `${replayVariable}=${quote(`${replay.seed},${replay.path},${replay.commands}`)} ${target}`;
 }
 

@@ -63,6 +63,7 @@ export {
   fastCheckSimScheduler,
   type SchedulerTask,
   type SimScheduler,
+  scheduledFunction,
   scopedScheduler,
   type TaskScheduler,
   type TaskScope,
@@ -73,15 +74,14 @@ export {
   type SimulatedStateOptions,
   type StateFaultRates,
 } from './simulated-state.js';
+export { createSimulation, Simulation } from './simulation.js';
 export {
   type ControllerSet,
-  createSimulation,
   loadControllers,
   type SettleOptions,
   type SettleResult,
-  Simulation,
   type SimulationOptions,
-} from './simulation.js';
+} from './simulation-options.js';
 export { Trace, type TraceEntry, type TraceKind } from './trace.js';
 export {
   arbitraryFromSchema,

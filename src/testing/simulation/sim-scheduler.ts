@@ -157,3 +157,43 @@ export function fastCheckSimScheduler(s: FastCheckScheduler, observe?: TaskObser
   };
   return scheduler;
 }
+
+/**
+ * Wraps async work so its result is released by the scheduler: the work starts at once, but the
+ * caller sees it complete only when the task `complete <label>` runs (and the work has finished).
+ */
+export function scheduledFunction<TArgs extends unknown[], T>(
+  scheduler: TaskScheduler,
+  fn: (...args: TArgs) => Promise<T> | T,
+  label: string,
+): (...args: TArgs) => Promise<T> {
+  return (...args) =>
+    new Promise<T>((resolve, reject) => {
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+      let released = false;
+      const finish = () => {
+        if (outcome === undefined || !released) return;
+        if (outcome.ok) resolve(outcome.value);
+        else reject(outcome.error);
+      };
+      Promise.resolve()
+        .then(() => fn(...args))
+        .then(
+          (value) => {
+            outcome = { ok: true, value };
+            finish();
+          },
+          (error: unknown) => {
+            outcome = { ok: false, error };
+            finish();
+          },
+        );
+      scheduler.schedule({
+        label: `complete ${label}`,
+        run: () => {
+          released = true;
+          finish();
+        },
+      });
+    });
+}

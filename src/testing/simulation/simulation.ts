@@ -1,4 +1,3 @@
-import type { Scheduler as FastCheckScheduler } from 'fast-check';
 import { type Logger, pino } from 'pino';
 import type { AnyControllerDefinition } from '../../runtime/controller/define-controller.js';
 import type { Runtime } from '../../runtime/controller/runtime.js';
@@ -6,7 +5,7 @@ import type { AnyResourceDefinition } from '../../runtime/resource/define-resour
 import { formatPointer, type Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource, Resource } from '../../runtime/resource/resource.js';
 import { createState } from '../../runtime/state/create-state.js';
-import type { CoreState, State } from '../../runtime/state/state.js';
+import type { State } from '../../runtime/state/state.js';
 import { withStateHelpers } from '../../runtime/state/state-helpers.js';
 import { createVirtualClock, flushMicrotasks, type VirtualClock } from '../virtual-clock.js';
 import type { CommandTarget } from './commands.js';
@@ -17,93 +16,24 @@ import { checkSettledResources, errorText, InvariantMonitor, type Violation } fr
 import { createObservedState, type ObservedState } from './observed-state.js';
 import type { ControllerSummary, FailureReport } from './report.js';
 import { type Choices, seededChoices } from './seeded-random.js';
-import { createSimScheduler, fastCheckSimScheduler, type SimScheduler } from './sim-scheduler.js';
+import { type DriveEnd, settle } from './settle.js';
+import {
+  createSimScheduler,
+  fastCheckSimScheduler,
+  type SimScheduler,
+  scheduledFunction,
+} from './sim-scheduler.js';
+import {
+  type ControllerSet,
+  loadControllers,
+  type SettleOptions,
+  type SettleResult,
+  type SimulationOptions,
+} from './simulation-options.js';
 import { Trace, type TraceKind } from './trace.js';
 
 // One silent logger for every simulation: creating a pino instance per run costs more than the run.
 const silentLogger = pino({ level: 'silent' });
-
-/** Options of {@link createSimulation}. */
-export interface SimulationOptions {
-  /**
-   * The controllers the runtime runs, or a factory of them: a factory is called for every new
-   * runtime (after a crash or a restart), as a new process would load them, so state a controller
-   * keeps in memory does not survive a restart.
-   */
-  controllers: ControllerSet;
-  /** Seed of every decision (default 0); ignored when `choices` is given. */
-  seed?: number;
-  /** The source of decisions, e.g. `scriptedChoices(script)` from a fast-check arbitrary. */
-  choices?: Choices;
-  /** Let fast-check's `fc.scheduler()` pick the order of tasks (faults still come from the choices). */
-  scheduler?: FastCheckScheduler;
-  /** Fault rates of the safety phase (none by default); `heal()` turns them off. */
-  faults?: FaultRates;
-  /** The store underneath (default: `createState({ clock })`). */
-  state?: CoreState;
-  /** The virtual clock (default: a new one). */
-  clock?: VirtualClock;
-  /** Extra runtime options (backoff, write rate limit, onReconcile). */
-  runtime?: SimulationRuntimeOptions;
-  /** A logger for the runtime (default: silent). */
-  logger?: Logger;
-  /** Reconciles of one key since the last input change that count as a storm (default 100). */
-  stormThreshold?: number;
-  /** Finalizers besides controller names that may remain after settling. */
-  allowedFinalizers?: Iterable<string>;
-  /** At most this many steps run between two user operations (default 20; the schedule picks). */
-  maxInterleave?: number;
-  /** After a task, with work still pending: time jumps to the next timer first, as if work were slow (default 0.05). */
-  timeRace?: number;
-  /** The longest the seeded scheduler holds a task back, in steps (default 48). */
-  maxDelay?: number;
-  /** Trace entries kept for the report (default 400). */
-  traceCapacity?: number;
-}
-
-/**
- * Controllers, or a factory that makes them afresh for every runtime; the factory gets the
- * simulation, e.g. to wrap a fake platform's calls with `sim.scheduleFunction`.
- */
-export type ControllerSet =
-  | readonly AnyControllerDefinition[]
-  | ((sim: Simulation) => readonly AnyControllerDefinition[]);
-
-/** Calls a factory or copies a list; checks it is one. */
-export function loadControllers(
-  set: ControllerSet,
-  what: string,
-  sim: Simulation,
-): readonly AnyControllerDefinition[] {
-  const list = typeof set === 'function' ? set(sim) : set;
-  if (!Array.isArray(list))
-    throw new TypeError(`${what}: controllers must be an array or a function returning one`);
-  return [...list];
-}
-
-/** Options of {@link Simulation.runUntilSettled}. */
-export interface SettleOptions {
-  /** Virtual milliseconds allowed to settle (default 600,000). */
-  within?: number;
-  /** Virtual milliseconds without a write that count as settled while only timers remain (default 120,000). */
-  quietMs?: number;
-  /** Steps allowed (default 200,000). */
-  maxSteps?: number;
-}
-
-/** The outcome of {@link Simulation.runUntilSettled}. */
-export interface SettleResult {
-  /** True when nothing was runnable and nothing changed for the quiet period, within the limits. */
-  readonly settled: boolean;
-  /** Why it did not settle. */
-  readonly reason?: string;
-  /** Steps taken while settling. */
-  readonly steps: number;
-  /** Virtual milliseconds it took. */
-  readonly elapsedMs: number;
-}
-
-type DriveEnd = 'done' | 'idle' | 'deadline' | 'maxSteps';
 
 /**
  * A deterministic simulation of the runtime: one source of decisions orders every task (reconcile
@@ -454,35 +384,7 @@ export class Simulation implements CommandTarget {
     fn: (...args: TArgs) => Promise<T> | T,
     label = fn.name || 'async work',
   ): (...args: TArgs) => Promise<T> {
-    return (...args) =>
-      new Promise<T>((resolve, reject) => {
-        let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-        let released = false;
-        const settle = () => {
-          if (outcome === undefined || !released) return;
-          if (outcome.ok) resolve(outcome.value);
-          else reject(outcome.error);
-        };
-        Promise.resolve()
-          .then(() => fn(...args))
-          .then(
-            (value) => {
-              outcome = { ok: true, value };
-              settle();
-            },
-            (error: unknown) => {
-              outcome = { ok: false, error };
-              settle();
-            },
-          );
-        this.#scheduler.schedule({
-          label: `complete ${label}`,
-          run: () => {
-            released = true;
-            settle();
-          },
-        });
-      });
+    return scheduledFunction(this.#scheduler, fn, label);
   }
 
   /** Records a user operation. */
@@ -540,56 +442,19 @@ export class Simulation implements CommandTarget {
    * Runs until nothing is runnable and no timer is due, or only timers remain and nothing was written
    * for `quietMs`: requeues and backoffs are waited out in virtual time. Stops early on a reconcile storm.
    */
-  async runUntilSettled(options: SettleOptions = {}): Promise<SettleResult> {
-    const within = options.within ?? 600_000;
-    const quietMs = options.quietMs ?? 120_000;
-    const started = this.clock.now();
-    const firstStep = this.#steps;
-    let writes = this.#store.writes;
-    let quietSince = started;
-    const storm = () => this.monitor.violations.some((v) => v.invariant === 'reconcileStorm');
-    const end = await this.#drive(
-      () => {
-        if (this.#store.writes !== writes) {
-          writes = this.#store.writes;
-          quietSince = this.clock.now();
-        }
-        if (storm()) return true;
-        return (
-          this.#scheduler.pending() === 0 &&
-          !this.#crashed &&
-          this.monitor.open().length === 0 &&
-          this.clock.now() - quietSince >= quietMs
-        );
+  runUntilSettled(options: SettleOptions = {}): Promise<SettleResult> {
+    return settle(
+      {
+        clock: this.clock,
+        monitor: this.monitor,
+        writes: () => this.#store.writes,
+        pending: () => this.#scheduler.pending(),
+        crashed: () => this.#crashed,
+        steps: () => this.#steps,
+        drive: (done, limits) => this.#drive(done, limits),
       },
-      { deadline: started + within, maxSteps: options.maxSteps ?? 200_000 },
+      options,
     );
-    const result = (settled: boolean, reason?: string): SettleResult => ({
-      settled,
-      ...(reason !== undefined ? { reason } : {}),
-      steps: this.#steps - firstStep,
-      elapsedMs: this.clock.now() - started,
-    });
-    if (storm()) return result(false, 'a reconcile storm');
-    const open = this.monitor.open();
-    if (end === 'idle' && open.length > 0) {
-      for (const run of open) {
-        this.monitor.report(
-          'stuck',
-          `${run.controller}'s reconcile of ${run.key} never finished: it waits on something the simulation does not drive`,
-        );
-      }
-      return result(false, `${open.length} reconcile(s) never finished`);
-    }
-    if (end === 'done' || end === 'idle') return result(true);
-    // Nothing runnable and the next timer beyond the window: nothing would change within it.
-    if (end === 'deadline' && this.#scheduler.pending() === 0 && open.length === 0) return result(true);
-    const reason =
-      end === 'deadline'
-        ? `still changing after ${within} ms of virtual time`
-        : `still busy after ${options.maxSteps ?? 200_000} steps`;
-    this.monitor.report('notSettled', `the runtime did not settle: ${reason}`);
-    return result(false, reason);
   }
 
   /** Every resource in the store of the kinds written during the run (or of one definition), sorted. */
