@@ -87,8 +87,7 @@ export class Simulation implements CommandTarget {
 
   constructor(options: SimulationOptions) {
     this.#controllerSet = options?.controllers;
-    this.#controllers = loadControllers(options?.controllers, 'createSimulation', this);
-    this.#firstLoad = this.#controllers;
+    this.#controllers = [];
     this.clock = options.clock ?? createVirtualClock();
     this.#startedAt = this.clock.now();
     this.choices = options.choices ?? seededChoices(options.seed ?? 0);
@@ -123,6 +122,10 @@ export class Simulation implements CommandTarget {
       crash: (run, where) => this.#crash(where, run.incarnation),
       trace: (kind, text) => this.#log(kind, text),
     };
+    // Last: a factory may use the simulation (its clock, user view, scheduleFunction).
+    this.#controllers = loadControllers(options.controllers, 'createSimulation', this);
+    this.#firstLoad = this.#controllers;
+    this.monitor.setControllers(this.#controllers);
   }
 
   /** Steps taken so far. */

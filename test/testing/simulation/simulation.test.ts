@@ -218,6 +218,46 @@ describe('createSimulation', () => {
     expect(orders.size).toBeGreaterThan(2);
   });
 
+  it('should hand a controller factory the simulation, and load it afresh for every runtime', async () => {
+    let loads = 0;
+    const sim = createSimulation({
+      seed: 4,
+      faults: { crash: 0.2 },
+      controllers: (s) => {
+        loads++;
+        const lookup = s.scheduleFunction(async (value: number) => String(value), 'lookup');
+        return [
+          defineController({
+            name: 'Lookup',
+            inputs: [input.weak(Ints)],
+            outputs: [output.exclusive(Strs)],
+            async reconcile(ctx) {
+              ctx.trackOutputs();
+              for (const i of await ctx.list(Ints.kind())) {
+                const value = await lookup(i.spec.value);
+                await ctx.modify(Strs.make(i.metadata.id, { value: '' }), (d) => {
+                  d.spec.value = value;
+                });
+              }
+              await ctx.cleanupOutputs(Strs.kind());
+            },
+          }),
+        ];
+      },
+    });
+    await churn(sim);
+    sim.heal();
+    expect((await sim.runUntilSettled()).settled).toBe(true);
+    expect(await strs(sim)).toEqual([
+      ['i0', '0'],
+      ['i1', '10'],
+      ['i3', '3'],
+    ]);
+    expect(loads).toBe(sim.incarnations);
+    expect(sim.incarnations).toBeGreaterThan(1);
+    expect(sim.trace.entries().some((e) => e.text === 'complete lookup')).toBe(true);
+  });
+
   it('should run queue controllers, one key at a time', async () => {
     const Echo = defineQController({
       name: 'Echo',
