@@ -58,8 +58,12 @@ const registry = new Map<string, AnyResourceDefinition>();
 const emptyLabels: Readonly<Record<string, string>> = Object.freeze({});
 const emptyAnnotations: Readonly<Record<string, string>> = Object.freeze({});
 const emptyList: readonly string[] = Object.freeze([]);
-/** Specs known to be valid for a schema: frozen objects the store may skip validating again. */
-const validated = new WeakMap<object, z.ZodType>();
+/**
+ * Marks a frozen spec as already valid for a schema, so the store may skip validating it again.
+ * A non-enumerable symbol: invisible to JSON, `Object.keys`, clones and equality, and cheaper for
+ * the garbage collector than a WeakMap entry per spec.
+ */
+const validatedBy: unique symbol = Symbol('converge.validatedBy');
 
 /**
  * Defines a resource type from a zod schema; the literal type name and the spec type are inferred.
@@ -144,7 +148,13 @@ export function validateSpec(
   input: unknown,
   remember = true,
 ): unknown {
-  if (typeof input === 'object' && input !== null && validated.get(input) === schema) return input;
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    (input as { [validatedBy]?: unknown })[validatedBy] === schema
+  ) {
+    return input;
+  }
   const result = schema.safeParse(input);
   if (!result.success) {
     throw new ValidationError(
@@ -157,8 +167,10 @@ export function validateSpec(
   if (value === input && typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     value = structuredClone(value);
   }
+  // The store keeps its own record (the stored spec); only values handed to callers are marked.
+  if (remember && typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.defineProperty(value, validatedBy, { value: schema });
+  }
   deepFreeze(value);
-  // The store keeps its own record (the stored spec); only values handed to callers are remembered.
-  if (remember && typeof value === 'object' && value !== null) validated.set(value, schema);
   return value;
 }

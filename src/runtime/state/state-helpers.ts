@@ -4,7 +4,6 @@ import {
   ConflictError,
   isConflictError,
   isNotFoundError,
-  isOwnerConflictError,
   OwnerConflictError,
   PhaseConflictError,
 } from '../errors.js';
@@ -131,29 +130,49 @@ export function withStateHelpers(core: CoreState): State {
 
     async teardownAndDestroy(pointer, options: OwnerOptions = {}) {
       const owner = options.owner ?? '';
+      let torn: Resource;
+      try {
+        await state.teardown(pointer, { owner });
+        torn = await core.get(pointer);
+      } catch (error) {
+        if (isNotFoundError(error)) return;
+        throw error;
+      }
+      // A later generation of the id (destroyed and created again meanwhile) is not ours to destroy.
+      const sameGeneration = (r: Resource) =>
+        r.metadata.created === torn.metadata.created &&
+        r.metadata.version >= torn.metadata.version &&
+        r.metadata.phase === 'tearingDown';
       for (;;) {
-        let ready: boolean;
+        let current: Resource;
         try {
-          ready = await state.teardown(pointer, { owner });
+          current = await core.get(pointer);
         } catch (error) {
           if (isNotFoundError(error)) return;
           throw error;
         }
-        if (!ready) {
-          await firstMatchingEvent(
+        if (!sameGeneration(current)) return;
+        if (current.metadata.finalizers.length > 0) {
+          const event = await firstMatchingEvent(
             core,
             pointer,
-            (e) => e.type === 'destroyed' || e.resource.metadata.finalizers.length === 0,
+            (e) =>
+              e.type === 'destroyed' ||
+              !sameGeneration(e.resource) ||
+              e.resource.metadata.finalizers.length === 0,
             undefined,
           );
+          if (event.type === 'destroyed' || !sameGeneration(event.resource)) return;
+          // Events can lag the store: look at the stored value again before destroying.
+          continue;
         }
         try {
           await core.destroy(pointer, { owner });
           return;
         } catch (error) {
           if (isNotFoundError(error)) return;
-          // Finalizers came back between the wait and the destroy: wait again.
-          if (isConflictError(error) && !isOwnerConflictError(error)) continue;
+          // Finalizers came back between the read and the destroy: wait again.
+          if (isConflictError(error) && error.code === 'Conflict') continue;
           throw error;
         }
       }
