@@ -31,10 +31,6 @@ function options(graph: Graph, faults: FaultRates): ConvergenceOptions {
 // finalizer write prepared against the old generation can land on the new one (the ABA case of
 // version-checked writes, which the contract's metadata cannot tell apart).
 const churn = { maxCommands: 30, recreate: false };
-// Watch overruns with destroys are left out: when an id is created and destroyed while a watch is
-// re-listing, and a full reconcile read it meanwhile, the re-list diff never sees it and the
-// reconcile's output leaks (a runtime bug, reported). Without destroys every re-list is checked.
-const churnWithoutDestroy = { ...churn, weights: { destroy: 0 } };
 
 const faultsButOverruns: FaultRates = {
   writeConflict: 0.1,
@@ -73,7 +69,7 @@ describe('convergence of transform and merge graphs', () => {
   }, 120_000);
 
   it('should survive watch overruns by re-listing, with every other fault as well', async () => {
-    await check(500, 2, churnWithoutDestroy, { ...faultsButOverruns, watchOverrun: 0.05 });
+    await check(500, 2, churn, { ...faultsButOverruns, watchOverrun: 0.05 });
   }, 120_000);
 
   it('should describe the graph it failed on', () => {

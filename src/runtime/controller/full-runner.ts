@@ -75,6 +75,10 @@ export class FullRunner implements Runner {
     this.#wake();
   }
 
+  resync(): void {
+    this.#wake();
+  }
+
   inputsChanged(): void {
     this.#policy = new AccessPolicy(this.name, this.inputs, this.outputs);
   }

@@ -28,6 +28,8 @@ export interface KindWatchHost {
   busy(delta: 1 | -1): void;
   /** Something arrived: settled() must look again. */
   activity(): void;
+  /** The kind was re-listed after lost events: dependents must look again even where no diff shows. */
+  relisted(watch: KindWatch): void;
 }
 
 /**
@@ -116,9 +118,13 @@ export class KindWatch {
           this.#failures = 0;
           if (snapshot !== undefined) {
             this.#snapshot = undefined;
-            if (this.#relisting) changed = this.#diff(snapshot) || changed;
+            const relisted = this.#relisting;
+            if (relisted) changed = this.#diff(snapshot) || changed;
             else for (const [id, r] of snapshot) this.known.set(id, r);
             this.#relisting = false;
+            // Lost events may have touched ids this watch never knew (created and destroyed while it
+            // was down, yet read by a reconcile): a diff cannot show those, so dependents resync.
+            if (relisted) this.#host.relisted(this);
           }
           break;
         default: {

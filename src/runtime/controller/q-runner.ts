@@ -125,6 +125,11 @@ export class QRunner implements Runner {
     for (const i of added) if (i.kind === 'primary') this.#listPrimary(i, 0);
   }
 
+  resync(): void {
+    // Nothing to add: a queue controller only reconciles ids it was handed, and the re-list diff
+    // hands on every id the watch knew or finds, as created, updated or destroyed.
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#failing = 0;

@@ -53,6 +53,8 @@ export interface Runner {
   inputs: readonly AnyInput[];
   /** A change of one id arrived through one of the controller's inputs. */
   trigger(input: AnyInput, change: KindChange): void;
+  /** Events of an input's kind were lost and the kind re-listed: look again as after a change. */
+  resync(input: AnyInput): void;
   /** The runtime started (or the controller was registered after start). */
   start(): void;
   /** Inputs were replaced: rebuild access rules, react to new kinds. */

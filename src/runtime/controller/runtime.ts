@@ -157,6 +157,7 @@ class ControllerRuntime implements Runtime {
       activity: () => {
         this.#epoch++;
       },
+      relisted: (watch) => this.#resync(watch),
     };
   }
 
@@ -358,6 +359,15 @@ class ControllerRuntime implements Runtime {
     this.#deps.replaceInputs(runner, Object.freeze([...inputs]));
     if (this.#phase === 'running') this.#watchInputs(inputs);
     runner.inputsChanged(added);
+  }
+
+  /** After a re-list, every controller with an input on the kind looks again. */
+  #resync(watch: KindWatch): void {
+    if (this.#phase !== 'running') return;
+    const subs = this.#deps.subscribers(watch.key);
+    if (subs === undefined) return;
+    for (const s of subs.all) s.runner.resync(s.input);
+    for (const list of subs.byId.values()) for (const s of list) s.runner.resync(s.input);
   }
 
   #fanOut(watch: KindWatch): void {
