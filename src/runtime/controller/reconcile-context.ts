@@ -282,11 +282,16 @@ export class Context implements ReconcileContext {
       if (wait !== undefined) await wait;
     }
     try {
+      // Write back what is stored now, not what was listed: a version check alone cannot tell a
+      // listed resource from a later generation of its id (destroyed, created again, version 1 again).
+      const current = await this.#host.state.get(pointerOf(held));
+      const c = current.metadata;
+      if (c.version !== m.version || c.created !== m.created || c.updated !== m.updated) return undefined;
       const [, stored] = await this.#host.state.transaction([
         {
           op: 'update',
-          resource: { metadata: { ...m, finalizers: [...m.finalizers, finalizer] }, spec: held.spec },
-          owner: m.owner,
+          resource: { metadata: { ...c, finalizers: [...c.finalizers, finalizer] }, spec: current.spec },
+          owner: c.owner,
           expectedPhase: 'running',
         },
         { op: 'create', resource: output, owner: this.#host.controller },
