@@ -1,21 +1,15 @@
 import { UnsupportedError } from '../../runtime/errors.js';
 import type { Kind } from '../../runtime/resource/pointer.js';
-import type { AnyResource } from '../../runtime/resource/resource.js';
-import {
-  type LabelQuery,
-  matchesAnyLabelQuery,
-  normalizeLabelQueries,
-} from '../../runtime/state/label-query.js';
+import { normalizeLabelQueries } from '../../runtime/state/label-query.js';
 import type { WatchKindOptions, WatchOptions } from '../../runtime/state/state.js';
-import type { WatchEvent } from '../../runtime/state/watch-event.js';
+import { type EventFilter, queryFilter } from '../../runtime/state/watch-stream.js';
 
 /** What one watch subscription watches. */
 export type WatchTarget =
   | { readonly mode: 'resource'; readonly kind: Kind; readonly id: string; readonly options: WatchOptions }
   | { readonly mode: 'kind'; readonly kind: Kind; readonly options: WatchKindOptions };
 
-/** Keeps, rewrites (`null` drops) an event for a watch's query. */
-export type EventFilter = (event: WatchEvent) => WatchEvent | null;
+export type { EventFilter };
 
 /** What a watch's errors name: its pointer, or its kind. */
 export function watchSubject(target: WatchTarget) {
@@ -50,35 +44,4 @@ export function watchFilter(target: WatchTarget): EventFilter {
   const idQuery = target.options.idQuery;
   if (queries === undefined && idQuery === undefined) return (e) => e;
   return queryFilter(queries, idQuery);
-}
-
-/** A query rewrites events: an update that starts or stops matching becomes `created` or `destroyed`. */
-function queryFilter(queries: readonly LabelQuery[] | undefined, idQuery: RegExp | undefined): EventFilter {
-  const matches = (r: AnyResource) => {
-    if (idQuery !== undefined) {
-      idQuery.lastIndex = 0;
-      if (!idQuery.test(r.metadata.id)) return false;
-    }
-    return queries === undefined || matchesAnyLabelQuery(r.metadata.labels, queries);
-  };
-  return (event) => {
-    switch (event.type) {
-      case 'created':
-      case 'destroyed':
-        return matches(event.resource as AnyResource) ? event : null;
-      case 'updated': {
-        const was = matches(event.old);
-        const is = matches(event.resource);
-        if (was === is) return is ? event : null;
-        const type = is ? 'created' : 'destroyed';
-        return Object.freeze(
-          event.bookmark === undefined
-            ? { type, resource: event.resource }
-            : { type, resource: event.resource, bookmark: event.bookmark },
-        );
-      }
-      default:
-        return event;
-    }
-  };
 }

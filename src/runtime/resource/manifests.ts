@@ -1,6 +1,7 @@
 import { isMap, isNode, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { type AnyResourceDefinition, listDefinitions, lookupDefinition } from './define-resource.js';
+import { metadataKeyOrder } from './metadata.js';
 import type { AnyResource } from './resource.js';
 
 /** A problem in a manifest: which document (1-based), which line (1-based) and which field. */
@@ -38,19 +39,7 @@ export function resolveDefinition(name: string): AnyResourceDefinition | undefin
   return listDefinitions().find((d) => d.type.toLowerCase() === lower || d.allAliases.includes(lower));
 }
 
-const metadataFields = new Set([
-  'namespace',
-  'type',
-  'id',
-  'version',
-  'owner',
-  'phase',
-  'created',
-  'updated',
-  'labels',
-  'annotations',
-  'finalizers',
-]);
+const metadataFields = new Set<string>(metadataKeyOrder);
 
 /**
  * Loads a multi-document YAML manifest stream into validated, unsaved resources (version 0).

@@ -14,10 +14,17 @@ export interface WatchHost {
   scheduleDelivery(watcher: Watcher): void;
 }
 
-type EventFilter = (event: WatchEvent) => WatchEvent | null;
+/** Keeps, rewrites or (`null`) drops an event for a watch's query. */
+export type EventFilter = (event: WatchEvent) => WatchEvent | null;
 
-/** A resource event rewritten by a query: `updated` becomes `created`/`destroyed` when matching flips. */
-function queryFilter(queries: readonly LabelQuery[] | undefined, idQuery: RegExp | undefined): EventFilter {
+/**
+ * A resource event rewritten by a query: `updated` becomes `created`/`destroyed` (without `old`) when
+ * matching flips. Shared by every backend's watches. @internal
+ */
+export function queryFilter(
+  queries: readonly LabelQuery[] | undefined,
+  idQuery: RegExp | undefined,
+): EventFilter {
   const matches = (r: { metadata: { id: string; labels: Readonly<Record<string, string>> } }) =>
     (idQuery === undefined || testId(idQuery, r.metadata.id)) &&
     (queries === undefined || matchesAnyLabelQuery(r.metadata.labels, queries));
