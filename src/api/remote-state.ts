@@ -153,6 +153,7 @@ class RemoteState implements CoreState {
             resource: wireBody(op.resource),
             ...base,
             ...(op.expectedPhase !== undefined ? { expectedPhase: op.expectedPhase } : {}),
+            ...(op.expectedCreated !== undefined ? { expectedCreated: op.expectedCreated } : {}),
           };
         case 'destroy': {
           const p = op.pointer ?? ({} as Pointer);

@@ -65,6 +65,7 @@ export const wireTransactionOp = z.discriminatedUnion('op', [
     resource: wireResource,
     owner,
     expectedPhase: z.enum(['running', 'tearingDown', 'any']).optional(),
+    expectedCreated: z.string().max(64).optional(),
   }),
   z.strictObject({ op: z.literal('destroy'), pointer: wirePointer, owner }),
 ]);
@@ -134,6 +135,7 @@ export function wireOpToOp(op: z.output<typeof wireTransactionOp>): TransactionO
         resource: op.resource as AnyResource,
         ...(op.owner !== undefined ? { owner: op.owner } : {}),
         ...(op.expectedPhase !== undefined ? { expectedPhase: op.expectedPhase } : {}),
+        ...(op.expectedCreated !== undefined ? { expectedCreated: op.expectedCreated } : {}),
       };
     case 'destroy':
       return { op: 'destroy', pointer: op.pointer, ...(op.owner !== undefined ? { owner: op.owner } : {}) };

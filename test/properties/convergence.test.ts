@@ -27,13 +27,9 @@ function options(graph: Graph, faults: FaultRates): ConvergenceOptions {
   };
 }
 
-// Ids are not created again after a destroy: a new resource restarts at version 1 with timestamps
-// that can equal the old generation's (virtual time stands still), so a write prepared against the
-// old generation can still land on the new one between a read and the write that follows it (the
-// ABA case of version-checked writes; the contract's metadata has no generation id). The transform
-// now writes back what it reads just before its transaction, which narrows the window but does not
-// close it. Known limitation, kept visible here.
-const churn = { maxCommands: 30, recreate: false };
+// Ids are created again after their destroy: a new generation restarts at version 1, so writes
+// that must not land on it (the generic controllers' finalizer edits) carry `expectedCreated`.
+const churn = { maxCommands: 30, recreate: true };
 
 const faultsButOverruns: FaultRates = {
   writeConflict: 0.1,

@@ -130,6 +130,7 @@ export function planCommit(
           op.owner ?? '',
           op.expectedPhase ?? 'running',
           now,
+          op.expectedCreated,
         );
         checkEncodable(stored);
         slot.value = stored;

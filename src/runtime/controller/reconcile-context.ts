@@ -251,10 +251,16 @@ export class Context implements ReconcileContext {
       const finalizers = edit(m.finalizers);
       if (finalizers === undefined) return;
       try {
-        await state.update(
-          { metadata: { ...m, finalizers }, spec: current.spec },
-          { owner: m.owner, expectedPhase: 'any' },
-        );
+        // A transaction for `expectedCreated`: never write this spec onto a later generation of the id.
+        await state.transaction([
+          {
+            op: 'update',
+            resource: { metadata: { ...m, finalizers }, spec: current.spec },
+            owner: m.owner,
+            expectedPhase: 'any',
+            expectedCreated: m.created,
+          },
+        ]);
         return;
       } catch (error) {
         if (!(isConflictError(error) && error.code === 'Conflict') || attempt >= maxConflictRetries)
@@ -282,17 +288,15 @@ export class Context implements ReconcileContext {
       if (wait !== undefined) await wait;
     }
     try {
-      // Write back what is stored now, not what was listed: a version check alone cannot tell a
-      // listed resource from a later generation of its id (destroyed, created again, version 1 again).
-      const current = await this.#host.state.get(pointerOf(held));
-      const c = current.metadata;
-      if (c.version !== m.version || c.created !== m.created || c.updated !== m.updated) return undefined;
+      // The version alone cannot tell the listed input from a later generation of its id (destroyed
+      // and created again restarts at version 1): `expectedCreated` refuses to write onto that one.
       const [, stored] = await this.#host.state.transaction([
         {
           op: 'update',
-          resource: { metadata: { ...c, finalizers: [...c.finalizers, finalizer] }, spec: current.spec },
-          owner: c.owner,
+          resource: { metadata: { ...m, finalizers: [...m.finalizers, finalizer] }, spec: held.spec },
+          owner: m.owner,
           expectedPhase: 'running',
+          expectedCreated: m.created,
         },
         { op: 'create', resource: output, owner: this.#host.controller },
       ]);

@@ -25,6 +25,8 @@ export class Collection {
   /** Ids in code-unit order, except those created since the last `sorted()`, which wait in `#added`. */
   #sortedIds: string[] = [];
   #added = new Set<string>();
+  /** `created` of recently destroyed ids, oldest first. */
+  readonly #destroyedCreated = new Map<string, string>();
   #sorted: readonly AnyResource[] | null = null;
 
   constructor(
@@ -47,13 +49,39 @@ export class Collection {
 
   /** Removes a resource. */
   remove(id: string): void {
-    if (!this.items.delete(id)) return;
+    const gone = this.items.get(id);
+    if (gone === undefined) return;
+    this.items.delete(id);
+    this.#rememberCreated(id, gone.metadata.created);
     if (!this.#added.delete(id)) {
       const ids = this.#sortedIds;
       const at = lowerBound(ids, id);
       if (ids[at] === id) ids.splice(at, 1);
     }
     this.#sorted = null;
+  }
+
+  /**
+   * The `created` of a new generation of `id`: `now`, unless a destroyed generation of the id got
+   * the same value (same millisecond, or a clock that stands still), in which case sub-millisecond
+   * digits tell them apart. `created` is what separates generations, whose versions both start at 1.
+   */
+  createdFor(id: string, now: string): string {
+    const previous = this.#destroyedCreated.get(id);
+    if (previous === undefined) return now;
+    const last = /^(.*\.\d{3})(\d{3})?Z$/.exec(previous);
+    const base = /^(.*\.\d{3})Z$/.exec(now);
+    if (last === null || base === null || last[1] !== base[1]) return now;
+    const next = Number(last[2] ?? '0') + 1;
+    return next > 999 ? now : `${base[1]}${String(next).padStart(3, '0')}Z`;
+  }
+
+  #rememberCreated(id: string, created: string): void {
+    const remembered = this.#destroyedCreated;
+    remembered.delete(id);
+    remembered.set(id, created);
+    // Only recent generations can be confused with a new one: keep a bounded window.
+    if (remembered.size > destroyedMemory) remembered.delete(remembered.keys().next().value!);
   }
 
   /** Every resource sorted by id, as one frozen array shared until the next change. */
@@ -87,6 +115,9 @@ export class Collection {
     this.#sortedIds = merged;
   }
 }
+
+/** How many destroyed ids per kind keep their `created` for telling generations apart. */
+const destroyedMemory = 4096;
 
 /** Index of the first id not less than `id` (code-unit order, as `<` compares). */
 function lowerBound(ids: readonly string[], id: string): number {

@@ -170,7 +170,12 @@ export class InMemoryStore implements CoreState {
       case 'create': {
         const p = checkPointer(op.resource?.metadata ?? {});
         const collection = this.#collection(p.namespace, p.type);
-        const stored = planCreate(currentValue(staged, collection, p.id), op.resource, op.owner ?? '', now);
+        const stored = planCreate(
+          currentValue(staged, collection, p.id),
+          op.resource,
+          op.owner ?? '',
+          collection.createdFor(p.id, now),
+        );
         change = { kind: 'put', collection, resource: stored, old: undefined };
         break;
       }
@@ -178,7 +183,14 @@ export class InMemoryStore implements CoreState {
         const p = checkPointer(op.resource?.metadata ?? {});
         const collection = this.#peek(p.namespace, p.type);
         const old = currentValue(staged, collection, p.id);
-        const stored = planUpdate(old, op.resource, op.owner ?? '', op.expectedPhase ?? 'running', now);
+        const stored = planUpdate(
+          old,
+          op.resource,
+          op.owner ?? '',
+          op.expectedPhase ?? 'running',
+          now,
+          op.expectedCreated,
+        );
         change = { kind: 'put', collection: collection!, resource: stored, old };
         break;
       }

@@ -63,6 +63,11 @@ export type TransactionOp =
       readonly resource: AnyResource;
       readonly owner?: string;
       readonly expectedPhase?: Phase | 'any';
+      /**
+       * Refuse (`ConflictError`) unless the stored resource's `created` equals this: versions restart
+       * at 1 when an id is destroyed and created again, so only `created` tells the generations apart.
+       */
+      readonly expectedCreated?: string;
     }
   | { readonly op: 'destroy'; readonly pointer: Pointer; readonly owner?: string };
 

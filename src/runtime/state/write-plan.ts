@@ -159,6 +159,7 @@ export function planUpdate(
   owner: string,
   expectedPhase: Phase | 'any',
   now: string,
+  expectedCreated?: string,
 ): AnyResource {
   const pointer = checkPointer(input?.metadata ?? {});
   if (current === undefined) throw new NotFoundError(pointer);
@@ -169,6 +170,9 @@ export function planUpdate(
       pointer,
       `version conflict: expected version ${String(input.metadata.version)}, stored version ${stored.version}`,
     );
+  }
+  if (expectedCreated !== undefined && stored.created !== expectedCreated) {
+    throw new ConflictError(pointer, 'generation conflict: the resource was destroyed and created again');
   }
   if (expectedPhase !== 'any' && stored.phase !== expectedPhase) {
     throw new PhaseConflictError(pointer, expectedPhase, stored.phase);

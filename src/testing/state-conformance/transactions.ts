@@ -148,6 +148,32 @@ export function transactionCases(ctx: SuiteContext): void {
       expect(describeEvents(events)).toEqual(['updated a@2']);
     });
 
+    it('should refuse an update whose expectedCreated names another generation of the id', async () => {
+      const { state } = ctx;
+      const first = await state.create(Items.make('g', { value: 1 }));
+      expect(
+        (
+          await state.transaction([
+            { op: 'update', resource: withValue(first, 2), expectedCreated: first.metadata.created },
+          ])
+        )[0]!.metadata.version,
+      ).toBe(2);
+      await state.destroy(Items.pointer('g'));
+      await ctx.tickPast(first.metadata.created);
+      const second = await state.create(Items.make('g', { value: 10 }));
+      // A write prepared against the first generation: same id, and a version the second one has too.
+      const stale = {
+        metadata: { ...first.metadata, version: second.metadata.version },
+        spec: { value: 3, note: '' },
+      };
+      const error = (await rejection(
+        state.transaction([{ op: 'update', resource: stale, expectedCreated: first.metadata.created }]),
+      )) as RuntimeError;
+      expect(error.code).toBe('Conflict');
+      expect(error.message).toMatch(/generation/);
+      expect((await state.get(Items.pointer('g'))).spec.value).toBe(10);
+    });
+
     it('should accept an empty transaction', async () => {
       expect(await ctx.state.transaction([])).toEqual([]);
     });

@@ -64,9 +64,6 @@ describe('checkConvergence', () => {
   it('should pass a correct controller through every fault and report the runs', async () => {
     const stats = await checkConvergence({
       ...base,
-      // An id created again right after its destroy can take a write meant for the old one (the ABA
-      // case of version-checked writes): the transform's first write then reverts the user's spec.
-      commands: { recreate: false },
       numRuns: 150,
       seed: 11,
       faults: {
