@@ -157,7 +157,7 @@ export class FullRunner implements Runner {
     this.#running = undefined;
     this.#abort = undefined;
     const counters = this.#counters;
-    counters.lastDurationMs = this.#host.clock.now() - started;
+    counters.lastDuration = counters.lastDurationMs = this.#host.clock.now() - started;
     counters.lastOutcome = 'success';
     this.#failures = 0;
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ reconcile: seq }, 'reconcile finished');
@@ -183,7 +183,7 @@ export class FullRunner implements Runner {
     this.#running = undefined;
     this.#abort = undefined;
     const counters = this.#counters;
-    counters.lastDurationMs = this.#host.clock.now() - started;
+    counters.lastDuration = counters.lastDurationMs = this.#host.clock.now() - started;
     this.#state = 'idle';
     if (this.#stopped && abort.signal.aborted) {
       // Cancelled by stop(): a clean exit, not a failure.

@@ -11,6 +11,8 @@ export interface ControllerMetrics {
   /** Runs asked for with `ctx.requeueAfter`. */
   readonly requeues: number;
   /** How long the last completed run took on the runtime's clock, in milliseconds. */
+  readonly lastDuration: number | undefined;
+  /** The same as `lastDuration`, with its unit in the name. */
   readonly lastDurationMs: number | undefined;
   /** How the last run ended. */
   readonly lastOutcome: ReconcileOutcome | undefined;
@@ -52,6 +54,7 @@ export interface MetricCounters {
   errors: number;
   restarts: number;
   requeues: number;
+  lastDuration: number | undefined;
   lastDurationMs: number | undefined;
   lastOutcome: ReconcileOutcome | undefined;
   lastError: unknown;
@@ -64,6 +67,7 @@ export function newCounters(): MetricCounters {
     errors: 0,
     restarts: 0,
     requeues: 0,
+    lastDuration: undefined,
     lastDurationMs: undefined,
     lastOutcome: undefined,
     lastError: undefined,

@@ -287,7 +287,7 @@ export class QRunner implements Runner {
     this.#scheduled--;
     const counters = this.#counters;
     const isReconcile = entry.value.kind === 'reconcile';
-    if (isReconcile) counters.lastDurationMs = this.#host.clock.now() - started;
+    if (isReconcile) counters.lastDuration = counters.lastDurationMs = this.#host.clock.now() - started;
     if (this.#stopped) {
       counters.lastOutcome = failed && abort.signal.aborted ? 'aborted' : failed ? 'error' : 'success';
       this.#host.report({ controller: this.name, key, phase: 'end', outcome: counters.lastOutcome });

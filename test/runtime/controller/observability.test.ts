@@ -85,6 +85,7 @@ describe('runtime: observability', () => {
       inFlight: 0,
     });
     expect(m.controllers.Counted!.lastDurationMs).toBe(0);
+    expect(m.controllers.Counted!.lastDuration).toBe(0);
     expect(m.controllers.QCounted).toMatchObject({
       reconciles: 3,
       errors: 2,
