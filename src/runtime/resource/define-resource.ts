@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { emptyAnnotations, emptyFinalizers, emptyLabels } from './empty.js';
 import { deepFreeze } from './freeze.js';
 import type { Kind, Pointer } from './pointer.js';
 import type { MakeOptions, Resource } from './resource.js';
@@ -53,11 +54,6 @@ export interface ResourceDefinition<TType extends string = string, TSpec extends
 export type AnyResourceDefinition = ResourceDefinition<string, any>;
 
 const registry = new Map<string, AnyResourceDefinition>();
-// Shared by every resource without labels, annotations or finalizers: frozen, so sharing is safe.
-// Labels and annotations get distinct objects so a deep clone that keeps sharing cannot alias them.
-const emptyLabels: Readonly<Record<string, string>> = Object.freeze({});
-const emptyAnnotations: Readonly<Record<string, string>> = Object.freeze({});
-const emptyList: readonly string[] = Object.freeze([]);
 /**
  * Marks a frozen spec as already valid for a schema, so the store may skip validating it again.
  * A non-enumerable symbol: invisible to JSON, `Object.keys`, clones and equality, and cheaper for
@@ -101,23 +97,28 @@ export function defineResource<const TType extends string, TSpec extends z.ZodTy
       const namespace = makeOptions.namespace ?? defaultNamespace;
       const pointer = { namespace, type, id };
       const value = validateSpec(spec, pointer, input);
+      // Frozen level by level: the spec is frozen by validation, the shared empties already are.
       const resource = {
-        metadata: {
+        metadata: Object.freeze({
           namespace,
           type,
           id,
           version: 0,
           owner: '',
           phase: 'running' as const,
-          finalizers: makeOptions.finalizers?.length ? [...new Set(makeOptions.finalizers)] : emptyList,
-          labels: makeOptions.labels ? { ...makeOptions.labels } : emptyLabels,
-          annotations: makeOptions.annotations ? { ...makeOptions.annotations } : emptyAnnotations,
+          finalizers: makeOptions.finalizers?.length
+            ? Object.freeze([...new Set(makeOptions.finalizers)])
+            : emptyFinalizers,
+          labels: makeOptions.labels ? Object.freeze({ ...makeOptions.labels }) : emptyLabels,
+          annotations: makeOptions.annotations
+            ? Object.freeze({ ...makeOptions.annotations })
+            : emptyAnnotations,
           created: '',
           updated: '',
-        },
+        }),
         spec: value,
       };
-      return deepFreeze(resource) as Resource<ResourceDefinition<TType, TSpec>>;
+      return Object.freeze(resource) as Resource<ResourceDefinition<TType, TSpec>>;
     },
     pointer: (id, namespace = defaultNamespace) => Object.freeze({ namespace, type, id }),
     kind: (namespace = defaultNamespace) => Object.freeze({ namespace, type }),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AnyResourceDefinition } from './define-resource.js';
+import { emptyAnnotations, emptyFinalizers, emptyLabels } from './empty.js';
 import type { Metadata } from './metadata.js';
 
 /** The spec type a definition stores: the output type of its zod schema. */
@@ -47,9 +48,6 @@ export function isTombstone(r: { spec: unknown }): r is Tombstone {
   return r.spec === null;
 }
 
-const emptyLabels: Readonly<Record<string, string>> = Object.freeze({});
-const emptyList: readonly string[] = Object.freeze([]);
-
 /** Makes a frozen tombstone for a pointer (version 0, no timestamps). */
 export function makeTombstone(pointer: { namespace: string; type: string; id: string }): Tombstone {
   return Object.freeze({
@@ -60,9 +58,9 @@ export function makeTombstone(pointer: { namespace: string; type: string; id: st
       version: 0,
       owner: '',
       phase: 'running' as const,
-      finalizers: emptyList,
+      finalizers: emptyFinalizers,
       labels: emptyLabels,
-      annotations: emptyLabels,
+      annotations: emptyAnnotations,
       created: '',
       updated: '',
     }),

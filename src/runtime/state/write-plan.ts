@@ -7,6 +7,7 @@ import {
   type ValidationIssue,
 } from '../errors.js';
 import { lookupDefinition, validateSpec } from '../resource/define-resource.js';
+import { emptyAnnotations, emptyFinalizers, emptyLabels } from '../resource/empty.js';
 import { deepFreeze } from '../resource/freeze.js';
 import type { Metadata, Phase } from '../resource/metadata.js';
 import type { Pointer } from '../resource/pointer.js';
@@ -53,7 +54,7 @@ function checkStringRecord(
   issues: ValidationIssue[],
 ): Record<string, string> {
   const emptyRecord = path === 'labels' ? emptyLabels : emptyAnnotations;
-  if (value === undefined) return emptyRecord;
+  if (value === undefined || value === emptyLabels || value === emptyAnnotations) return emptyRecord;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.push({ path: ['metadata', path], message: 'must be a map of strings' });
     return emptyRecord;
@@ -64,20 +65,16 @@ function checkStringRecord(
   return Object.isFrozen(value) ? (value as Record<string, string>) : Object.freeze({ ...value });
 }
 
-const emptyLabels: Record<string, string> = Object.freeze({});
-const emptyAnnotations: Record<string, string> = Object.freeze({});
-const emptyList: readonly string[] = Object.freeze([]);
-
 function checkFinalizers(value: unknown, issues: ValidationIssue[]): readonly string[] {
-  if (value === undefined) return emptyList;
+  if (value === undefined) return emptyFinalizers;
   if (!Array.isArray(value)) {
     issues.push({ path: ['metadata', 'finalizers'], message: 'must be a list of strings' });
-    return emptyList;
+    return emptyFinalizers;
   }
   for (const f of value) {
     if (typeof f !== 'string' || f === '') {
       issues.push({ path: ['metadata', 'finalizers'], message: 'must be non-empty strings' });
-      return emptyList;
+      return emptyFinalizers;
     }
   }
   const unique = value.length > 1 && new Set(value).size !== value.length;
