@@ -318,17 +318,36 @@ function testId(re: RegExp, id: string): boolean {
 
 /** Values of ids written by earlier ops of one transaction (`null` = destroyed). */
 class Staging {
-  readonly #values = new Map<Collection, Map<string, AnyResource | null>>();
+  // Most transactions have a handful of ops: a short list beats maps of maps; a map takes over when long.
+  readonly #list: { collection: Collection; id: string; value: AnyResource | null }[] = [];
+  #map: Map<Collection, Map<string, AnyResource | null>> | undefined;
 
   get(collection: Collection, id: string): AnyResource | null | undefined {
-    return this.#values.get(collection)?.get(id);
+    if (this.#map !== undefined) return this.#map.get(collection)?.get(id);
+    for (let i = this.#list.length - 1; i >= 0; i--) {
+      const e = this.#list[i]!;
+      if (e.id === id && e.collection === collection) return e.value;
+    }
+    return undefined;
   }
 
   set(collection: Collection, id: string, value: AnyResource | null): void {
-    let values = this.#values.get(collection);
+    if (this.#map === undefined) {
+      this.#list.push({ collection, id, value });
+      if (this.#list.length <= 16) return;
+      this.#map = new Map();
+      for (const e of this.#list) this.#put(e.collection, e.id, e.value);
+      return;
+    }
+    this.#put(collection, id, value);
+  }
+
+  #put(collection: Collection, id: string, value: AnyResource | null): void {
+    const map = this.#map!;
+    let values = map.get(collection);
     if (values === undefined) {
       values = new Map();
-      this.#values.set(collection, values);
+      map.set(collection, values);
     }
     values.set(id, value);
   }
