@@ -7,7 +7,7 @@ import { type AnyInput, type ControllerOutput, isDestroyReady } from './inputs.j
 import type { KindChange } from './kind-watch.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
 import { Context, type ContextHost } from './reconcile-context.js';
-import type { Runner, RunnerHost } from './runner.js';
+import { contextHostOf, type Runner, type RunnerHost } from './runner.js';
 
 type RunState = 'idle' | 'scheduled' | 'running' | 'backoff';
 
@@ -54,15 +54,7 @@ export class FullRunner implements Runner {
     this.outputs = Object.freeze([...definition.outputs]);
     this.#label = `reconcile ${definition.name}`;
     this.#policy = new AccessPolicy(this.name, this.inputs, this.outputs);
-    this.#contextHost = {
-      state: host.state,
-      controller: this.name,
-      outputs: () => this.outputs,
-      policy: () => this.#policy,
-      limiter: host.limiter,
-      logger,
-      updateInputs: (inputs) => host.updateInputs(this, inputs),
-    };
+    this.#contextHost = contextHostOf(this, host, () => this.#policy);
   }
 
   start(): void {

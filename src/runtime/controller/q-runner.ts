@@ -19,7 +19,7 @@ import type { KindChange } from './kind-watch.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
 import { type QueueEntry, WorkQueue } from './queue.js';
 import { Context, type ContextHost } from './reconcile-context.js';
-import type { Runner, RunnerHost } from './runner.js';
+import { contextHostOf, type Runner, type RunnerHost } from './runner.js';
 
 type Job =
   | { readonly kind: 'reconcile'; readonly pointer: Pointer }
@@ -77,15 +77,7 @@ export class QRunner implements Runner {
     this.#concurrency = definition.concurrency ?? 1;
     this.#queue = new WorkQueue(host.clock, () => this.#pump());
     this.#policy = this.#rebuild();
-    this.#contextHost = {
-      state: host.state,
-      controller: this.name,
-      outputs: () => this.outputs,
-      policy: () => this.#policy,
-      limiter: host.limiter,
-      logger,
-      updateInputs: (inputs) => host.updateInputs(this, inputs),
-    };
+    this.#contextHost = contextHostOf(this, host, () => this.#policy);
   }
 
   start(): void {

@@ -2,11 +2,13 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { AnyResource } from '../resource/resource.js';
 import type { State } from '../state/state.js';
+import type { AccessPolicy } from './access-policy.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { AnyInput, ControllerOutput } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
 import type { ControllerMetrics } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
+import type { ContextHost } from './reconcile-context.js';
 
 /** What `experimental_onReconcile` reports: the start and the end of every reconcile (and map call). */
 export interface ReconcileEvent {
@@ -62,4 +64,17 @@ export interface Runner {
   /** Aborts running work, cancels timers, resolves when running work has returned. */
   stop(): Promise<void>;
   metrics(): ControllerMetrics;
+}
+
+/** What every reconcile context of a runner needs: its store, identity, outputs and access rules. @internal */
+export function contextHostOf(runner: Runner, host: RunnerHost, policy: () => AccessPolicy): ContextHost {
+  return {
+    state: host.state,
+    controller: runner.name,
+    outputs: () => runner.outputs,
+    policy,
+    limiter: host.limiter,
+    logger: runner.logger,
+    updateInputs: (inputs) => host.updateInputs(runner, inputs),
+  };
 }
