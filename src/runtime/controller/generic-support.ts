@@ -1,6 +1,8 @@
 import { isConflictError } from '../errors.js';
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
+import { emptyFinalizers } from '../resource/empty.js';
 import { deepEqual } from '../resource/equality.js';
+import { metadataWith } from '../resource/metadata.js';
 import type { AnyResource } from '../resource/resource.js';
 import type { ReconcileContext } from './reconcile-context.js';
 
@@ -30,7 +32,7 @@ export function withoutFinalizers<TRes extends AnyResource>(desired: TRes): TRes
   const d = desired.metadata;
   return d.finalizers.length === 0
     ? desired
-    : ({ metadata: { ...d, finalizers: [] as readonly string[] }, spec: desired.spec } as TRes);
+    : ({ metadata: metadataWith(d, { finalizers: emptyFinalizers }), spec: desired.spec } as TRes);
 }
 
 /** True when an output already holds what `desired` asks for: spec, labels and annotations. @internal */
@@ -67,7 +69,7 @@ export async function writeOutput(
     if (sameContent(current, desired)) return current;
     try {
       return await ctx.update({
-        metadata: { ...c, labels: d.labels, annotations: d.annotations },
+        metadata: metadataWith(c, { labels: d.labels, annotations: d.annotations }),
         spec: desired.spec,
       });
     } catch (error) {

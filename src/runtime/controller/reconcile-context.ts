@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isConflictError, isNotFoundError } from '../errors.js';
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
-import type { Phase } from '../resource/metadata.js';
+import { metadataWith, type Phase } from '../resource/metadata.js';
 import type { Kind, Pointer } from '../resource/pointer.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
@@ -248,14 +248,15 @@ export class Context implements ReconcileContext {
     for (let attempt = 0; ; attempt++) {
       const current = await state.get(pointer);
       const m = current.metadata;
-      const finalizers = edit(m.finalizers);
-      if (finalizers === undefined) return;
+      const edited = edit(m.finalizers);
+      if (edited === undefined) return;
+      const finalizers = Object.freeze(edited);
       try {
         // A transaction for `expectedCreated`: never write this spec onto a later generation of the id.
         await state.transaction([
           {
             op: 'update',
-            resource: { metadata: { ...m, finalizers }, spec: current.spec },
+            resource: { metadata: metadataWith(m, { finalizers }), spec: current.spec },
             owner: m.owner,
             expectedPhase: 'any',
             expectedCreated: m.created,
@@ -293,7 +294,11 @@ export class Context implements ReconcileContext {
       const [, stored] = await this.#host.state.transaction([
         {
           op: 'update',
-          resource: { metadata: { ...m, finalizers: [...m.finalizers, finalizer] }, spec: held.spec },
+          resource: {
+            // Frozen here, so the store can keep the array instead of copying it.
+            metadata: metadataWith(m, { finalizers: Object.freeze([...m.finalizers, finalizer]) }),
+            spec: held.spec,
+          },
           owner: m.owner,
           expectedPhase: 'running',
           expectedCreated: m.created,

@@ -21,6 +21,25 @@ interface Memo {
   synced: AnyResource | undefined;
 }
 
+/**
+ * True when `map` would see the same data: the same stored spec, labels and annotations objects
+ * (the store keeps them by reference while unchanged). Version, timestamps and finalizers are
+ * bookkeeping: the transform's own finalizer write must not make every input map again.
+ */
+function sameMapInput(before: AnyResource, after: AnyResource): boolean {
+  if (before === after) return true;
+  const b = before.metadata;
+  const a = after.metadata;
+  return (
+    before.spec === after.spec &&
+    b.labels === a.labels &&
+    b.annotations === a.annotations &&
+    b.phase === a.phase &&
+    b.created === a.created &&
+    b.owner === a.owner
+  );
+}
+
 /** What `transformController` takes. */
 export interface TransformControllerOptions<
   TIn extends AnyResourceDefinition,
@@ -36,8 +55,9 @@ export interface TransformControllerOptions<
    * The desired output of one input, made with `Out.make(id, spec, { namespace })`, or `null` for
    * none. The output's id is yours to map; keep it a function of the input's identity and data (not
    * of its phase), because it is also used to find the output when the input tears down. Without
-   * `extraInputs`, `map` is taken as a pure function of the input and its result is reused for an
-   * unchanged input.
+   * `extraInputs`, `map` is taken as a pure function of the input's id, labels, annotations and spec:
+   * its result is reused while those are unchanged (a new version that only adds or removes
+   * finalizers does not call `map` again).
    */
   map(input: Resource<TIn>, ctx: ReadContext): Resource<TOut> | null | Promise<Resource<TOut> | null>;
   /** `exclusive` (default) or `shared`. */
@@ -125,9 +145,10 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       /** The memo entry of an input with its desired output: sync when remembered or when map is sync. */
       const desiredOf = (i: AnyResource): Memo | Promise<Memo> => {
         const known = previous.get(i.metadata.id);
-        if (pure && known !== undefined && known.input === i) {
-          next.set(i.metadata.id, known);
-          return known;
+        if (pure && known !== undefined && sameMapInput(known.input, i)) {
+          const kept = known.input === i ? known : { input: i, desired: known.desired, synced: known.synced };
+          next.set(i.metadata.id, kept);
+          return kept;
         }
         const pending = map(i as Resource<TIn>, ctx) as AnyResource | null | Promise<AnyResource | null>;
         return pending instanceof Promise ? pending.then((d) => remember(i, d)) : remember(i, pending);

@@ -71,15 +71,19 @@ function checkFinalizers(value: unknown, issues: ValidationIssue[]): readonly st
     issues.push({ path: ['metadata', 'finalizers'], message: 'must be a list of strings' });
     return emptyFinalizers;
   }
-  for (const f of value) {
+  let duplicates = false;
+  for (let i = 0; i < value.length; i++) {
+    const f = value[i];
     if (typeof f !== 'string' || f === '') {
       issues.push({ path: ['metadata', 'finalizers'], message: 'must be non-empty strings' });
       return emptyFinalizers;
     }
+    // Finalizer lists are short: a scan beats allocating a Set on every write.
+    if (!duplicates && value.length <= 16 && value.indexOf(f) !== i) duplicates = true;
   }
-  const unique = value.length > 1 && new Set(value).size !== value.length;
-  if (!unique && Object.isFrozen(value)) return value;
-  return Object.freeze(unique ? [...new Set(value as string[])] : [...(value as string[])]);
+  if (value.length > 16) duplicates = new Set(value).size !== value.length;
+  if (!duplicates && Object.isFrozen(value)) return value;
+  return Object.freeze(duplicates ? [...new Set(value as string[])] : [...(value as string[])]);
 }
 
 /** Builds the metadata the store keeps, exactly the contract's fields, after checking their shapes. */

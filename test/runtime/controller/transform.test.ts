@@ -201,6 +201,49 @@ describe('transformController', () => {
     expect(await values(state, Strs)).toEqual(['a=1', 'bad=3', 'c=1']);
   });
 
+  it('should call map again for a changed spec or label, not for a change of finalizers only', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    const calls: string[] = [];
+    runtime.register(
+      transformController({
+        name: 'Labelled',
+        input: Ints,
+        output: Strs,
+        map: (i) => {
+          calls.push(`${i.metadata.id}@${i.metadata.version}`);
+          return Strs.make(i.metadata.id, { value: `${i.spec.value}/${i.metadata.labels.tier ?? '-'}` });
+        },
+      }),
+    );
+    await runtime.start();
+    await state.create(Ints.make('a', { value: 1 }));
+    await runtime.settled();
+    // Version 2 is the transform's own finalizer write: the result of version 1 still holds.
+    expect(calls).toEqual(['a@1']);
+    expect((await state.get(Ints.pointer('a'))).metadata.version).toBe(2);
+
+    await state.updateWithConflicts(Ints.pointer('a'), (d) => {
+      d.metadata.finalizers.push('someone-else');
+    });
+    await runtime.settled();
+    expect(calls).toEqual(['a@1']);
+
+    await state.updateWithConflicts(Ints.pointer('a'), (d) => {
+      d.metadata.labels.tier = 'gold';
+    });
+    await runtime.settled();
+    expect(calls).toEqual(['a@1', 'a@4']);
+    expect(await values(state, Strs)).toEqual(['a=1/gold']);
+
+    await state.updateWithConflicts(Ints.pointer('a'), (d) => {
+      d.spec.value = 2;
+    });
+    await runtime.settled();
+    expect(calls).toEqual(['a@1', 'a@4', 'a@5']);
+    expect(await values(state, Strs)).toEqual(['a=2/gold']);
+  });
+
   it('should reject bad options at once', () => {
     expect(() => transformController({ name: '', input: Ints, output: Strs, map: () => null })).toThrow(
       /name/,
