@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { isConflictError, isNotFoundError } from '../errors.js';
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
-import { metadataWith, type Phase } from '../resource/metadata.js';
+import { metadataWith, type Phase, withFinalizer } from '../resource/metadata.js';
 import type { Kind, Pointer } from '../resource/pointer.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
-import type { ListOptions, ResourceRecipe, State } from '../state/state.js';
+import type { ListOptions, ResourceRecipe, State, TransactionOp, TransactionResult } from '../state/state.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { ReconcileResult } from './define-controller.js';
 import type { AnyInput, ControllerInput, ControllerOutput, QControllerInput } from './inputs.js';
@@ -102,6 +102,13 @@ export interface ContextHost {
   readonly limiter: TokenBucket | undefined;
   readonly logger: Logger;
   updateInputs(inputs: readonly AnyInput[]): void;
+}
+
+/** One input to hold with a finalizer and the output to create for it. @internal */
+export interface HoldAndCreate {
+  readonly held: AnyResource;
+  readonly finalizer: string;
+  readonly output: AnyResource;
 }
 
 /** The context of one reconcile (or one map call). @internal */
@@ -281,36 +288,57 @@ export class Context implements ReconcileContext {
     finalizer: string,
     output: TRes,
   ): Promise<TRes | undefined> {
-    const m = held.metadata;
-    this.#host.policy().checkFinalizers(m);
-    this.#host.policy().checkWrite(output?.metadata);
-    for (let i = 0; i < 2; i++) {
-      const wait = this.#limit();
-      if (wait !== undefined) await wait;
-    }
-    try {
+    return (await this.holdAndCreateMany([{ held, finalizer, output }]))?.[0] as TRes | undefined;
+  }
+
+  /**
+   * {@link holdAndCreate} for many inputs in one transaction (all or nothing): a generic controller
+   * meeting a burst of new inputs commits them in batches instead of one by one. Resolves the
+   * stored outputs in order, or `undefined` when any input changed meanwhile or any output exists;
+   * the caller then takes the one-by-one path, which tells them apart. @internal
+   */
+  async holdAndCreateMany(items: readonly HoldAndCreate[]): Promise<AnyResource[] | undefined> {
+    const policy = this.#host.policy();
+    const owner = this.#host.controller;
+    const ops: TransactionOp[] = [];
+    for (const { held, finalizer, output } of items) {
+      const m = held.metadata;
+      policy.checkFinalizers(m);
+      policy.checkWrite(output?.metadata);
       // The version alone cannot tell the listed input from a later generation of its id (destroyed
       // and created again restarts at version 1): `expectedCreated` refuses to write onto that one.
-      const [, stored] = await this.#host.state.transaction([
+      ops.push(
         {
           op: 'update',
           resource: {
-            // Frozen here, so the store can keep the array instead of copying it.
-            metadata: metadataWith(m, { finalizers: Object.freeze([...m.finalizers, finalizer]) }),
+            metadata: metadataWith(m, { finalizers: withFinalizer(m.finalizers, finalizer) }),
             spec: held.spec,
           },
           owner: m.owner,
           expectedPhase: 'running',
           expectedCreated: m.created,
         },
-        { op: 'create', resource: output, owner: this.#host.controller },
-      ]);
-      this.#track(stored as TRes);
-      return stored as TRes;
+        { op: 'create', resource: output, owner },
+      );
+    }
+    for (let i = 0; i < ops.length; i++) {
+      const wait = this.#limit();
+      if (wait !== undefined) await wait;
+    }
+    let results: TransactionResult[];
+    try {
+      results = await this.#host.state.transaction(ops);
     } catch (error) {
       if (isConflictError(error) || isNotFoundError(error)) return undefined;
       throw error;
     }
+    const outputs: AnyResource[] = [];
+    for (let i = 1; i < results.length; i += 2) {
+      const stored = results[i] as AnyResource;
+      this.#track(stored);
+      outputs.push(stored);
+    }
+    return outputs;
   }
 
   trackOutputs(): void {

@@ -1,3 +1,4 @@
+import { isUnsupportedError } from '../errors.js';
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
@@ -11,14 +12,24 @@ import {
   writeOutput,
 } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
-import { Context, type ReadContext } from './reconcile-context.js';
+import { Context, type HoldAndCreate, type ReadContext } from './reconcile-context.js';
 
 /** What a transform remembers of one input between runs. */
 interface Memo {
   readonly input: AnyResource;
-  readonly desired: AnyResource | null;
+  /**
+   * What `map` returned; once an output holding it is seen, that stored output stands in for it
+   * (same spec, labels and annotations), so the memo does not keep a second copy of every output.
+   */
+  desired: AnyResource | null;
   /** The output object last seen (or written) holding `desired`. */
   synced: AnyResource | undefined;
+}
+
+/** Records that `output` holds what the memo entry asks for. */
+function markSynced(entry: Memo, output: AnyResource): void {
+  entry.synced = output;
+  entry.desired = output;
 }
 
 /**
@@ -100,6 +111,8 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
   // object identity is compared, so a memo shared by several runtimes is merely less useful.
   const pure = !options.extraInputs?.length;
   let memo = new Map<string, Memo>();
+  /** New inputs per transaction: 16 (32 ops) fits etcd's default --max-txn-ops with its event records. */
+  let batchLimit = 16;
   const check = (desired: AnyResource | null | undefined): AnyResource | null => {
     const out = desired ?? null;
     if (out !== null) {
@@ -158,12 +171,12 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         if (!held && existing === undefined && ctx instanceof Context) {
           const created = await ctx.holdAndCreate(i, name, withoutFinalizers(desired));
           if (created !== undefined) {
-            entry.synced = created;
+            markSynced(entry, created);
             return;
           }
         }
         if (!held) await ctx.addFinalizer(i.metadata, name);
-        entry.synced = await writeOutput(ctx, existing, desired);
+        markSynced(entry, await writeOutput(ctx, existing, desired));
       };
       const apply = (i: AnyResource, held: boolean, entry: Memo): Promise<unknown> | undefined => {
         const desired = entry.desired;
@@ -180,11 +193,42 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
           if (existing === entry.synced) return undefined;
           // Checked here, synchronously: most inputs of a run changed nothing their output shows.
           if (sameContent(existing, desired)) {
-            entry.synced = existing;
+            markSynced(entry, existing);
             return undefined;
           }
         }
+        if (!held && existing === undefined && ctx instanceof Context) {
+          fresh.push({ held: i, finalizer: name, output: withoutFinalizers(desired), entry });
+          return fresh.length >= batchLimit ? commitFresh() : undefined;
+        }
         return write(i, held, existing, entry);
+      };
+      /**
+       * New inputs without an output yet, held and created in one transaction per batch. When a
+       * batch fails (one input changed meanwhile, an output appeared, the backend refuses its size),
+       * its inputs go one by one, each with its own outcome.
+       */
+      const fresh: (HoldAndCreate & { entry: Memo })[] = [];
+      const commitFresh = async (): Promise<void> => {
+        const items = fresh.splice(0);
+        let stored: AnyResource[] | undefined;
+        try {
+          stored = await (ctx as Context).holdAndCreateMany(items);
+        } catch (error) {
+          // A backend with a lower limit on transaction size (etcd's --max-txn-ops): smaller batches.
+          if (isUnsupportedError(error)) batchLimit = Math.max(1, batchLimit >> 1);
+        }
+        if (stored !== undefined) {
+          for (let k = 0; k < items.length; k++) markSynced(items[k]!.entry, stored[k]!);
+          return;
+        }
+        for (const item of items) {
+          try {
+            await write(item.held, false, undefined, item.entry);
+          } catch (error) {
+            errors.push(error);
+          }
+        }
       };
       /** A tearing-down input keeps our finalizer until the output it maps to is gone. */
       const release = (i: AnyResource) => {
@@ -219,6 +263,7 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
           errors.push(error);
         }
       }
+      if (fresh.length > 0) await commitFresh();
 
       /** Owned outputs that are not wanted but still exist (held by finalizers, or failed). */
       const remaining = new Set<string>();

@@ -59,3 +59,21 @@ export function metadataWith(m: Metadata, changes: MetadataChanges): Metadata {
     updated: m.updated,
   };
 }
+
+/** Frozen one-element finalizer lists by name: most held inputs carry exactly one, shared by all. */
+const singleFinalizers = new Map<string, readonly string[]>();
+
+/**
+ * `finalizers` plus `finalizer`, frozen so the store keeps the array instead of copying it; the
+ * common one-element list is shared rather than allocated per resource. @internal
+ */
+export function withFinalizer(finalizers: readonly string[], finalizer: string): readonly string[] {
+  if (finalizers.length > 0) return Object.freeze([...finalizers, finalizer]);
+  let single = singleFinalizers.get(finalizer);
+  if (single === undefined) {
+    single = Object.freeze([finalizer]);
+    // Finalizers are controller names: a handful. The cap only guards against a generator of names.
+    if (singleFinalizers.size < 4096) singleFinalizers.set(finalizer, single);
+  }
+  return single;
+}

@@ -10,7 +10,12 @@ export interface DecodedBookmark {
 
 /** Encodes the resume position (the next event to deliver). */
 export function encodeBookmark(cookie: string, collection: number, position: number): string {
-  return `${cookie}.${collection.toString(36)}.${position.toString(36)}`;
+  return bookmarkPrefix(cookie, collection) + position.toString(36);
+}
+
+/** The part of every bookmark of one collection before its position (computed once per collection). */
+export function bookmarkPrefix(cookie: string, collection: number): string {
+  return `${cookie}.${collection.toString(36)}.`;
 }
 
 /** Decodes a bookmark, or returns `undefined` when it is malformed. */

@@ -34,6 +34,8 @@ export class Collection {
     readonly type: string,
     readonly serial: number,
     history: HistoryConfig,
+    /** What every bookmark of this collection starts with; the position follows. */
+    readonly bookmarkPrefix: string,
   ) {
     this.history = new History(history);
   }

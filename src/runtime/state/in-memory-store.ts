@@ -12,7 +12,7 @@ import {
 } from '../resource/meta.js';
 import type { Kind, Pointer } from '../resource/pointer.js';
 import type { AnyResource } from '../resource/resource.js';
-import { encodeBookmark } from './bookmark.js';
+import { bookmarkPrefix } from './bookmark.js';
 import { Collection, type Watcher } from './collection.js';
 import { type HistoryConfig, type HistoryOptions, resolveHistoryOptions } from './history.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from './label-query.js';
@@ -92,7 +92,14 @@ export class InMemoryStore implements CoreState {
     }
     let collection = types.get(type);
     if (collection === undefined) {
-      collection = new Collection(namespace, type, this.#serial++, this.#history);
+      const serial = this.#serial++;
+      collection = new Collection(
+        namespace,
+        type,
+        serial,
+        this.#history,
+        bookmarkPrefix(this.cookie, serial),
+      );
       types.set(type, collection);
     }
     return collection;
@@ -222,7 +229,7 @@ export class InMemoryStore implements CoreState {
   #apply(change: Change): void {
     const { collection } = change;
     const h = collection.history;
-    const bookmark = encodeBookmark(this.cookie, collection.serial, h.writePos + 1);
+    const bookmark = collection.bookmarkPrefix + (h.writePos + 1).toString(36);
     if (change.kind === 'put') {
       const { resource, old } = change;
       collection.put(resource, old === undefined);

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineController, input, transformController, type WatchEvent } from '../../../src/index.js';
+import {
+  ConflictError,
+  createRuntime,
+  defineController,
+  input,
+  type State,
+  transformController,
+  UnsupportedError,
+  type WatchEvent,
+} from '../../../src/index.js';
 import { type Harness, harness, Ints, Sentences, Strs, Sums, values } from './fixtures.js';
 
 let h: Harness | undefined;
@@ -242,6 +251,56 @@ describe('transformController', () => {
     await runtime.settled();
     expect(calls).toEqual(['a@1', 'a@4', 'a@5']);
     expect(await values(state, Strs)).toEqual(['a=2/gold']);
+  });
+
+  it('should commit a burst of new inputs in batched transactions, one by one when a batch fails', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    const sizes: number[] = [];
+    const faults = { conflictNextBatch: true, maxOps: Number.POSITIVE_INFINITY };
+    // The same state, but recording every transaction's size; it fails the first batch as if another
+    // writer had changed one of its inputs, and refuses transactions over a size, as etcd refuses
+    // more than --max-txn-ops.
+    const recording: State = {
+      ...state,
+      transaction: (ops) => {
+        sizes.push(ops.length);
+        if (ops.length > faults.maxOps) {
+          return Promise.reject(new UnsupportedError(Ints.kind(), `at most ${faults.maxOps} ops`));
+        }
+        if (ops.length > 2 && faults.conflictNextBatch) {
+          faults.conflictNextBatch = false;
+          return Promise.reject(new ConflictError(Ints.pointer('i03'), 'changed meanwhile'));
+        }
+        return state.transaction(ops);
+      },
+    };
+    await runtime.stop();
+    const batched = createRuntime({ state: recording, clock: h.clock, random: () => 0.5 });
+    h = { ...h, runtime: batched };
+    batched.register(IntToStr);
+
+    for (let i = 0; i < 40; i++)
+      await state.create(Ints.make(`i${String(i).padStart(2, '0')}`, { value: i }));
+    await batched.start();
+    await batched.settled();
+    // 16 inputs per batch; the failed one goes one by one (2 ops each), the rest stay batched.
+    expect(sizes.slice(0, 18)).toEqual([32, ...Array<number>(16).fill(2), 32]);
+    expect(sizes.slice(18)).toEqual([16]);
+    expect(await state.list(Strs.kind())).toHaveLength(40);
+    for (const r of await state.list(Ints.kind())) expect(r.metadata.finalizers).toEqual(['IntToStr']);
+
+    // A backend taking at most 8 ops per transaction: batches shrink until they fit.
+    sizes.length = 0;
+    faults.maxOps = 8;
+    for (let i = 40; i < 80; i++) await state.create(Ints.make(`i${i}`, { value: i }));
+    await batched.settled();
+    expect(await state.list(Strs.kind())).toHaveLength(80);
+    expect(sizes[0]).toBe(32);
+    const fitting = sizes.indexOf(8);
+    expect(fitting).toBeGreaterThan(0);
+    expect(Math.max(...sizes.slice(fitting))).toBeLessThanOrEqual(8);
+    for (const r of await state.list(Ints.kind())) expect(r.metadata.finalizers).toEqual(['IntToStr']);
   });
 
   it('should reject bad options at once', () => {
