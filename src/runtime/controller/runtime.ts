@@ -377,10 +377,10 @@ class ControllerRuntime implements Runtime {
     if (subs === undefined) return;
     const all = subs.all;
     const byId = subs.byId;
-    for (const [id, change] of changes) {
+    for (const change of changes) {
       for (let i = 0; i < all.length; i++) all[i]!.runner.trigger(all[i]!.input, change);
       if (byId.size > 0) {
-        const list = byId.get(id);
+        const list = byId.get(change.resource.metadata.id);
         if (list !== undefined) for (const s of list) s.runner.trigger(s.input, change);
       }
     }
