@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TimerHandle } from '../clock.js';
+import type { AnyResource } from '../resource/resource.js';
 import { AccessPolicy } from './access-policy.js';
 import { backoffDelay } from './backoff.js';
 import { type ControllerDefinition, requeueDelay } from './define-controller.js';
@@ -44,6 +45,8 @@ export class FullRunner implements Runner {
   #abort: AbortController | undefined;
   #running: Promise<void> | undefined;
   readonly #counters = newCounters();
+  /** Values this runner wrote for its own bookkeeping (see {@link Runner.acknowledge}). */
+  readonly #acknowledged = new WeakSet<object>();
 
   constructor(definition: ControllerDefinition, host: RunnerHost, logger: Logger) {
     this.#definition = definition;
@@ -64,7 +67,13 @@ export class FullRunner implements Runner {
 
   trigger(input: AnyInput, change: KindChange): void {
     if (input.kind === 'destroyReady' && !isDestroyReady(change.resource)) return;
+    // Events carry the stored object itself (in process), so identity recognises our own write.
+    if (this.#acknowledged.has(change.resource)) return;
     this.#wake();
+  }
+
+  acknowledge(resource: AnyResource): void {
+    this.#acknowledged.add(resource);
   }
 
   resync(): void {

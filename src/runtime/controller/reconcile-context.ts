@@ -102,6 +102,8 @@ export interface ContextHost {
   readonly limiter: TokenBucket | undefined;
   readonly logger: Logger;
   updateInputs(inputs: readonly AnyInput[]): void;
+  /** This exact stored value was written by the runner's own bookkeeping: its event need not wake it. */
+  acknowledge?(resource: AnyResource): void;
 }
 
 /** One input to hold with a finalizer and the output to create for it. @internal */
@@ -333,8 +335,10 @@ export class Context implements ReconcileContext {
       throw error;
     }
     const outputs: AnyResource[] = [];
-    for (let i = 1; i < results.length; i += 2) {
-      const stored = results[i] as AnyResource;
+    for (let i = 0; i < results.length; i += 2) {
+      // The caller knows its inputs now hold its finalizer: that change alone is no reason to run again.
+      this.#host.acknowledge?.(results[i] as AnyResource);
+      const stored = results[i + 1] as AnyResource;
       this.#track(stored);
       outputs.push(stored);
     }

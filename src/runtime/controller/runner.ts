@@ -55,6 +55,11 @@ export interface Runner {
   inputs: readonly AnyInput[];
   /** A change of one id arrived through one of the controller's inputs. */
   trigger(input: AnyInput, change: KindChange): void;
+  /**
+   * A stored value the runner's own bookkeeping wrote on one of its inputs (a generic controller's
+   * finalizer): the change event carrying exactly this object does not wake the runner again.
+   */
+  acknowledge?(resource: AnyResource): void;
   /** Events of an input's kind were lost and the kind re-listed: look again as after a change. */
   resync(input: AnyInput): void;
   /** The runtime started (or the controller was registered after start). */
@@ -76,5 +81,6 @@ export function contextHostOf(runner: Runner, host: RunnerHost, policy: () => Ac
     limiter: host.limiter,
     logger: runner.logger,
     updateInputs: (inputs) => host.updateInputs(runner, inputs),
+    ...(runner.acknowledge ? { acknowledge: (r: AnyResource) => runner.acknowledge!(r) } : {}),
   };
 }

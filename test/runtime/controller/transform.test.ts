@@ -303,6 +303,27 @@ describe('transformController', () => {
     for (const r of await state.list(Ints.kind())) expect(r.metadata.finalizers).toEqual(['IntToStr']);
   });
 
+  it('should not run again for the finalizers it put on its own inputs, but for anyone else’s change', async () => {
+    h = harness();
+    const { state, runtime } = h;
+    runtime.register(IntToStr);
+    await runtime.start();
+    await runtime.settled();
+    const runs = () => runtime.metrics().controllers.IntToStr!.reconciles;
+    const before = runs();
+    for (let i = 1; i <= 5; i++) await state.create(Ints.make(`n${i}`, { value: i }));
+    await runtime.settled();
+    expect(await state.list(Strs.kind())).toHaveLength(5);
+    // One run wrote the five outputs and held the five inputs; those holds woke nothing.
+    expect(runs()).toBe(before + 1);
+
+    await state.updateWithConflicts(Ints.pointer('n1'), (d) => {
+      d.metadata.finalizers.push('someone-else');
+    });
+    await runtime.settled();
+    expect(runs()).toBe(before + 2);
+  });
+
   it('should reject bad options at once', () => {
     expect(() => transformController({ name: '', input: Ints, output: Strs, map: () => null })).toThrow(
       /name/,
