@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { TimerHandle } from '../clock.js';
 import type { AnyResource } from '../resource/resource.js';
 import { AccessPolicy } from './access-policy.js';
+import { AcknowledgedWrites } from './acknowledged-writes.js';
 import { backoffDelay } from './backoff.js';
 import { type ControllerDefinition, requeueDelay } from './define-controller.js';
 import { type AnyInput, type ControllerOutput, isDestroyReady } from './inputs.js';
@@ -46,7 +47,7 @@ export class FullRunner implements Runner {
   #running: Promise<void> | undefined;
   readonly #counters = newCounters();
   /** Values this runner wrote for its own bookkeeping (see {@link Runner.acknowledge}). */
-  readonly #acknowledged = new WeakSet<object>();
+  readonly #acknowledged = new AcknowledgedWrites();
 
   constructor(definition: ControllerDefinition, host: RunnerHost, logger: Logger) {
     this.#definition = definition;
@@ -68,7 +69,7 @@ export class FullRunner implements Runner {
   trigger(input: AnyInput, change: KindChange): void {
     if (input.kind === 'destroyReady' && !isDestroyReady(change.resource)) return;
     // Events carry the stored object itself (in process), so identity recognises our own write.
-    if (this.#acknowledged.has(change.resource)) return;
+    if (this.#acknowledged.take(change.resource)) return;
     this.#wake();
   }
 

@@ -13,10 +13,12 @@ import {
 } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
 import { Context, type HoldAndCreate, type ReadContext } from './reconcile-context.js';
+import { SortedLookup } from './sorted-lookup.js';
 
 /** What a transform remembers of one input between runs. */
 interface Memo {
-  readonly input: AnyResource;
+  /** The input `desired` was computed for, or a later version of it with the same data. */
+  input: AnyResource;
   /**
    * What `map` returned; once an output holding it is seen, that stored output stands in for it
    * (same spec, labels and annotations), so the memo does not keep a second copy of every output.
@@ -24,6 +26,10 @@ interface Memo {
   desired: AnyResource | null;
   /** The output object last seen (or written) holding `desired`. */
   synced: AnyResource | undefined;
+  /** The last run that met the input: entries of inputs a run did not meet are dropped after it. */
+  seen: number;
+  /** The last run in which the input, running, wanted an output that was not listed (a new one). */
+  wantedNew: number;
 }
 
 /** Records that `output` holds what the memo entry asks for. */
@@ -108,9 +114,12 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
   const sameKind = inKind.type === outKind.type && inKind.namespace === outKind.namespace;
   // Without extra inputs, map is a pure function of the input value, so its result is remembered
   // per input id together with the input it came from and the output last seen holding it. Only
-  // object identity is compared, so a memo shared by several runtimes is merely less useful.
+  // object identity is compared, so a memo shared by several runtimes is merely less useful. The
+  // memo lives across runs and is updated in place: rebuilding a map of every input per run cost
+  // more than the rest of a quiet run.
   const pure = !options.extraInputs?.length;
-  let memo = new Map<string, Memo>();
+  const memo = new Map<string, Memo>();
+  let runs = 0;
   /** New inputs per transaction: 16 (32 ops) fits etcd's default --max-txn-ops with its event records. */
   let batchLimit = 16;
   const check = (desired: AnyResource | null | undefined): AnyResource | null => {
@@ -140,31 +149,53 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       const errors: unknown[] = [];
       const inputs = await ctx.list(inKind);
       const outputs = await ctx.list(outKind);
-      const current = new Map<string, AnyResource>();
-      for (const o of outputs) current.set(o.metadata.id, o);
-      /** Output ids produced by running inputs this run. */
-      const wanted = new Set<string>();
+      // Outputs wanted by running inputs this run: marked where listed, else (about to be created) named.
+      const listed = new SortedLookup(outputs);
+      let wantedNew: Set<string> | undefined;
+      const isWanted = (id: string) => {
+        const k = listed.indexOf(id);
+        if (k >= 0) return listed.marked(k);
+        // Only a tearing-down input asks, after the loop: collect the new outputs' ids once, then.
+        if (wantedNew === undefined) {
+          wantedNew = new Set();
+          for (const e of memo.values()) if (e.wantedNew === run) wantedNew.add(e.desired!.metadata.id);
+        }
+        return wantedNew.has(id);
+      };
       /** Inputs holding our finalizer that may release it once their output is gone. */
       const releasing: [AnyResource, string | undefined][] = [];
-      const previous = memo;
-      const next = new Map<string, Memo>();
-      memo = next;
+      const run = ++runs;
+      /** Memo entries this run met. */
+      let met = 0;
 
-      const remember = (i: AnyResource, d: AnyResource | null | undefined): Memo => {
-        const entry: Memo = { input: i, desired: check(d), synced: undefined };
-        next.set(i.metadata.id, entry);
-        return entry;
+      const remember = (i: AnyResource, known: Memo | undefined, d: AnyResource | null | undefined): Memo => {
+        const desired = check(d);
+        if (known === undefined) {
+          const entry: Memo = { input: i, desired, synced: undefined, seen: run, wantedNew: 0 };
+          met++;
+          memo.set(i.metadata.id, entry);
+          return entry;
+        }
+        known.input = i;
+        known.desired = desired;
+        known.synced = undefined;
+        if (known.seen !== run) met++;
+        known.seen = run;
+        return known;
       };
       /** The memo entry of an input with its desired output: sync when remembered or when map is sync. */
       const desiredOf = (i: AnyResource): Memo | Promise<Memo> => {
-        const known = previous.get(i.metadata.id);
+        const known = memo.get(i.metadata.id);
         if (pure && known !== undefined && sameMapInput(known.input, i)) {
-          const kept = known.input === i ? known : { input: i, desired: known.desired, synced: known.synced };
-          next.set(i.metadata.id, kept);
-          return kept;
+          known.input = i;
+          if (known.seen !== run) met++;
+          known.seen = run;
+          return known;
         }
         const pending = map(i as Resource<TIn>, ctx) as AnyResource | null | Promise<AnyResource | null>;
-        return pending instanceof Promise ? pending.then((d) => remember(i, d)) : remember(i, pending);
+        return pending instanceof Promise
+          ? pending.then((d) => remember(i, known, d))
+          : remember(i, known, pending);
       };
       const write = async (i: AnyResource, held: boolean, existing: AnyResource | undefined, entry: Memo) => {
         const desired = entry.desired!;
@@ -185,10 +216,12 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
           return undefined;
         }
         const id = desired.metadata.id;
-        const existing = current.get(id);
+        const at = listed.indexOf(id);
+        const existing = at >= 0 ? listed.at(at) : undefined;
         // An output still tearing down is an old generation: it goes first, and comes back next run.
         if (existing?.metadata.phase === 'tearingDown') return undefined;
-        wanted.add(id);
+        if (at >= 0) listed.mark(at);
+        else entry.wantedNew = run;
         if (held && existing !== undefined) {
           if (existing === entry.synced) return undefined;
           // Checked here, synchronously: most inputs of a run changed nothing their output shows.
@@ -264,12 +297,15 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         }
       }
       if (fresh.length > 0) await commitFresh();
+      // Forget inputs this run did not meet (gone); usually it met every remembered one.
+      if (memo.size > met) for (const [id, entry] of memo) if (entry.seen !== run) memo.delete(id);
 
       /** Owned outputs that are not wanted but still exist (held by finalizers, or failed). */
       const remaining = new Set<string>();
-      for (const o of outputs) {
+      for (let k = 0; k < outputs.length; k++) {
+        const o = outputs[k]!;
         const id = o.metadata.id;
-        if (o.metadata.owner !== name || wanted.has(id)) continue;
+        if (o.metadata.owner !== name || listed.marked(k)) continue;
         remaining.add(id);
         try {
           if (await ctx.teardownAndDestroy(pointerOf(o))) remaining.delete(id);
@@ -278,7 +314,7 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         }
       }
       for (const [i, outId] of releasing) {
-        if (outId !== undefined && (remaining.has(outId) || wanted.has(outId))) continue;
+        if (outId !== undefined && (remaining.has(outId) || isWanted(outId))) continue;
         try {
           await ctx.removeFinalizer(i.metadata, name);
         } catch (error) {
