@@ -92,6 +92,16 @@ export class Dependencies {
     this.#subscribe(runner, inputs);
   }
 
+  /** Whether a queue controller reads the kind (its watch must then keep the last value of each id). */
+  queueReads(key: string): boolean {
+    const subs = this.#subscribers.get(key);
+    if (subs === undefined) return false;
+    const queue = (s: Subscriber) => s.runner.controllerType === 'queue';
+    if (subs.all.some(queue)) return true;
+    for (const list of subs.byId.values()) if (list.some(queue)) return true;
+    return false;
+  }
+
   /** The subscribers of a kind, or undefined when nobody reads it. */
   subscribers(key: string): KindSubscribers | undefined {
     return this.#subscribers.get(key);

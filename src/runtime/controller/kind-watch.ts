@@ -37,13 +37,15 @@ export interface KindWatchHost {
 
 /**
  * The runtime's one shared watch of a (namespace, type): it dedups changes by id between fan-outs
- * and keeps the last value of every id it knows, so that when the watch fails (a buffer overrun, a
- * dropped connection) it can re-list the kind, diff the snapshot against what it knew, and hand
- * the differences on as ordinary changes: nothing is lost and nothing stops. @internal
+ * and, for queue controllers, keeps the last value of every id it knows, so that when the watch
+ * fails (a buffer overrun, a dropped connection) it can re-list the kind, diff the snapshot against
+ * what it knew, and hand the differences on as ordinary changes: nothing is lost and nothing stops.
+ * Full controllers need no diff (a re-list wakes them to look at everything), so a kind only they
+ * read keeps no copy of its ids. @internal
  */
 export class KindWatch {
   readonly key: string;
-  /** Last known value of every id of the kind. */
+  /** Last known value of every id of the kind, while {@link tracksKnown}. */
   readonly known = new Map<string, AnyResource>();
   /**
    * Changes not yet fanned out, in order. A list, not a map by id: dependents coalesce repeated
@@ -65,13 +67,38 @@ export class KindWatch {
   #retryTimer: TimerHandle | undefined;
   #closed = false;
 
+  #tracksKnown: boolean;
+  /** The pending length past which repeated changes of an id are compacted. */
+  #compactAt = compactAbove;
+
   constructor(
     readonly namespace: string,
     readonly type: string,
     host: KindWatchHost,
+    tracksKnown: boolean,
   ) {
     this.key = `${namespace}\0${type}`;
     this.#host = host;
+    this.#tracksKnown = tracksKnown;
+  }
+
+  /** Whether `known` is kept: a queue controller reads the kind. */
+  get tracksKnown(): boolean {
+    return this.#tracksKnown;
+  }
+
+  /** Starts keeping `known` (a queue controller now reads the kind), re-listing to fill it. */
+  trackKnown(): void {
+    if (this.#tracksKnown) return;
+    this.#tracksKnown = true;
+    if (this.#closed || (this.#subscription === undefined && this.#retryTimer === undefined)) return;
+    this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
+    if (this.#retryTimer !== undefined) this.#host.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    // Diffed against an empty `known`, every id comes out as created: queue controllers see them all.
+    this.#relisting = true;
+    this.#subscribe({ bootstrapContents: true });
   }
 
   /** Opens the watch with a snapshot that fills `known` without waking anyone. */
@@ -83,6 +110,7 @@ export class KindWatch {
   take(): readonly KindChange[] {
     const changes = this.pending;
     this.pending = [];
+    this.#compactAt = compactAbove;
     this.fanOutScheduled = false;
     return changes;
   }
@@ -125,7 +153,9 @@ export class KindWatch {
           if (snapshot !== undefined) {
             this.#snapshot = undefined;
             const relisted = this.#relisting;
-            if (relisted) changed = this.#diff(snapshot) || changed;
+            if (!this.#tracksKnown) {
+              // Nothing to diff against: the dependents' resync below covers what was lost.
+            } else if (relisted) changed = this.#diff(snapshot) || changed;
             else for (const [id, r] of snapshot) this.known.set(id, r);
             this.#relisting = false;
             // Lost events may have touched ids this watch never knew (created and destroyed while it
@@ -142,9 +172,11 @@ export class KindWatch {
           if (event.bookmark !== undefined) this.#bookmark = event.bookmark;
           this.#failures = 0;
           this.events++;
-          const id = r.metadata.id;
-          if (event.type === 'destroyed') this.known.delete(id);
-          else this.known.set(id, r as AnyResource);
+          if (this.#tracksKnown) {
+            const id = r.metadata.id;
+            if (event.type === 'destroyed') this.known.delete(id);
+            else this.known.set(id, r as AnyResource);
+          }
           // The event itself is the change: no copy.
           this.pending.push(event as KindChange);
           changed = true;
@@ -152,7 +184,7 @@ export class KindWatch {
       }
     }
     // Many writes of few ids before a fan-out runs: keep the last change of each id only.
-    if (this.pending.length > compactAbove && this.pending.length > 2 * this.known.size) this.#compact();
+    if (this.pending.length > this.#compactAt) this.#compact();
     this.#host.activity();
     if (changed && !this.fanOutScheduled) {
       this.fanOutScheduled = true;
@@ -169,6 +201,8 @@ export class KindWatch {
       last.set(id, change);
     }
     this.pending = [...last.values()];
+    // Many distinct ids do not shrink: wait until the list doubles before trying again.
+    this.#compactAt = Math.max(compactAbove, 2 * this.pending.length);
   }
 
   /** Replaces `known` by a fresh snapshot; every difference becomes a pending change. */

@@ -343,8 +343,12 @@ class ControllerRuntime implements Runtime {
   #watchInputs(inputs: readonly AnyInput[]): void {
     for (const i of inputs) {
       const key = kindKey(i.namespace, i.type);
-      if (this.#watches.has(key)) continue;
-      const watch = new KindWatch(i.namespace, i.type, this.#watchHost);
+      const existing = this.#watches.get(key);
+      if (existing !== undefined) {
+        if (this.#deps.queueReads(key)) existing.trackKnown();
+        continue;
+      }
+      const watch = new KindWatch(i.namespace, i.type, this.#watchHost, this.#deps.queueReads(key));
       this.#watches.set(key, watch);
       watch.open();
     }

@@ -23,7 +23,7 @@ function quietHost(state: ReturnType<typeof createState>): KindWatchHost {
 describe('KindWatch', () => {
   it('should hand on every change in order, and only the last of each id once many pile up', async () => {
     const state = createState();
-    const watch = new KindWatch(Ints.defaultNamespace, Ints.type, quietHost(state));
+    const watch = new KindWatch(Ints.defaultNamespace, Ints.type, quietHost(state), true);
     watch.open();
     await state.delivered?.();
 

@@ -232,6 +232,52 @@ describe('runtime: lifecycle', () => {
     expect(seen.has('old-7')).toBe(false);
   });
 
+  it('should hand ids hidden by an overrun to a queue controller registered after a full one watched the kind', async () => {
+    h = harness({ history: { initialCapacity: 8, maxCapacity: 8, gap: 1 } });
+    const { state, runtime } = h;
+    let fullRuns = 0;
+    runtime.register(
+      defineController({
+        name: 'Counter',
+        inputs: [input.weak(Ints)],
+        outputs: [],
+        reconcile() {
+          fullRuns++;
+        },
+      }),
+    );
+    await runtime.start();
+    for (let i = 0; i < 10; i++) await state.create(Ints.make(`old-${i}`, { value: i }));
+    await runtime.settled();
+    const gone = new Set<string>();
+    const seen = new Set<string>();
+    // The kind's watch exists already, keeping no per-id values (only a full controller read it).
+    runtime.register(
+      defineQController({
+        name: 'PerItem',
+        inputs: [input.primary(Ints)],
+        outputs: [],
+        async reconcile(ctx, p) {
+          seen.add(p.id);
+          if (!(await ctx.list(Ints.kind())).some((r) => r.metadata.id === p.id)) gone.add(p.id);
+        },
+      }),
+    );
+    await runtime.settled();
+    expect(seen.size).toBe(10);
+    seen.clear();
+    const runsBefore = fullRuns;
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 5; i++) writes.push(state.destroy(Ints.pointer(`old-${i}`)));
+    for (let i = 0; i < 1_000; i++) writes.push(state.create(Ints.make(`new-${i}`, { value: i })));
+    await Promise.all(writes);
+    await runtime.settled();
+    expect(runtime.metrics().kinds[`${Ints.type}(default)`]!.relists).toBeGreaterThan(0);
+    expect([...gone].sort()).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'old-4']);
+    expect(seen.size).toBe(1_005);
+    expect(fullRuns).toBeGreaterThan(runsBefore);
+  });
+
   it('should keep its guarantees and converge whatever order a custom scheduler runs tasks in', async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       let s = seed;
