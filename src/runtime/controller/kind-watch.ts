@@ -70,6 +70,8 @@ export class KindWatch {
   #tracksKnown: boolean;
   /** The pending length past which repeated changes of an id are compacted. */
   #compactAt = compactAbove;
+  /** Pending changes that are not creations: only those can supersede an earlier change of their id. */
+  #repeats = 0;
 
   constructor(
     readonly namespace: string,
@@ -111,6 +113,7 @@ export class KindWatch {
     const changes = this.pending;
     this.pending = [];
     this.#compactAt = compactAbove;
+    this.#repeats = 0;
     this.fanOutScheduled = false;
     return changes;
   }
@@ -179,12 +182,14 @@ export class KindWatch {
           }
           // The event itself is the change: no copy.
           this.pending.push(event as KindChange);
+          if (event.type !== 'created') this.#repeats++;
           changed = true;
         }
       }
     }
     // Many writes of few ids before a fan-out runs: keep the last change of each id only.
-    if (this.pending.length > this.#compactAt) this.#compact();
+    // A burst of creations has nothing to compact: only try when most changes are updates or destroys.
+    if (this.pending.length > this.#compactAt && this.#repeats * 2 > this.pending.length) this.#compact();
     this.#host.activity();
     if (changed && !this.fanOutScheduled) {
       this.fanOutScheduled = true;
@@ -203,6 +208,8 @@ export class KindWatch {
     this.pending = [...last.values()];
     // Many distinct ids do not shrink: wait until the list doubles before trying again.
     this.#compactAt = Math.max(compactAbove, 2 * this.pending.length);
+    this.#repeats = 0;
+    for (const change of this.pending) if (change.type !== 'created') this.#repeats++;
   }
 
   /** Replaces `known` by a fresh snapshot; every difference becomes a pending change. */

@@ -24,7 +24,11 @@ export class Collection {
   notifyScheduled = false;
   /** Ids in code-unit order, except those created since the last `sorted()`, which wait in `#added`. */
   #sortedIds: string[] = [];
-  #added = new Set<string>();
+  /**
+   * Ids created since the last `sorted()`, unsorted; an id destroyed (or created again) meanwhile
+   * may be stale or repeated here, which the merge sorts out against `items`.
+   */
+  #added: string[] = [];
   /** `created` of recently destroyed ids, oldest first. */
   readonly #destroyedCreated = new Map<string, string>();
   #sorted: readonly AnyResource[] | null = null;
@@ -44,9 +48,13 @@ export class Collection {
   put(resource: AnyResource, isNew: boolean): void {
     const id = resource.metadata.id;
     // New ids are sorted in lazily: a burst of creates costs one sort at the next list, not a splice each.
-    if (isNew) this.#added.add(id);
     this.items.set(id, resource);
     this.#sorted = null;
+    if (isNew) {
+      this.#added.push(id);
+      // Churn of short-lived ids with nobody listing: merge before the stale entries pile up.
+      if (this.#added.length > 2 * this.items.size + 1024) this.#mergeAdded();
+    }
   }
 
   /** Removes a resource. */
@@ -55,11 +63,10 @@ export class Collection {
     if (gone === undefined) return;
     this.items.delete(id);
     this.#rememberCreated(id, gone.metadata.created);
-    if (!this.#added.delete(id)) {
-      const ids = this.#sortedIds;
-      const at = lowerBound(ids, id);
-      if (ids[at] === id) ids.splice(at, 1);
-    }
+    // Not among the sorted ids: it waits in `#added`, where the merge will find it gone.
+    const ids = this.#sortedIds;
+    const at = lowerBound(ids, id);
+    if (ids[at] === id) ids.splice(at, 1);
     this.#sorted = null;
   }
 
@@ -89,7 +96,7 @@ export class Collection {
   /** Every resource sorted by id, as one frozen array shared until the next change. */
   sorted(): readonly AnyResource[] {
     if (this.#sorted === null) {
-      if (this.#added.size > 0) this.#mergeAdded();
+      if (this.#added.length > 0) this.#mergeAdded();
       const ids = this.#sortedIds;
       const out = new Array<AnyResource>(ids.length);
       for (let i = 0; i < out.length; i++) out[i] = this.items.get(ids[i]!)!;
@@ -100,8 +107,15 @@ export class Collection {
 
   /** Merges the ids created since the last list into the sorted ids: O(n + k log k). */
   #mergeAdded(): void {
-    const added = [...this.#added].sort();
-    this.#added.clear();
+    const items = this.items;
+    const sortedAdded = this.#added.sort();
+    this.#added = [];
+    // Drop ids destroyed since they were added, and repeats (destroyed and created again).
+    const added: string[] = [];
+    for (let i = 0; i < sortedAdded.length; i++) {
+      const id = sortedAdded[i]!;
+      if (id !== sortedAdded[i - 1] && items.has(id)) added.push(id);
+    }
     const old = this.#sortedIds;
     if (old.length === 0) {
       this.#sortedIds = added;

@@ -196,4 +196,42 @@ describe('in-memory store', () => {
       expect(() => createState({ history: { initialCapacity: 4, gap: 4 } })).toThrow(RangeError);
     });
   });
+
+  describe('sorted listing', () => {
+    it('should list in id order through churn of created, destroyed and re-created ids between lists', async () => {
+      const state = createState();
+      const model = new Set<string>();
+      let seed = 7;
+      const next = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return seed;
+      };
+      for (let round = 0; round < 6; round++) {
+        // Thousands of short-lived ids with no list in between, some of them coming back.
+        for (let i = 0; i < 5_000; i++) {
+          const key = `k${next() % 500}`;
+          if (model.has(key)) {
+            await state.destroy(Bursts.pointer(key));
+            model.delete(key);
+          } else {
+            await state.create(Bursts.make(key, { n: i }));
+            model.add(key);
+          }
+        }
+        const listed = (await state.list(Bursts.kind())).map((r) => r.metadata.id);
+        expect(listed).toEqual([...model].sort());
+      }
+    });
+
+    it('should list every survivor of a long churn of unique ids that nobody listed meanwhile', async () => {
+      const state = createState();
+      const kept: string[] = [];
+      for (let i = 0; i < 4_000; i++) {
+        for (const part of ['a', 'b', 'c', 'd']) await state.create(Bursts.make(`${part}${i}`, { n: i }));
+        for (const part of ['b', 'c', 'd']) await state.destroy(Bursts.pointer(`${part}${i}`));
+        kept.push(`a${i}`);
+      }
+      expect((await state.list(Bursts.kind())).map((r) => r.metadata.id)).toEqual(kept.sort());
+    });
+  });
 });
