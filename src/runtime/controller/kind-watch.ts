@@ -188,8 +188,8 @@ export class KindWatch {
       }
     }
     // Many writes of few ids before a fan-out runs: keep the last change of each id only.
-    // A burst of creations has nothing to compact: only try when most changes are updates or destroys.
-    if (this.pending.length > this.#compactAt && this.#repeats * 2 > this.pending.length) this.#compact();
+    // A burst of creations has little to compact: only try when most changes are updates or destroys.
+    if (this.pending.length > this.#compactAt && this.#repeats * 4 > this.pending.length * 3) this.#compact();
     this.#host.activity();
     if (changed && !this.fanOutScheduled) {
       this.fanOutScheduled = true;

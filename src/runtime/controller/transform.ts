@@ -12,11 +12,14 @@ import {
   writeOutput,
 } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
+import { OrderedMemo } from './ordered-memo.js';
 import { Context, type HoldAndCreate, type ReadContext } from './reconcile-context.js';
 import { SortedLookup } from './sorted-lookup.js';
 
 /** What a transform remembers of one input between runs. */
 interface Memo {
+  /** The input's id. */
+  readonly id: string;
   /** The input `desired` was computed for, or a later version of it with the same data. */
   input: AnyResource;
   /**
@@ -26,8 +29,6 @@ interface Memo {
   desired: AnyResource | null;
   /** The output object last seen (or written) holding `desired`. */
   synced: AnyResource | undefined;
-  /** The last run that met the input: entries of inputs a run did not meet are dropped after it. */
-  seen: number;
   /** The last run in which the input, running, wanted an output that was not listed (a new one). */
   wantedNew: number;
 }
@@ -115,10 +116,10 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
   // Without extra inputs, map is a pure function of the input value, so its result is remembered
   // per input id together with the input it came from and the output last seen holding it. Only
   // object identity is compared, so a memo shared by several runtimes is merely less useful. The
-  // memo lives across runs and is updated in place: rebuilding a map of every input per run cost
-  // more than the rest of a quiet run.
+  // memo is kept in id order and met in id order (see OrderedMemo): a map of every input, rebuilt
+  // or even just read per run, cost more than the rest of a quiet run.
   const pure = !options.extraInputs?.length;
-  const memo = new Map<string, Memo>();
+  const memo = new OrderedMemo<Memo>();
   let runs = 0;
   /** New inputs per transaction: 16 (32 ops) fits etcd's default --max-txn-ops with its event records. */
   let batchLimit = 16;
@@ -158,38 +159,34 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         // Only a tearing-down input asks, after the loop: collect the new outputs' ids once, then.
         if (wantedNew === undefined) {
           wantedNew = new Set();
-          for (const e of memo.values()) if (e.wantedNew === run) wantedNew.add(e.desired!.metadata.id);
+          for (const e of runMemo.kept()) if (e.wantedNew === run) wantedNew.add(e.desired!.metadata.id);
         }
         return wantedNew.has(id);
       };
       /** Inputs holding our finalizer that may release it once their output is gone. */
       const releasing: [AnyResource, string | undefined][] = [];
       const run = ++runs;
-      /** Memo entries this run met. */
-      let met = 0;
+      const runMemo = memo.beginRun();
 
       const remember = (i: AnyResource, known: Memo | undefined, d: AnyResource | null | undefined): Memo => {
         const desired = check(d);
         if (known === undefined) {
-          const entry: Memo = { input: i, desired, synced: undefined, seen: run, wantedNew: 0 };
-          met++;
-          memo.set(i.metadata.id, entry);
+          const entry: Memo = { id: i.metadata.id, input: i, desired, synced: undefined, wantedNew: 0 };
+          runMemo.keep(entry);
           return entry;
         }
         known.input = i;
         known.desired = desired;
         known.synced = undefined;
-        if (known.seen !== run) met++;
-        known.seen = run;
+        runMemo.keep(known);
         return known;
       };
       /** The memo entry of an input with its desired output: sync when remembered or when map is sync. */
       const desiredOf = (i: AnyResource): Memo | Promise<Memo> => {
-        const known = memo.get(i.metadata.id);
+        const known = runMemo.find(i.metadata.id);
         if (pure && known !== undefined && sameMapInput(known.input, i)) {
           known.input = i;
-          if (known.seen !== run) met++;
-          known.seen = run;
+          runMemo.keep(known);
           return known;
         }
         const pending = map(i as Resource<TIn>, ctx) as AnyResource | null | Promise<AnyResource | null>;
@@ -297,8 +294,8 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         }
       }
       if (fresh.length > 0) await commitFresh();
-      // Forget inputs this run did not meet (gone); usually it met every remembered one.
-      if (memo.size > met) for (const [id, entry] of memo) if (entry.seen !== run) memo.delete(id);
+      // Inputs this run did not meet (gone) are forgotten.
+      runMemo.commit();
 
       /** Owned outputs that are not wanted but still exist (held by finalizers, or failed). */
       const remaining = new Set<string>();

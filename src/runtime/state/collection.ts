@@ -108,7 +108,8 @@ export class Collection {
   /** Merges the ids created since the last list into the sorted ids: O(n + k log k). */
   #mergeAdded(): void {
     const items = this.items;
-    const sortedAdded = this.#added.sort();
+    // Ids are often created in order (numbered names): then there is nothing to sort.
+    const sortedAdded = isSorted(this.#added) ? this.#added : this.#added.sort();
     this.#added = [];
     // Drop ids destroyed since they were added, and repeats (destroyed and created again).
     const added: string[] = [];
@@ -119,6 +120,10 @@ export class Collection {
     const old = this.#sortedIds;
     if (old.length === 0) {
       this.#sortedIds = added;
+      return;
+    }
+    if (added.length > 0 && old[old.length - 1]! < added[0]!) {
+      for (const id of added) old.push(id);
       return;
     }
     const merged = new Array<string>(old.length + added.length);
@@ -134,6 +139,11 @@ export class Collection {
 
 /** How many destroyed ids per kind keep their `created` for telling generations apart. */
 const destroyedMemory = 4096;
+
+function isSorted(ids: readonly string[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return false;
+  return true;
+}
 
 /** Index of the first id not less than `id` (code-unit order, as `<` compares). */
 function lowerBound(ids: readonly string[], id: string): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AcknowledgedWrites } from '../../../src/runtime/controller/acknowledged-writes.js';
+import { OrderedMemo } from '../../../src/runtime/controller/ordered-memo.js';
 import { SortedLookup } from '../../../src/runtime/controller/sorted-lookup.js';
 import { Strs } from './fixtures.js';
 
@@ -49,5 +50,43 @@ describe('AcknowledgedWrites', () => {
     expect(acks.take(oldestKept)).toBe(true);
     for (const v of values.slice(5_000 - 4_096 + 1)) expect(acks.take(v)).toBe(true);
     expect(acks.take(values[4_999]!)).toBe(false);
+  });
+});
+
+describe('OrderedMemo', () => {
+  const entry = (id: string) => ({ id, value: id.toUpperCase() });
+
+  it('should find the last run’s entries in id order, forget those not kept, and keep new ones', () => {
+    const memo = new OrderedMemo<ReturnType<typeof entry>>();
+    let run = memo.beginRun();
+    for (const id of ['a', 'c', 'e']) {
+      expect(run.find(id)).toBeUndefined();
+      run.keep(entry(id));
+    }
+    run.commit();
+    run = memo.beginRun();
+    expect(run.find('b')).toBeUndefined();
+    const c = run.find('c');
+    expect(c?.value).toBe('C');
+    run.keep(c!);
+    run.keep(entry('d'));
+    expect(run.find('e')?.value).toBe('E');
+    run.commit();
+    expect(memo.size).toBe(2);
+    run = memo.beginRun();
+    expect(['a', 'c', 'd', 'e'].map((id) => run.find(id)?.value)).toEqual([undefined, 'C', 'D', undefined]);
+  });
+
+  it('should still find entries when ids are asked or kept out of order', () => {
+    const memo = new OrderedMemo<ReturnType<typeof entry>>();
+    let run = memo.beginRun();
+    for (const id of ['c', 'a', 'b']) run.keep(entry(id));
+    run.commit();
+    run = memo.beginRun();
+    expect(['b', 'c', 'a', 'z'].map((id) => run.find(id)?.value)).toEqual(['B', 'C', 'A', undefined]);
+    for (const id of ['a', 'b', 'c']) run.keep(run.find(id) ?? entry(id));
+    run.commit();
+    run = memo.beginRun();
+    expect(['c', 'a'].map((id) => run.find(id)?.value)).toEqual(['C', 'A']);
   });
 });
