@@ -17,6 +17,8 @@ export interface KindChange {
 
 /** Pending changes kept before repeated changes of the same ids are compacted. */
 const compactAbove = 4096;
+/** How many of the latest pending changes are looked at to tell repeated ids from distinct ones. */
+const compactSample = 256;
 
 /** What a kind watch needs from the runtime. @internal */
 export interface KindWatchHost {
@@ -70,8 +72,6 @@ export class KindWatch {
   #tracksKnown: boolean;
   /** The pending length past which repeated changes of an id are compacted. */
   #compactAt = compactAbove;
-  /** Pending changes that are not creations: only those can supersede an earlier change of their id. */
-  #repeats = 0;
 
   constructor(
     readonly namespace: string,
@@ -113,7 +113,6 @@ export class KindWatch {
     const changes = this.pending;
     this.pending = [];
     this.#compactAt = compactAbove;
-    this.#repeats = 0;
     this.fanOutScheduled = false;
     return changes;
   }
@@ -182,19 +181,31 @@ export class KindWatch {
           }
           // The event itself is the change: no copy.
           this.pending.push(event as KindChange);
-          if (event.type !== 'created') this.#repeats++;
           changed = true;
         }
       }
     }
     // Many writes of few ids before a fan-out runs: keep the last change of each id only.
-    // A burst of creations has little to compact: only try when most changes are updates or destroys.
-    if (this.pending.length > this.#compactAt && this.#repeats * 4 > this.pending.length * 3) this.#compact();
+    if (this.pending.length > this.#compactAt) this.#compactIfRepeating();
     this.#host.activity();
     if (changed && !this.fanOutScheduled) {
       this.fanOutScheduled = true;
       this.#host.scheduleFanOut(this);
     }
+  }
+
+  /**
+   * Compacts when the latest changes are mostly of ids seen among them already (a few ids written
+   * over and over); many distinct ids would not shrink, so then it only waits for twice as many.
+   */
+  #compactIfRepeating(): void {
+    const pending = this.pending;
+    const sample = new Set<string>();
+    for (let i = Math.max(0, pending.length - compactSample); i < pending.length; i++) {
+      sample.add(pending[i]!.resource.metadata.id);
+    }
+    if (sample.size * 2 <= compactSample) this.#compact();
+    else this.#compactAt = 2 * pending.length;
   }
 
   /** Drops every pending change that a later change of the same id supersedes. */
@@ -208,8 +219,6 @@ export class KindWatch {
     this.pending = [...last.values()];
     // Many distinct ids do not shrink: wait until the list doubles before trying again.
     this.#compactAt = Math.max(compactAbove, 2 * this.pending.length);
-    this.#repeats = 0;
-    for (const change of this.pending) if (change.type !== 'created') this.#repeats++;
   }
 
   /** Replaces `known` by a fresh snapshot; every difference becomes a pending change. */

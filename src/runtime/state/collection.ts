@@ -22,6 +22,8 @@ export class Collection {
   readonly history: History;
   readonly watchers = new Set<Watcher>();
   notifyScheduled = false;
+  /** The collection's type and namespace are registered in `meta` (the store checks once per collection). */
+  metaRegistered = false;
   /** Ids in code-unit order, except those created since the last `sorted()`, which wait in `#added`. */
   #sortedIds: string[] = [];
   /**

@@ -221,8 +221,15 @@ export class InMemoryStore implements CoreState {
 
   /** After a create, registers the type and namespace in `meta` (once per store). */
   #registered(change: Change): void {
-    if (this.#registerMeta && change.kind === 'put' && change.old === undefined) {
-      this.#ensureMeta(change.collection.namespace, change.collection.type);
+    const { collection } = change;
+    if (
+      this.#registerMeta &&
+      !collection.metaRegistered &&
+      change.kind === 'put' &&
+      change.old === undefined
+    ) {
+      this.#ensureMeta(collection.namespace, collection.type);
+      collection.metaRegistered = true;
     }
   }
 
