@@ -201,32 +201,43 @@ describe('runtime: lifecycle', () => {
     expect((await state.get(Strs.pointer('keep-0'))).spec.value).toBe('v1000');
   });
 
-  it('should hand a queue controller every id a watch overrun hid, destroyed ones included', async () => {
-    h = harness({ history: { initialCapacity: 8, maxCapacity: 8, gap: 1 } });
-    const { state, runtime } = h;
-    for (let i = 0; i < 10; i++) await state.create(Ints.make(`old-${i}`, { value: i }));
-    const gone = new Set<string>();
+  /** A queue controller recording every id it is handed, and which of those were gone by then. */
+  function perItem() {
     const seen = new Set<string>();
-    runtime.register(
-      defineQController({
-        name: 'PerItem',
-        inputs: [input.primary(Ints)],
-        outputs: [],
-        async reconcile(ctx, p) {
-          seen.add(p.id);
-          if (!(await ctx.list(Ints.kind())).some((r) => r.metadata.id === p.id)) gone.add(p.id);
-        },
-      }),
-    );
-    await runtime.start();
-    await runtime.settled();
-    seen.clear();
+    const gone = new Set<string>();
+    const definition = defineQController({
+      name: 'PerItem',
+      inputs: [input.primary(Ints)],
+      outputs: [],
+      async reconcile(ctx, p) {
+        seen.add(p.id);
+        if (!(await ctx.list(Ints.kind())).some((r) => r.metadata.id === p.id)) gone.add(p.id);
+      },
+    });
+    return { definition, seen, gone };
+  }
+
+  /** Destroys old-0..4 and creates 1,000 more in one burst, which overruns a history of 8, then settles. */
+  async function burstPastHistory(harnessed: Harness): Promise<void> {
+    const { state, runtime } = harnessed;
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 5; i++) writes.push(state.destroy(Ints.pointer(`old-${i}`)));
     for (let i = 0; i < 1_000; i++) writes.push(state.create(Ints.make(`new-${i}`, { value: i })));
     await Promise.all(writes);
     await runtime.settled();
     expect(runtime.metrics().kinds[`${Ints.type}(default)`]!.relists).toBeGreaterThan(0);
+  }
+
+  it('should hand a queue controller every id a watch overrun hid, destroyed ones included', async () => {
+    h = harness({ history: { initialCapacity: 8, maxCapacity: 8, gap: 1 } });
+    const { state, runtime } = h;
+    for (let i = 0; i < 10; i++) await state.create(Ints.make(`old-${i}`, { value: i }));
+    const { definition, seen, gone } = perItem();
+    runtime.register(definition);
+    await runtime.start();
+    await runtime.settled();
+    seen.clear();
+    await burstPastHistory(h);
     expect([...gone].sort()).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'old-4']);
     expect(seen.size).toBe(1_005);
     expect(seen.has('old-7')).toBe(false);
@@ -249,30 +260,14 @@ describe('runtime: lifecycle', () => {
     await runtime.start();
     for (let i = 0; i < 10; i++) await state.create(Ints.make(`old-${i}`, { value: i }));
     await runtime.settled();
-    const gone = new Set<string>();
-    const seen = new Set<string>();
     // The kind's watch exists already, keeping no per-id values (only a full controller read it).
-    runtime.register(
-      defineQController({
-        name: 'PerItem',
-        inputs: [input.primary(Ints)],
-        outputs: [],
-        async reconcile(ctx, p) {
-          seen.add(p.id);
-          if (!(await ctx.list(Ints.kind())).some((r) => r.metadata.id === p.id)) gone.add(p.id);
-        },
-      }),
-    );
+    const { definition, seen, gone } = perItem();
+    runtime.register(definition);
     await runtime.settled();
     expect(seen.size).toBe(10);
     seen.clear();
     const runsBefore = fullRuns;
-    const writes: Promise<unknown>[] = [];
-    for (let i = 0; i < 5; i++) writes.push(state.destroy(Ints.pointer(`old-${i}`)));
-    for (let i = 0; i < 1_000; i++) writes.push(state.create(Ints.make(`new-${i}`, { value: i })));
-    await Promise.all(writes);
-    await runtime.settled();
-    expect(runtime.metrics().kinds[`${Ints.type}(default)`]!.relists).toBeGreaterThan(0);
+    await burstPastHistory(h);
     expect([...gone].sort()).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'old-4']);
     expect(seen.size).toBe(1_005);
     expect(fullRuns).toBeGreaterThan(runsBefore);
