@@ -236,7 +236,7 @@ export class InMemoryStore implements CoreState {
   #apply(change: Change): void {
     const { collection } = change;
     const h = collection.history;
-    const bookmark = collection.bookmarkPrefix + (h.writePos + 1).toString(36);
+    const bookmark = collection.bookmarkPrefix + (h.writePos + 1);
     if (change.kind === 'put') {
       const { resource, old } = change;
       collection.put(resource, old === undefined);
