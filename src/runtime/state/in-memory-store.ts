@@ -332,7 +332,8 @@ function testId(re: RegExp, id: string): boolean {
 
 /** Values of ids written by earlier ops of one transaction (`null` = destroyed). */
 class Staging {
-  // Most transactions have a handful of ops: a short list beats maps of maps; a map takes over when long.
+  // Most transactions have a few dozen ops at most (generic controllers batch 32): a short list beats
+  // maps of maps; a map takes over past 64.
   readonly #list: { collection: Collection; id: string; value: AnyResource | null }[] = [];
   #map: Map<Collection, Map<string, AnyResource | null>> | undefined;
 
@@ -340,7 +341,7 @@ class Staging {
     if (this.#map !== undefined) return this.#map.get(collection)?.get(id);
     for (let i = this.#list.length - 1; i >= 0; i--) {
       const e = this.#list[i]!;
-      if (e.id === id && e.collection === collection) return e.value;
+      if (e.collection === collection && e.id === id) return e.value;
     }
     return undefined;
   }
@@ -348,7 +349,7 @@ class Staging {
   set(collection: Collection, id: string, value: AnyResource | null): void {
     if (this.#map === undefined) {
       this.#list.push({ collection, id, value });
-      if (this.#list.length <= 16) return;
+      if (this.#list.length <= 64) return;
       this.#map = new Map();
       for (const e of this.#list) this.#put(e.collection, e.id, e.value);
       return;
