@@ -1,5 +1,6 @@
 import type { AnyResource } from '../resource/resource.js';
 import { History, type HistoryConfig } from './history.js';
+import { IdOrder } from './id-order.js';
 import type { WatchEvent } from './watch-event.js';
 
 /** A subscriber to one collection, with its own cursor into the history. */
@@ -14,8 +15,8 @@ export interface Watcher {
 }
 
 /**
- * The resources of one (namespace, type): a map by id, ids kept sorted for `list`, the history
- * ring, and the watchers reading it.
+ * The resources of one (namespace, type): a map by id, its id order for `list`, the history ring,
+ * and the watchers reading it.
  */
 export class Collection {
   readonly items = new Map<string, AnyResource>();
@@ -24,13 +25,7 @@ export class Collection {
   notifyScheduled = false;
   /** The collection's type and namespace are registered in `meta` (the store checks once per collection). */
   metaRegistered = false;
-  /** Ids in code-unit order, except those created since the last `sorted()`, which wait in `#added`. */
-  #sortedIds: string[] = [];
-  /**
-   * Ids created since the last `sorted()`, unsorted; an id destroyed (or created again) meanwhile
-   * may be stale or repeated here, which the merge sorts out against `items`.
-   */
-  #added: string[] = [];
+  readonly #order = new IdOrder(this.items);
   /** `created` of recently destroyed ids, oldest first. */
   readonly #destroyedCreated = new Map<string, string>();
   #sorted: readonly AnyResource[] | null = null;
@@ -49,14 +44,9 @@ export class Collection {
   /** Stores a resource; `isNew` says whether the id was absent (the caller already looked). */
   put(resource: AnyResource, isNew: boolean): void {
     const id = resource.metadata.id;
-    // New ids are sorted in lazily: a burst of creates costs one sort at the next list, not a splice each.
     this.items.set(id, resource);
     this.#sorted = null;
-    if (isNew) {
-      this.#added.push(id);
-      // Churn of short-lived ids with nobody listing: merge before the stale entries pile up.
-      if (this.#added.length > 2 * this.items.size + 1024) this.#mergeAdded();
-    }
+    if (isNew) this.#order.added(id);
   }
 
   /** Removes a resource. */
@@ -65,10 +55,7 @@ export class Collection {
     if (gone === undefined) return;
     this.items.delete(id);
     this.#rememberCreated(id, gone.metadata.created);
-    // Not among the sorted ids: it waits in `#added`, where the merge will find it gone.
-    const ids = this.#sortedIds;
-    const at = lowerBound(ids, id);
-    if (ids[at] === id) ids.splice(at, 1);
+    this.#order.removed(id);
     this.#sorted = null;
   }
 
@@ -97,64 +84,10 @@ export class Collection {
 
   /** Every resource sorted by id, as one frozen array shared until the next change. */
   sorted(): readonly AnyResource[] {
-    if (this.#sorted === null) {
-      if (this.#added.length > 0) this.#mergeAdded();
-      const ids = this.#sortedIds;
-      const out = new Array<AnyResource>(ids.length);
-      for (let i = 0; i < out.length; i++) out[i] = this.items.get(ids[i]!)!;
-      this.#sorted = Object.freeze(out);
-    }
+    if (this.#sorted === null) this.#sorted = Object.freeze(this.#order.sortedValues());
     return this.#sorted;
-  }
-
-  /** Merges the ids created since the last list into the sorted ids: O(n + k log k). */
-  #mergeAdded(): void {
-    const items = this.items;
-    // Ids are often created in order (numbered names): then there is nothing to sort.
-    const sortedAdded = isSorted(this.#added) ? this.#added : this.#added.sort();
-    this.#added = [];
-    // Drop ids destroyed since they were added, and repeats (destroyed and created again).
-    const added: string[] = [];
-    for (let i = 0; i < sortedAdded.length; i++) {
-      const id = sortedAdded[i]!;
-      if (id !== sortedAdded[i - 1] && items.has(id)) added.push(id);
-    }
-    const old = this.#sortedIds;
-    if (old.length === 0) {
-      this.#sortedIds = added;
-      return;
-    }
-    if (added.length > 0 && old[old.length - 1]! < added[0]!) {
-      for (const id of added) old.push(id);
-      return;
-    }
-    const merged = new Array<string>(old.length + added.length);
-    let i = 0;
-    let j = 0;
-    let k = 0;
-    while (i < old.length && j < added.length) merged[k++] = old[i]! < added[j]! ? old[i++]! : added[j++]!;
-    while (i < old.length) merged[k++] = old[i++]!;
-    while (j < added.length) merged[k++] = added[j++]!;
-    this.#sortedIds = merged;
   }
 }
 
 /** How many destroyed ids per kind keep their `created` for telling generations apart. */
 const destroyedMemory = 4096;
-
-function isSorted(ids: readonly string[]): boolean {
-  for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return false;
-  return true;
-}
-
-/** Index of the first id not less than `id` (code-unit order, as `<` compares). */
-function lowerBound(ids: readonly string[], id: string): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
