@@ -90,6 +90,10 @@ export interface TransformControllerOptions<
  * its output torn down and destroyed first, then the finalizer is released; outputs whose input is
  * gone (or maps to nothing) are cleaned up, waiting for other controllers' finalizers on them.
  *
+ * New inputs are held and their outputs created in transactions of up to 16 inputs (one by one
+ * when a batch fails; smaller batches on a backend that refuses the size), and the controller's own
+ * holds on its inputs do not wake it again.
+ *
  * @example
  * ```ts
  * const IntToStr = transformController({
