@@ -236,6 +236,14 @@ export async function run(): Promise<BenchReport> {
     value: Math.log(storeLarge / storeSmall) / Math.log(sizes[2]! / sizes[0]!),
     unit: 'log t / log n',
   });
+  // And for the baseline itself: plain Maps slow down per item too as they outgrow the caches.
+  const baseSmall = await bestOf(9, () => baselineChain(ids(sizes[0]!)));
+  const baseLarge = await bestOf(3, () => baselineChain(ids(sizes[2]!)));
+  rows.push({
+    figure: '  the Maps baseline, growth exponent (1k → 100k)',
+    value: Math.log(baseLarge / baseSmall) / Math.log(sizes[2]! / sizes[0]!),
+    unit: 'log t / log n',
+  });
   notes.push(
     'chain baseline: Ints.make + f1/f2/f3 (each a zod-validated make) into four Maps: no store, no events, no finalizers',
     'latency baseline: the same transform with no other controller registered; the idle ones watch 1,000 other kinds',
