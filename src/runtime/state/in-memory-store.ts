@@ -157,7 +157,8 @@ export class InMemoryStore implements CoreState {
     const now = this.#now();
     const staged = new Staging();
     // Every op is checked against the state the ops before it leave; nothing is applied until all pass.
-    const changes = ops.map((op) => this.#plan(op, staged, now));
+    for (const op of ops) staged.add(this.#plan(op, staged, now));
+    const changes = staged.changes;
     for (const change of changes) this.#apply(change);
     for (const change of changes) this.#registered(change);
     return changes.map((c) => (c.kind === 'put' ? c.resource : null));
@@ -211,11 +212,6 @@ export class InMemoryStore implements CoreState {
       default:
         throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op?: unknown })?.op)}`);
     }
-    staged?.set(
-      change.collection,
-      change.resource.metadata.id,
-      change.kind === 'put' ? change.resource : null,
-    );
     return change;
   }
 
@@ -330,41 +326,46 @@ function testId(re: RegExp, id: string): boolean {
   return re.test(id);
 }
 
-/** Values of ids written by earlier ops of one transaction (`null` = destroyed). */
+/** The changes of one transaction so far, in order, and the value each leaves its id with. */
 class Staging {
-  // Most transactions have a few dozen ops at most (generic controllers batch 32): a short list beats
-  // maps of maps; a map takes over past 64.
-  readonly #list: { collection: Collection; id: string; value: AnyResource | null }[] = [];
-  #map: Map<Collection, Map<string, AnyResource | null>> | undefined;
+  readonly changes: Change[] = [];
+  // Most transactions have a few dozen ops at most (generic controllers batch 32): scanning the
+  // changes beats maps of maps; a map takes over past 64.
+  #map: Map<Collection, Map<string, Change>> | undefined;
 
+  /** The value an earlier op left the id with: a resource, `null` (destroyed), or `undefined` (untouched). */
   get(collection: Collection, id: string): AnyResource | null | undefined {
-    if (this.#map !== undefined) return this.#map.get(collection)?.get(id);
-    for (let i = this.#list.length - 1; i >= 0; i--) {
-      const e = this.#list[i]!;
-      if (e.collection === collection && e.id === id) return e.value;
+    const change = this.#map !== undefined ? this.#map.get(collection)?.get(id) : this.#scan(collection, id);
+    if (change === undefined) return undefined;
+    return change.kind === 'put' ? change.resource : null;
+  }
+
+  add(change: Change): void {
+    this.changes.push(change);
+    if (this.#map !== undefined) this.#index(change);
+    else if (this.changes.length > 64) {
+      this.#map = new Map();
+      for (const c of this.changes) this.#index(c);
+    }
+  }
+
+  #scan(collection: Collection, id: string): Change | undefined {
+    const changes = this.changes;
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const c = changes[i]!;
+      if (c.collection === collection && c.resource.metadata.id === id) return c;
     }
     return undefined;
   }
 
-  set(collection: Collection, id: string, value: AnyResource | null): void {
-    if (this.#map === undefined) {
-      this.#list.push({ collection, id, value });
-      if (this.#list.length <= 64) return;
-      this.#map = new Map();
-      for (const e of this.#list) this.#put(e.collection, e.id, e.value);
-      return;
-    }
-    this.#put(collection, id, value);
-  }
-
-  #put(collection: Collection, id: string, value: AnyResource | null): void {
+  #index(change: Change): void {
     const map = this.#map!;
-    let values = map.get(collection);
-    if (values === undefined) {
-      values = new Map();
-      map.set(collection, values);
+    let changes = map.get(change.collection);
+    if (changes === undefined) {
+      changes = new Map();
+      map.set(change.collection, changes);
     }
-    values.set(id, value);
+    changes.set(change.resource.metadata.id, change);
   }
 }
 
