@@ -228,22 +228,17 @@ export async function run(): Promise<BenchReport> {
     target: '<= 1.1',
     met: exponent <= 1.1,
   });
-  // The same growth for the store's own share of the work, for comparison.
-  const storeSmall = await bestOf(5, () => storeOnlyChain(ids(sizes[0]!)));
-  const storeLarge = await bestOf(2, () => storeOnlyChain(ids(sizes[2]!)));
-  rows.push({
-    figure: '  store-only writes, growth exponent (1k → 100k)',
-    value: Math.log(storeLarge / storeSmall) / Math.log(sizes[2]! / sizes[0]!),
-    unit: 'log t / log n',
-  });
-  // And for the baseline itself: plain Maps slow down per item too as they outgrow the caches.
-  const baseSmall = await bestOf(9, () => baselineChain(ids(sizes[0]!)));
-  const baseLarge = await bestOf(3, () => baselineChain(ids(sizes[2]!)));
-  rows.push({
-    figure: '  the Maps baseline, growth exponent (1k → 100k)',
-    value: Math.log(baseLarge / baseSmall) / Math.log(sizes[2]! / sizes[0]!),
-    unit: 'log t / log n',
-  });
+  /** The growth exponent 1k → 100k of another workload, for comparison. */
+  const growthRow = async (figure: string, fn: (idList: readonly string[]) => unknown) => {
+    const small = await bestOf(9, () => fn(ids(sizes[0]!)));
+    const large = await bestOf(3, () => fn(ids(sizes[2]!)));
+    const value = Math.log(large / small) / Math.log(sizes[2]! / sizes[0]!);
+    rows.push({ figure, value, unit: 'log t / log n' });
+  };
+  // The store's own share of the work, and the baseline itself: plain Maps slow down per item too
+  // as they outgrow the caches.
+  await growthRow('  store-only writes, growth exponent (1k → 100k)', storeOnlyChain);
+  await growthRow('  the Maps baseline, growth exponent (1k → 100k)', baselineChain);
   notes.push(
     'chain baseline: Ints.make + f1/f2/f3 (each a zod-validated make) into four Maps: no store, no events, no finalizers',
     'latency baseline: the same transform with no other controller registered; the idle ones watch 1,000 other kinds',
