@@ -27,18 +27,6 @@ export interface BenchReport {
   notes?: string[];
 }
 
-/** Measures `fn` once after a warm-up, returning elapsed milliseconds. */
-export async function time(
-  fn: () => unknown | Promise<unknown>,
-  warmup: () => unknown | Promise<unknown> = fn,
-): Promise<number> {
-  await warmup();
-  gc();
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
 /** Best (lowest) of `n` timings of `fn`, each after `setup`. */
 export async function bestOf(
   n: number,

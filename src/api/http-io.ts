@@ -46,7 +46,7 @@ function tooLarge(limit: number): ApiError {
 }
 
 /** How deep request bodies may nest; deeper ones are refused before anything walks them. */
-export const maxBodyDepth = 64;
+const maxBodyDepth = 64;
 
 /** Refuses (400) a value nesting deeper than {@link maxBodyDepth}, walking it without recursion. */
 function checkDepth(value: unknown): unknown {

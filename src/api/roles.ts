@@ -7,7 +7,7 @@ export const roles = ['reader', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
 
 /** The prefix of the Organization (O) values that carry roles in client certificates (`converge:admin`). */
-export const roleOrganizationPrefix = 'converge:';
+const roleOrganizationPrefix = 'converge:';
 
 /** The certificate Organization value that grants a role. */
 export function roleOrganization(role: Role): string {

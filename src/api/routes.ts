@@ -19,7 +19,7 @@ export type Route =
 export const apiPrefix = '/v1';
 
 /** Encodes a path segment (ids may hold `/`, `?`, `%` and spaces). */
-export function segment(value: string): string {
+function segment(value: string): string {
   return encodeURIComponent(value);
 }
 

@@ -32,7 +32,7 @@ const stringMap = (max: number) =>
     .refine((m) => Object.keys(m).length <= max, { message: `at most ${max} entries` });
 
 /** The metadata of a resource in a request body. */
-export const wireMetadata = z.strictObject({
+const wireMetadata = z.strictObject({
   namespace: name,
   type: name,
   id,
@@ -116,7 +116,7 @@ export function parseWire<T extends z.ZodType>(
 }
 
 /** Zod issues as the engine's `ValidationIssue`s. */
-export function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
+function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
   return issues.map((i) => ({ path: i.path, message: i.message, code: i.code }));
 }
 

@@ -21,7 +21,7 @@ export interface Connection {
 }
 
 /** The user's configuration directory (XDG on Linux, Application Support on macOS, AppData on Windows). */
-export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.XDG_CONFIG_HOME) return env.XDG_CONFIG_HOME;
   if (process.platform === 'win32' && env.APPDATA) return env.APPDATA;
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support');
@@ -29,7 +29,7 @@ export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The default config file: `<user config dir>/converge/config.yaml`. */
-export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(userConfigDir(env), 'converge', 'config.yaml');
 }
 

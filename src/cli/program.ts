@@ -51,7 +51,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** Builds the `converge` command line. */
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const program = new Command('converge')
     .description('Look at and change the resources of a converge API server.')
     .option('--endpoint <url>', 'API endpoint, e.g. https://127.0.0.1:7443')

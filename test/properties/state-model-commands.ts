@@ -20,7 +20,7 @@ export const Items = defineResource({
 });
 
 /** What the model keeps of a resource. */
-export interface Entry {
+interface Entry {
   version: number;
   owner: string;
   phase: Phase;

@@ -17,7 +17,7 @@ const spec = z.object({
 });
 
 /** The type pool: T0 and T1 are sources users edit; the others are written by controllers. */
-export const types = ['Zeros', 'Ones', 'Twos', 'Threes', 'Fours', 'Fives'].map((name) =>
+const types = ['Zeros', 'Ones', 'Twos', 'Threes', 'Fours', 'Fives'].map((name) =>
   defineResource({ type: `${name}.graph.test.converge.dev`, spec }),
 );
 export const sources = [types[0]!, types[1]!];
@@ -25,7 +25,7 @@ export const sources = [types[0]!, types[1]!];
 type Spec = z.output<typeof spec>;
 
 /** One producer of a derived type. */
-export interface TransformNode {
+interface TransformNode {
   readonly kind: 'transform';
   readonly from: number;
   readonly a: number;
@@ -34,7 +34,7 @@ export interface TransformNode {
 }
 
 /** A derived type: written by one merge, or by one or more transforms (shared when several). */
-export type DerivedNode =
+type DerivedNode =
   | { readonly kind: 'transforms'; readonly producers: readonly TransformNode[] }
   | { readonly kind: 'merge'; readonly from: number };
 
@@ -75,13 +75,13 @@ const outputId = (id: string, shared: boolean, k: number) => (shared ? `${id}-${
 const baseId = (id: string) => id.split('-')[0]!;
 
 /** What a transform computes, or `null` (no output) for some values. */
-export function transformSpec(node: TransformNode, input: Spec): Spec | null {
+function transformSpec(node: TransformNode, input: Spec): Spec | null {
   if (input.value % 7 === 6) return null;
   return { value: (node.a * input.value + node.b) % 21, layer: (input.layer + node.c) % 4 };
 }
 
 /** What a merge computes from the layers of one key (order does not matter). */
-export function mergeSpec(layers: readonly Spec[]): Spec {
+function mergeSpec(layers: readonly Spec[]): Spec {
   return { value: layers.reduce((s, l) => s + l.value, 0) % 21, layer: 0 };
 }
 

@@ -16,7 +16,7 @@ export interface KeyState {
 }
 
 /** One key write of a commit. */
-export interface KeyWrite {
+interface KeyWrite {
   readonly key: Buffer;
   readonly pointer: Pointer;
   /** The stored value, or `null` for a delete. */
@@ -25,7 +25,7 @@ export interface KeyWrite {
 }
 
 /** The event record of one kind: every change of the kind in op order, for watchers. */
-export interface RecordWrite {
+interface RecordWrite {
   readonly key: Buffer;
   readonly value: Buffer;
 }

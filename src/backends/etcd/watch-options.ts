@@ -12,7 +12,7 @@ export type WatchTarget =
 export type { EventFilter };
 
 /** What a watch's errors name: its pointer, or its kind. */
-export function watchSubject(target: WatchTarget) {
+function watchSubject(target: WatchTarget) {
   return target.mode === 'resource'
     ? { namespace: target.kind.namespace, type: target.kind.type, id: target.id }
     : { namespace: target.kind.namespace, type: target.kind.type };

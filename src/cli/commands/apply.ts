@@ -97,7 +97,7 @@ function show(value: unknown): string {
 }
 
 /** One line per RFC 6902 operation: `~ spec.value: 1 -> 2`, `+ …`, `- …`. */
-export function formatDiff(before: unknown, ops: readonly PatchOperation[]): string[] {
+function formatDiff(before: unknown, ops: readonly PatchOperation[]): string[] {
   const at = (path: string) => {
     let v: unknown = before;
     for (const p of path.split('/').slice(1)) {

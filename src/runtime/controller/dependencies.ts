@@ -9,7 +9,7 @@ import { RegistrationError } from './registration.js';
 import type { Runner } from './runner.js';
 
 /** One controller input subscribed to a kind. @internal */
-export interface Subscriber {
+interface Subscriber {
   readonly runner: Runner;
   readonly input: AnyInput;
 }

@@ -35,7 +35,7 @@ export function sameStringSet(a: readonly string[], b: readonly string[]): boole
 }
 
 /** Metadata equality as COSI defines it: finalizers as a set, timestamps ignored. */
-export function equalMetadata(a: Metadata, b: Metadata): boolean {
+function equalMetadata(a: Metadata, b: Metadata): boolean {
   return (
     a === b ||
     (a.namespace === b.namespace &&

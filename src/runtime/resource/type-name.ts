@@ -14,7 +14,7 @@ const namePattern = /^[A-Z][A-Za-z0-9-]+$/;
 const suffixPattern = /^[a-z][a-z0-9-]+(\.[a-z][a-z0-9-]+)*$/;
 
 /** Turns a plural English noun into its singular (enough for resource type names). */
-export function singularize(word: string): string {
+function singularize(word: string): string {
   const rules: [RegExp, string][] = [
     [/([^aeiou])ies$/, '$1y'],
     [/(ss|us|x|z|ch|sh)es$/, '$1'],

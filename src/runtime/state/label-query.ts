@@ -76,7 +76,7 @@ export function parseLabelNumber(raw: string): number | undefined {
 }
 
 /** Evaluates one term against labels, with COSI's truth table for missing keys and inversion. */
-export function matchesTerm(labels: Readonly<Record<string, string>>, t: LabelTerm): boolean {
+function matchesTerm(labels: Readonly<Record<string, string>>, t: LabelTerm): boolean {
   const present = Object.hasOwn(labels, t.key);
   const actual = present ? labels[t.key]! : undefined;
   const values = t.value ?? [];

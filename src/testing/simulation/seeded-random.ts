@@ -119,7 +119,7 @@ function mix(h: number, k: number): number {
 }
 
 /** A decision a script answered: what it was, about what, and which occurrence. */
-export interface ScriptDecision {
+interface ScriptDecision {
   readonly key: string;
   readonly subject: string;
   readonly occurrence: number;

@@ -25,7 +25,7 @@ export interface StateFaultRates {
 }
 
 /** Something the simulated state did that a trace should show (calls show as the scheduler's tasks). */
-export interface StateTraceEntry {
+interface StateTraceEntry {
   readonly kind: 'fault' | 'delivery';
   readonly label: string;
 }

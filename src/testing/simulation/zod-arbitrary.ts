@@ -29,7 +29,7 @@ export class SchemaArbitraryError extends Error {
 }
 
 /** The internals the walker reads; zod 4 keeps them under `_zod.def`. */
-export interface ZodInternals {
+interface ZodInternals {
   readonly def: {
     readonly type: string;
     readonly checks?: readonly { readonly _zod: { readonly def: CheckDef } }[];
@@ -53,7 +53,7 @@ interface Walk {
 }
 
 /** Every check of a schema: the ones in `def.checks`, plus the def itself when it is a format (`z.email()`). */
-export function checksOf(schema: AnySchema): CheckDef[] {
+function checksOf(schema: AnySchema): CheckDef[] {
   const def = schema._zod.def;
   const out = (def.checks ?? []).map((c) => c._zod.def);
   if (typeof def.check === 'string') out.unshift(def as unknown as CheckDef);

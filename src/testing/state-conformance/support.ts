@@ -107,7 +107,7 @@ export function useSuiteContext(
  * Records what an Observable delivers and waits for conditions on it. Waiting is on the stream's
  * own deliveries; the timeout is only a safety net so that a hung case fails.
  */
-export class Recorder<T> {
+class Recorder<T> {
   readonly items: T[] = [];
   error: unknown;
   failed = false;

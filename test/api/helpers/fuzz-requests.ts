@@ -12,7 +12,7 @@ export interface FuzzRequest {
 }
 
 /** Percent-encodes a path segment or query value. */
-export const enc = (s: string) => encodeURIComponent(s);
+const enc = (s: string) => encodeURIComponent(s);
 const segment = fc.oneof(
   fc
     .constantFrom(

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The real executable, as users run it. */
-export const converge = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'converge');
+const converge = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'converge');
 
 /** What a finished run printed and how it exited. */
 export interface CliResult {

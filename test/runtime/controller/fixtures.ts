@@ -36,7 +36,7 @@ export const Sums = defineResource({
 });
 
 /** A state whose watch subscriptions are counted, to prove `stop()` leaves none behind. */
-export function countingState(inner: State): { state: State; open: () => number } {
+function countingState(inner: State): { state: State; open: () => number } {
   let open = 0;
   const state: State = {
     ...inner,
