@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: type check, lint, then vitest (unit, conformance, property and type tests).
+# The whole suite: type check, lint, package checks, then vitest (unit, conformance, property and
+# type tests).
 # Tests that need system packages (etcd, iproute2) get them here when this machine allows it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,8 @@ bash scripts/ensure-system-deps.sh
 
 npx tsc -p tsconfig.json --noEmit
 npx biome check src test examples bench
+# The package as users get it: build, publint, attw, knip (unused files and exports), madge (cycles).
+npm run --silent lint:package
 
 mkdir -p .tmp
 status=0
