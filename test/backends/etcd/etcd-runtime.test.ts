@@ -2,7 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, isEtcdUnavailableError, type State } from '../../../src/index.js';
+import {
+  createRuntime,
+  isEtcdUnavailableError,
+  type State,
+  transformController,
+} from '../../../src/index.js';
 import { actualStrs, expectedStrs, Ints, intToStr, Strs } from './fixtures/int-to-str.js';
 import { eventually, useEtcd } from './support.js';
 
@@ -96,6 +101,35 @@ describe('the controller runtime on an etcd store', () => {
       ]);
     } finally {
       await runtime.stop();
+    }
+  }, 60_000);
+
+  it('should run a transform in batched etcd transactions, smaller ones where etcd takes fewer ops', async () => {
+    for (const maxTxnOps of [128, 12]) {
+      const state = etcd.state({ maxTxnOps });
+      const runtime = createRuntime({ state, backoff: { initialMs: 50, maxMs: 500 } });
+      runtime.register(
+        transformController({
+          name: 'IntsToStrs',
+          input: Ints,
+          output: Strs,
+          map: (i) => Strs.make(i.metadata.id, { value: `#${i.spec.value}`, from: 0 }),
+        }),
+      );
+      await runtime.start();
+      try {
+        for (let i = 0; i < 40; i++)
+          await state.create(Ints.make(`i${String(i).padStart(2, '0')}`, { value: i }));
+        await runtime.settled({ timeout: 20_000 });
+        const strs = await state.list(Strs.kind());
+        expect(strs.map((s) => `${s.metadata.id}=${s.spec.value}`)).toEqual(
+          Array.from({ length: 40 }, (_, i) => `i${String(i).padStart(2, '0')}=#${i}`),
+        );
+        for (const r of await state.list(Ints.kind())) expect(r.metadata.finalizers).toEqual(['IntsToStrs']);
+        expect(runtime.metrics().controllers.IntsToStrs!.errors).toBe(0);
+      } finally {
+        await runtime.stop();
+      }
     }
   }, 60_000);
 
