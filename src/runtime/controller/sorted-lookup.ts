@@ -1,4 +1,7 @@
 import type { AnyResource } from '../resource/resource.js';
+import { lowerBound } from '../state/lower-bound.js';
+
+const idOfResource = (r: AnyResource) => r.metadata.id;
 
 /**
  * Finds resources by id in a list sorted by id (as `list` returns them), marking the ones found.
@@ -35,14 +38,8 @@ export class SortedLookup {
     if (this.#byId !== undefined) {
       found = this.#byId.get(id) ?? -1;
     } else {
-      let lo = 0;
-      let hi = items.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (items[mid]!.metadata.id < id) lo = mid + 1;
-        else hi = mid;
-      }
-      found = lo < items.length && items[lo]!.metadata.id === id ? lo : -1;
+      const at = lowerBound(items, id, idOfResource);
+      found = at < items.length && items[at]!.metadata.id === id ? at : -1;
     }
     if (found >= 0) this.#cursor = found + 1;
     return found;

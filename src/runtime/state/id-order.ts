@@ -1,3 +1,5 @@
+import { lowerBound } from './lower-bound.js';
+
 /**
  * The order `list` returns a collection in: ids in code-unit order (as `<` compares). Usually ids
  * arrive in that order (numbered names, or a kind filled once): then the collection's `Map` already
@@ -52,7 +54,7 @@ export class IdOrder<TValue> {
     }
     if (this.#inOrder) return;
     const ids = this.#sortedIds;
-    const at = lowerBound(ids, id);
+    const at = lowerBound(ids, id, (x) => x);
     if (ids[at] === id) ids.splice(at, 1);
     // Otherwise it waits in `#added`, where the merge will find it gone.
     else this.#addedStale = true;
@@ -102,16 +104,4 @@ export class IdOrder<TValue> {
 function isSorted(ids: readonly string[]): boolean {
   for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return false;
   return true;
-}
-
-/** Index of the first id not less than `id` (code-unit order, as `<` compares). */
-function lowerBound(ids: readonly string[], id: string): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
