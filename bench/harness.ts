@@ -57,7 +57,7 @@ export interface PairedTiming {
 }
 
 /** Milliseconds one call of `fn` takes. */
-export async function timeOnce(fn: () => unknown | Promise<unknown>): Promise<number> {
+async function timeOnce(fn: () => unknown | Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;
