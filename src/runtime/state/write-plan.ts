@@ -178,6 +178,10 @@ export function planUpdate(
   if (expectedPhase !== 'any' && stored.phase !== expectedPhase) {
     throw new PhaseConflictError(pointer, expectedPhase, stored.phase);
   }
+  // Teardown is one way: whatever phase the caller accepts, a tearing-down resource stays so.
+  if (stored.phase === 'tearingDown' && (input.metadata.phase ?? 'running') === 'running') {
+    throw new PhaseConflictError(pointer, 'running', stored.phase);
+  }
   const metadata = storedMetadata(
     input.metadata,
     stored.version + 1,
