@@ -77,14 +77,21 @@ export function withStateHelpers(core: CoreState): State {
 
     async modify(template, fn, options: UpdateOptions = {}) {
       const pointer = pointerOf(template);
-      try {
-        await core.get(pointer);
-      } catch (error) {
-        if (!isNotFoundError(error)) throw error;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await state.updateWithConflicts(pointer as Pointer<never>, fn as never, options)) as never;
+        } catch (error) {
+          if (!isNotFoundError(error)) throw error;
+        }
         const fresh = await applyRecipe(template, fn);
-        return core.create(fresh, { owner: options.owner ?? '' });
+        try {
+          return await core.create(fresh, { owner: options.owner ?? '' });
+        } catch (error) {
+          // Another caller created it first: apply the recipe to theirs, as an update.
+          const lostRace = isConflictError(error) && error.code === 'Conflict';
+          if (!lostRace || attempt >= maxConflictRetries) throw error;
+        }
       }
-      return state.updateWithConflicts(pointer as Pointer<never>, fn as never, options) as never;
     },
 
     async teardown(pointer, options: OwnerOptions = {}) {
