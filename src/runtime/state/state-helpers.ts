@@ -191,14 +191,21 @@ export function withStateHelpers(core: CoreState): State {
 
     signalWithTeardown(pointer, options = {}) {
       const controller = new AbortController();
+      const parent = options.signal;
       let subscription: Subscription | undefined;
+      const onParentAbort = () => abort(abortError(parent!));
+      // Whoever aborts first, the watch ends and the parent keeps no listener of ours.
       const abort = (reason: unknown) => {
         if (controller.signal.aborted) return;
-        controller.abort(reason);
+        parent?.removeEventListener('abort', onParentAbort);
         subscription?.unsubscribe();
+        controller.abort(reason);
       };
-      options.signal?.addEventListener('abort', () => abort(abortError(options.signal!)), { once: true });
-      if (options.signal?.aborted) abort(abortError(options.signal));
+      if (parent?.aborted) {
+        abort(abortError(parent));
+        return controller.signal;
+      }
+      parent?.addEventListener('abort', onParentAbort, { once: true });
       subscription = core.watch(pointer).subscribe({
         next(event) {
           if (event.type === 'destroyed') abort(new ConflictError(pointer, 'resource is gone'));
