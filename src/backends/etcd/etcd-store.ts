@@ -6,6 +6,7 @@ import { NotFoundError } from '../../runtime/errors.js';
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from '../../runtime/state/label-query.js';
+import { RecentGenerations } from '../../runtime/state/recent-generations.js';
 import type {
   CoreState,
   CreateOptions,
@@ -82,6 +83,7 @@ export class EtcdStore implements CoreState {
       layout: this.layout,
       clock: config.clock,
       cache: this.#cache,
+      generations: new RecentGenerations(),
       meta: config.registerMeta ? new MetaRegistry(this.layout) : undefined,
       maxRequestBytes: config.maxRequestBytes,
       maxTxnOps: config.maxTxnOps,

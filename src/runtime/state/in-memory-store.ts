@@ -16,6 +16,7 @@ import { bookmarkPrefix } from './bookmark.js';
 import { Collection, type Watcher } from './collection.js';
 import { type HistoryConfig, type HistoryOptions, resolveHistoryOptions } from './history.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from './label-query.js';
+import { RecentGenerations } from './recent-generations.js';
 import type {
   CoreState,
   CreateOptions,
@@ -56,6 +57,7 @@ export class InMemoryStore implements CoreState {
   readonly #registerMeta: boolean;
   readonly #knownTypes = new Set<string>();
   readonly #knownNamespaces = new Set<string>();
+  readonly #generations = new RecentGenerations();
   #serial = 0;
   #pendingDeliveries = 0;
   #deliveredWaiters: (() => void)[] = [];
@@ -159,14 +161,15 @@ export class InMemoryStore implements CoreState {
     // Every op is checked against the state the ops before it leave; nothing is applied until all pass.
     for (const op of ops) staged.add(this.#plan(op, staged, now));
     const changes = staged.changes;
-    for (const change of changes) this.#apply(change);
+    for (const change of changes) this.#apply(change, now);
     for (const change of changes) this.#registered(change);
     return changes.map((c) => (c.kind === 'put' ? c.resource : null));
   }
 
   #commitOne(op: TransactionOp): AnyResource | null {
-    const change = this.#plan(op, undefined, this.#now());
-    this.#apply(change);
+    const now = this.#now();
+    const change = this.#plan(op, undefined, now);
+    this.#apply(change, now);
     this.#registered(change);
     return change.kind === 'put' ? change.resource : null;
   }
@@ -182,7 +185,13 @@ export class InMemoryStore implements CoreState {
           currentValue(staged, collection, p.id),
           op.resource,
           op.owner ?? '',
-          collection.createdFor(p.id, now),
+          this.#generations.createdFor(
+            p.namespace,
+            p.type,
+            p.id,
+            now,
+            staged?.destroyedCreated(collection, p.id),
+          ),
         );
         change = { kind: 'put', collection, resource: stored, old: undefined };
         break;
@@ -229,7 +238,7 @@ export class InMemoryStore implements CoreState {
     }
   }
 
-  #apply(change: Change): void {
+  #apply(change: Change, now: string): void {
     const { collection } = change;
     const h = collection.history;
     const bookmark = collection.bookmarkPrefix + (h.writePos + 1);
@@ -243,7 +252,9 @@ export class InMemoryStore implements CoreState {
       );
     } else {
       const { resource } = change;
-      collection.remove(resource.metadata.id);
+      const m = resource.metadata;
+      collection.remove(m.id);
+      this.#generations.destroyed(m.namespace, m.type, m.id, m.created, now);
       h.append({ type: 'destroyed', resource, bookmark });
     }
     this.#notify(collection);
@@ -288,8 +299,9 @@ export class InMemoryStore implements CoreState {
     const { namespace, type, id } = resource.metadata;
     const collection = this.#collection(namespace, type);
     if (collection.items.has(id)) return;
-    const stored = planCreate(undefined, resource, metaOwner, this.#now());
-    this.#apply({ kind: 'put', collection, resource: stored, old: undefined });
+    const now = this.#now();
+    const stored = planCreate(undefined, resource, metaOwner, now);
+    this.#apply({ kind: 'put', collection, resource: stored, old: undefined }, now);
     this.#ensureMeta(namespace, type);
   }
 
@@ -338,6 +350,12 @@ class Staging {
     const change = this.#map !== undefined ? this.#map.get(collection)?.get(id) : this.#scan(collection, id);
     if (change === undefined) return undefined;
     return change.kind === 'put' ? change.resource : null;
+  }
+
+  /** The `created` of the generation an earlier op of the transaction destroyed, if that is the id's last change. */
+  destroyedCreated(collection: Collection, id: string): string | undefined {
+    const change = this.#map !== undefined ? this.#map.get(collection)?.get(id) : this.#scan(collection, id);
+    return change?.kind === 'remove' ? change.resource.metadata.created : undefined;
   }
 
   add(change: Change): void {
