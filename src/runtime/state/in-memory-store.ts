@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Observable } from 'rxjs';
+import { defer, type Observable } from 'rxjs';
 import { type Clock, formatTimestamp, wallClock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import { lookupDefinition } from '../resource/define-resource.js';
@@ -74,6 +74,7 @@ export class InMemoryStore implements CoreState {
         }
       });
     },
+    released: (collection: Collection) => this.#dropIfIdle(collection),
   };
 
   constructor(options: InMemoryStoreOptions = {}) {
@@ -109,6 +110,35 @@ export class InMemoryStore implements CoreState {
 
   #peek(namespace: string, type: string): Collection | undefined {
     return this.#namespaces.get(namespace)?.get(type);
+  }
+
+  /**
+   * Drops a collection that holds nothing and that nobody watches, history included: kinds that are
+   * only read, watched for a while, or written with a refused write must not cost memory for ever.
+   */
+  #dropIfIdle(collection: Collection): void {
+    if (collection.items.size > 0 || collection.watchers.size > 0) return;
+    const types = this.#namespaces.get(collection.namespace);
+    if (types?.get(collection.type) !== collection) return;
+    types.delete(collection.type);
+    if (types.size === 0) this.#namespaces.delete(collection.namespace);
+  }
+
+  /** After a failed write: drops the collections its ops may have made for nothing. */
+  #dropIdleOf(ops: readonly TransactionOp[]): void {
+    for (const op of ops) {
+      const m = op?.op === 'destroy' ? op.pointer : op?.resource?.metadata;
+      if (typeof m?.namespace !== 'string' || typeof m.type !== 'string') continue;
+      const collection = this.#peek(m.namespace, m.type);
+      if (collection !== undefined) this.#dropIfIdle(collection);
+    }
+  }
+
+  /** How many (namespace, type) collections the store holds. @internal */
+  get collectionCount(): number {
+    let count = 0;
+    for (const types of this.#namespaces.values()) count += types.size;
+    return count;
   }
 
   #now(): string {
@@ -159,19 +189,35 @@ export class InMemoryStore implements CoreState {
     const now = this.#now();
     const staged = new Staging();
     // Every op is checked against the state the ops before it leave; nothing is applied until all pass.
-    for (const op of ops) staged.add(this.#plan(op, staged, now));
+    try {
+      for (const op of ops) staged.add(this.#plan(op, staged, now));
+    } catch (error) {
+      this.#dropIdleOf(ops);
+      throw error;
+    }
     const changes = staged.changes;
     for (const change of changes) this.#apply(change, now);
     for (const change of changes) this.#registered(change);
+    for (const change of changes) if (change.kind === 'remove') this.#dropIfIdle(change.collection);
     return changes.map((c) => (c.kind === 'put' ? c.resource : null));
   }
 
   #commitOne(op: TransactionOp): AnyResource | null {
     const now = this.#now();
-    const change = this.#plan(op, undefined, now);
+    let change: Change;
+    try {
+      change = this.#plan(op, undefined, now);
+    } catch (error) {
+      this.#dropIdleOf([op]);
+      throw error;
+    }
     this.#apply(change, now);
     this.#registered(change);
-    return change.kind === 'put' ? change.resource : null;
+    if (change.kind === 'remove') {
+      this.#dropIfIdle(change.collection);
+      return null;
+    }
+    return change.resource;
   }
 
   /** Checks one op and computes its change; throws the error the op fails with. */
@@ -305,24 +351,24 @@ export class InMemoryStore implements CoreState {
     this.#ensureMeta(namespace, type);
   }
 
+  // The collection is looked up at subscribe time: until then it may not exist, or be dropped.
   watch(pointer: Pointer, options?: WatchOptions): Observable<never> {
     const p = checkPointer(pointer);
-    return watchResource(
-      this.#host,
-      this.#collection(p.namespace, p.type),
-      p.id,
-      options,
+    return defer(() =>
+      watchResource(this.#host, this.#collection(p.namespace, p.type), p.id, options),
     ) as Observable<never>;
   }
 
   watchKind(kind: Kind, options?: WatchKindOptions): Observable<never> {
-    const collection = this.#collection(kind.namespace, kind.type);
-    return watchCollection<WatchEvent>(this.#host, collection, false, options) as Observable<never>;
+    return defer(() =>
+      watchCollection<WatchEvent>(this.#host, this.#collection(kind.namespace, kind.type), false, options),
+    ) as Observable<never>;
   }
 
   watchKindAggregated(kind: Kind, options?: WatchKindOptions): Observable<never> {
-    const collection = this.#collection(kind.namespace, kind.type);
-    return watchCollection<WatchEvent[]>(this.#host, collection, true, options) as Observable<never>;
+    return defer(() =>
+      watchCollection<WatchEvent[]>(this.#host, this.#collection(kind.namespace, kind.type), true, options),
+    ) as Observable<never>;
   }
 
   delivered(): Promise<void> {
