@@ -52,7 +52,9 @@ describe('in-memory store: idle collections', () => {
     subscription.unsubscribe();
     expect(store.collectionCount).toBe(1);
     const seen: string[] = [];
-    store.watchKind(Strict.kind(), { bootstrapContents: true }).subscribe((e) => seen.push(e.type));
+    store
+      .watchKind(Strict.kind(), { bootstrapContents: true })
+      .subscribe((e: { type: string }) => seen.push(e.type));
     await store.destroy(Strict.pointer('a'));
     await store.delivered();
     expect(seen).toEqual(['created', 'bootstrapped', 'destroyed']);
