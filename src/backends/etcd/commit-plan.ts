@@ -1,3 +1,4 @@
+import type { DefinitionLookup } from '../../runtime/resource/definition-registry.js';
 import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import type { RecentGenerations } from '../../runtime/state/recent-generations.js';
@@ -88,6 +89,7 @@ export function planCommit(
   layout: KeyLayout,
   states: ReadonlyMap<string, KeyState>,
   generations: RecentGenerations,
+  definitions: DefinitionLookup,
 ): CommitPlan {
   const slots = new Map<string, Slot>();
   const results: TransactionResult[] = [];
@@ -123,7 +125,7 @@ export function planCommit(
         const p = checkPointer(op.resource?.metadata ?? {});
         const slot = slotOf(p);
         const created = generations.createdFor(p.namespace, p.type, p.id, now, slot.destroyedCreated);
-        const stored = planCreate(slot.value, op.resource, op.owner ?? '', created);
+        const stored = planCreate(slot.value, op.resource, op.owner ?? '', created, definitions);
         checkEncodable(stored);
         slot.value = stored;
         note(slot, ['c', stored]);
@@ -139,6 +141,7 @@ export function planCommit(
           op.owner ?? '',
           op.expectedPhase ?? 'running',
           now,
+          definitions,
           op.expectedCreated,
         );
         checkEncodable(stored);

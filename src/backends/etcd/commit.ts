@@ -2,6 +2,7 @@ import type { Etcd3, ICompare, IKeyValue, IRequestOp } from 'etcd3';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTimestamp } from '../../runtime/clock.js';
 import { ConflictError, UnsupportedError, ValidationError } from '../../runtime/errors.js';
+import type { DefinitionLookup } from '../../runtime/resource/definition-registry.js';
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import type { RecentGenerations } from '../../runtime/state/recent-generations.js';
@@ -20,6 +21,8 @@ export interface CommitContext {
   readonly cache: KeyCache;
   /** Generations destroyed in the current millisecond, so a new one gets another `created`. */
   readonly generations: RecentGenerations;
+  /** The definitions specs are validated with. */
+  readonly definitions: DefinitionLookup;
   readonly meta: MetaRegistry | undefined;
   readonly maxRequestBytes: number;
   readonly maxTxnOps: number;
@@ -58,7 +61,7 @@ export async function commitOps(
     const guessed = [...states.values()].some((s) => !s.fresh);
     let plan: CommitPlan;
     try {
-      plan = planCommit(ops, now, ctx.layout, states, ctx.generations);
+      plan = planCommit(ops, now, ctx.layout, states, ctx.generations, ctx.definitions);
     } catch (error) {
       // A refusal must come from etcd's real state, never from a guess.
       if (!guessed) throw error;

@@ -1,6 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import { type Logger, pino } from 'pino';
 import { type Clock, wallClock } from '../../runtime/clock.js';
+import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { State } from '../../runtime/state/state.js';
 import { withStateHelpers } from '../../runtime/state/state-helpers.js';
 import { createEtcdClient, defaultCallTimeoutMs, type EtcdConnectionOptions } from './client.js';
@@ -22,6 +23,8 @@ export interface EtcdStateOptions extends EtcdConnectionOptions {
   maxTxnOps?: number;
   /** Register resource definitions and namespaces in `meta` as they are first written (default true). */
   registerMeta?: boolean;
+  /** The definitions to validate specs with, exactly (default: every `defineResource` of the process). */
+  definitions?: readonly AnyResourceDefinition[];
 }
 
 /**
@@ -69,5 +72,6 @@ function createStore(client: Etcd3, options: EtcdStateOptions): EtcdStore {
     maxTxnOps: options.maxTxnOps ?? 128,
     registerMeta: options.registerMeta ?? true,
     callTimeoutMs: options.callTimeoutMs ?? defaultCallTimeoutMs,
+    definitions: options.definitions,
   });
 }

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Clock } from '../../runtime/clock.js';
 import { NotFoundError } from '../../runtime/errors.js';
+import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
+import type { DefinitionRegistry } from '../../runtime/resource/definition-registry.js';
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from '../../runtime/state/label-query.js';
@@ -18,6 +20,7 @@ import type {
   WatchKindOptions,
   WatchOptions,
 } from '../../runtime/state/state.js';
+import { storeDefinitions } from '../../runtime/state/store-definitions.js';
 import { checkPointer } from '../../runtime/state/write-plan.js';
 import { bookmarkTag } from './bookmark.js';
 import { EtcdUnavailableError, isEtcdUnavailableError, isTransportError } from './client.js';
@@ -41,6 +44,8 @@ export interface EtcdStoreConfig {
   readonly maxTxnOps: number;
   readonly registerMeta: boolean;
   readonly callTimeoutMs: number;
+  /** The definitions to validate with (default: every `defineResource` of the process). */
+  readonly definitions?: readonly AnyResourceDefinition[] | undefined;
 }
 
 /** What the store knows of an open watch. */
@@ -69,6 +74,9 @@ export class EtcdStore implements CoreState {
   readonly #pins = new Set<Promise<unknown>>();
   readonly #watches = new Set<WatchHandle>();
   readonly #commit: CommitContext;
+  readonly #meta: MetaRegistry | undefined;
+  /** The definitions this store validates with. */
+  readonly definitions: DefinitionRegistry<AnyResourceDefinition>;
   #closed = false;
 
   constructor(config: EtcdStoreConfig) {
@@ -78,17 +86,26 @@ export class EtcdStore implements CoreState {
     this.clock = config.clock;
     this.logger = config.logger;
     this.backoff = config.backoff;
+    this.definitions = storeDefinitions(config.definitions);
+    this.#meta = config.registerMeta ? new MetaRegistry(this.layout, this.definitions) : undefined;
     this.#commit = {
       client: config.client,
       layout: this.layout,
       clock: config.clock,
       cache: this.#cache,
       generations: new RecentGenerations(),
-      meta: config.registerMeta ? new MetaRegistry(this.layout) : undefined,
+      definitions: this.definitions,
+      meta: this.#meta,
       maxRequestBytes: config.maxRequestBytes,
       maxTxnOps: config.maxTxnOps,
       call: (operation, fn, pointer) => this.#call(operation, fn, pointer),
     };
+  }
+
+  /** Adds a definition to validate with; a different one for a known type throws. */
+  registerDefinition(definition: AnyResourceDefinition): void {
+    this.definitions.register(definition);
+    this.#meta?.definitionAdded(definition.type);
   }
 
   async get(pointer: Pointer): Promise<never> {

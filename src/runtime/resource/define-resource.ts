@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { DefinitionRegistry } from './definition-registry.js';
 import { emptyAnnotations, emptyFinalizers, emptyLabels } from './empty.js';
 import { deepFreeze } from './freeze.js';
 import type { Kind, Pointer } from './pointer.js';
@@ -53,7 +54,8 @@ export interface ResourceDefinition<TType extends string = string, TSpec extends
 // biome-ignore lint/suspicious/noExplicitAny: the erased form must accept every schema's input type.
 export type AnyResourceDefinition = ResourceDefinition<string, any>;
 
-const registry = new Map<string, AnyResourceDefinition>();
+/** Every definition `defineResource` made in this process: what stores fall back to by default. */
+export const definedResources = new DefinitionRegistry<AnyResourceDefinition>();
 /**
  * Marks a frozen spec as already valid for a schema, so the store may skip validating it again.
  * A non-enumerable symbol: invisible to JSON, `Object.keys`, clones and equality, and cheaper for
@@ -74,7 +76,9 @@ const validatedBy: unique symbol = Symbol('converge.validatedBy');
  * const p = Paths.make('a', { value: 1 });
  * ```
  * @remarks Throws when the type name is malformed (COSI's rules: plural CamelCase name, lower-case
- * dotted suffix). The definition is registered so that manifests, the API and `get rd` can resolve it.
+ * dotted suffix), or when this process already defined the type differently (the error names both).
+ * The definition is registered so that manifests, the API, `get rd` and stores created without
+ * their own `definitions` can resolve it.
  */
 export function defineResource<const TType extends string, TSpec extends z.ZodType>(
   options: ResourceDefinitionOptions<TType, TSpec>,
@@ -124,18 +128,18 @@ export function defineResource<const TType extends string, TSpec extends z.ZodTy
     kind: (namespace = defaultNamespace) => Object.freeze({ namespace, type }),
   };
   Object.freeze(definition);
-  registry.set(type, definition);
+  definedResources.register(definition);
   return definition;
 }
 
-/** The registered definition of a type, if any module defined it. */
+/** The definition of a type made by `defineResource` in this process, if any. */
 export function lookupDefinition(type: string): AnyResourceDefinition | undefined {
-  return registry.get(type);
+  return definedResources.lookup(type);
 }
 
-/** Every registered definition, sorted by type. */
+/** Every definition made by `defineResource` in this process, sorted by type. */
 export function listDefinitions(): AnyResourceDefinition[] {
-  return [...registry.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  return definedResources.list();
 }
 
 /**

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { defer, type Observable } from 'rxjs';
 import { type Clock, formatTimestamp, wallClock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
-import { lookupDefinition } from '../resource/define-resource.js';
+import type { AnyResourceDefinition } from '../resource/define-resource.js';
+import type { DefinitionRegistry } from '../resource/definition-registry.js';
 import {
   metaNamespace,
   metaOwner,
@@ -28,6 +29,7 @@ import type {
   WatchKindOptions,
   WatchOptions,
 } from './state.js';
+import { storeDefinitions } from './store-definitions.js';
 import type { WatchEvent } from './watch-event.js';
 import { watchCollection, watchResource } from './watch-stream.js';
 import { checkPointer, planCreate, planDestroy, planUpdate } from './write-plan.js';
@@ -38,6 +40,8 @@ export interface InMemoryStoreOptions {
   clock?: Clock;
   /** Register `ResourceDefinition` and `Namespace` resources in `meta` as types and namespaces are first written (default true). */
   registerMeta?: boolean;
+  /** The definitions to validate with (default: every `defineResource` of the process). */
+  definitions?: readonly AnyResourceDefinition[];
 }
 
 type Change =
@@ -58,6 +62,7 @@ export class InMemoryStore implements CoreState {
   readonly #knownTypes = new Set<string>();
   readonly #knownNamespaces = new Set<string>();
   readonly #generations = new RecentGenerations();
+  readonly #definitions: DefinitionRegistry<AnyResourceDefinition>;
   #serial = 0;
   #pendingDeliveries = 0;
   #deliveredWaiters: (() => void)[] = [];
@@ -81,6 +86,7 @@ export class InMemoryStore implements CoreState {
     this.#history = resolveHistoryOptions(options.history);
     this.#clock = options.clock ?? wallClock;
     this.#registerMeta = options.registerMeta ?? true;
+    this.#definitions = storeDefinitions(options.definitions);
     if (this.#registerMeta) {
       this.#ensureMeta(metaNamespace, ResourceDefinitions.type);
       this.#ensureMeta(metaNamespace, Namespaces.type);
@@ -139,6 +145,20 @@ export class InMemoryStore implements CoreState {
     let count = 0;
     for (const types of this.#namespaces.values()) count += types.size;
     return count;
+  }
+
+  /** The definitions this store validates with. */
+  get definitions(): DefinitionRegistry<AnyResourceDefinition> {
+    return this.#definitions;
+  }
+
+  /** Adds a definition to validate with (and lists it in `meta`); a different one for a known type throws. */
+  registerDefinition(definition: AnyResourceDefinition): void {
+    this.#definitions.register(definition);
+    if (this.#registerMeta) {
+      this.#knownTypes.add(definition.type);
+      this.#putMeta(resourceDefinitionResource(definition));
+    }
   }
 
   #now(): string {
@@ -238,6 +258,7 @@ export class InMemoryStore implements CoreState {
             now,
             staged?.destroyedCreated(collection, p.id),
           ),
+          this.#definitions,
         );
         change = { kind: 'put', collection, resource: stored, old: undefined };
         break;
@@ -252,6 +273,7 @@ export class InMemoryStore implements CoreState {
           op.owner ?? '',
           op.expectedPhase ?? 'running',
           now,
+          this.#definitions,
           op.expectedCreated,
         );
         change = { kind: 'put', collection: collection!, resource: stored, old };
@@ -332,7 +354,7 @@ export class InMemoryStore implements CoreState {
   #ensureMeta(namespace: string, type: string): void {
     if (!this.#knownTypes.has(type)) {
       this.#knownTypes.add(type);
-      const definition = lookupDefinition(type);
+      const definition = this.#definitions.lookup(type);
       if (definition !== undefined) this.#putMeta(resourceDefinitionResource(definition));
     }
     if (!this.#knownNamespaces.has(namespace)) {
@@ -346,7 +368,7 @@ export class InMemoryStore implements CoreState {
     const collection = this.#collection(namespace, type);
     if (collection.items.has(id)) return;
     const now = this.#now();
-    const stored = planCreate(undefined, resource, metaOwner, now);
+    const stored = planCreate(undefined, resource, metaOwner, now, this.#definitions);
     this.#apply({ kind: 'put', collection, resource: stored, old: undefined }, now);
     this.#ensureMeta(namespace, type);
   }

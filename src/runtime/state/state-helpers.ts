@@ -56,6 +56,8 @@ export function withStateHelpers(core: CoreState): State {
     transaction: (ops) => core.transaction(ops),
     ...(core.delivered ? { delivered: () => core.delivered!() } : {}),
     ...(core.close ? { close: () => core.close!() } : {}),
+    ...(core.definitions ? { definitions: core.definitions } : {}),
+    ...(core.registerDefinition ? { registerDefinition: (d) => core.registerDefinition!(d) } : {}),
 
     async updateWithConflicts(pointer, fn, options: UpdateOptions = {}) {
       const expectedPhase = options.expectedPhase ?? 'running';
