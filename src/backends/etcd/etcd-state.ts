@@ -13,7 +13,7 @@ export interface EtcdStateOptions extends EtcdConnectionOptions {
   prefix: string;
   /** Time source for timestamps and for watch reconnect backoff (default: the wall clock). */
   clock?: Clock;
-  /** Logs dropped watch streams and retries (default: silent). */
+  /** Where etcd outages are told, once when one begins and once when it ends (default: pino to stderr). */
   logger?: Logger;
   /** Delays between watch reconnects: from `initialMs` (default 50) doubling up to `maxMs` (default 2,000). */
   watchBackoff?: { initialMs?: number; maxMs?: number };
@@ -63,7 +63,7 @@ function createStore(client: Etcd3, options: EtcdStateOptions): EtcdStore {
     endpoints: options.endpoints,
     prefix: options.prefix,
     clock: options.clock ?? wallClock,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'info' }, pino.destination(2)),
     backoff: {
       initialMs: options.watchBackoff?.initialMs ?? 50,
       maxMs: options.watchBackoff?.maxMs ?? 2_000,

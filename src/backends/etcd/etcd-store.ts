@@ -30,6 +30,7 @@ import { openEtcdWatch } from './etcd-watch.js';
 import { KeyCache } from './key-cache.js';
 import { isResourceKey, KeyLayout, rangeEnd } from './keys.js';
 import { MetaRegistry } from './meta-registry.js';
+import { OutageLog } from './outage-log.js';
 import type { BackoffOptions } from './raw-watch.js';
 
 /** Settings of an {@link EtcdStore}, resolved. */
@@ -69,6 +70,8 @@ export class EtcdStore implements CoreState {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly backoff: BackoffOptions;
+  /** Logs each etcd outage once, and its end. */
+  readonly outage: OutageLog;
   readonly #config: EtcdStoreConfig;
   readonly #cache = new KeyCache();
   readonly #pins = new Set<Promise<unknown>>();
@@ -86,6 +89,7 @@ export class EtcdStore implements CoreState {
     this.clock = config.clock;
     this.logger = config.logger;
     this.backoff = config.backoff;
+    this.outage = new OutageLog(config.logger, config.clock, config.endpoints);
     this.definitions = storeDefinitions(config.definitions);
     this.#meta = config.registerMeta ? new MetaRegistry(this.layout, this.definitions) : undefined;
     this.#commit = {
@@ -219,7 +223,7 @@ export class EtcdStore implements CoreState {
       } catch (error) {
         if (!isEtcdUnavailableError(error) || this.#closed) throw error;
         if (stop()) return undefined;
-        this.logger.warn({ err: error, retryInMs: delay }, `etcd state: ${what} failed; retrying`);
+        this.outage.down(what, error);
         await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delay));
         delay = Math.min(this.backoff.maxMs, delay * 2);
         if (stop()) return undefined;
@@ -297,12 +301,18 @@ export class EtcdStore implements CoreState {
   async #call<T>(operation: string, fn: () => Promise<T>, pointer?: Pointer): Promise<T> {
     if (this.#closed) throw new Error(`etcd state: ${operation} after close()`);
     try {
-      return await fn();
+      const result = await fn();
+      this.outage.up();
+      return result;
     } catch (error) {
       if (error instanceof Error && /request is too large/.test(error.message) && pointer !== undefined) {
         throw tooLarge(pointer, undefined, this.#config.maxRequestBytes, error);
       }
-      if (isTransportError(error)) throw new EtcdUnavailableError(operation, this.#config.endpoints, error);
+      if (isTransportError(error)) {
+        const unavailable = new EtcdUnavailableError(operation, this.#config.endpoints, error);
+        this.outage.down(operation, unavailable);
+        throw unavailable;
+      }
       throw error;
     }
   }
