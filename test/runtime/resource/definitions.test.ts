@@ -79,3 +79,27 @@ describe('resource definition registry', () => {
     expect(state.definitions?.lookup(Counters.type)).toBe(Counters);
   });
 });
+
+describe('the validated mark of made specs', () => {
+  it('should let the store skip a second parse of a made spec, and only of that very object', async () => {
+    let parses = 0;
+    const Checked = defineResource({
+      type: 'Checkeds.registry.converge.dev',
+      spec: z.object({ n: z.number() }).refine(() => ++parses > 0),
+    });
+    const state = createState();
+    const made = Checked.make('a', { n: 1 });
+    expect(parses).toBe(1);
+    // The mark is invisible: keys, symbols, JSON and copies show only the spec.
+    expect(Object.getOwnPropertySymbols(made.spec)).toEqual([]);
+    expect(JSON.stringify(made.spec)).toBe('{"n":1}');
+    expect({ ...made.spec }).toEqual(made.spec);
+    await state.create(made);
+    expect(parses).toBe(1);
+    // A copy does not carry the mark: a changed copy is validated, and refused when invalid.
+    await state.create({ ...made, metadata: { ...made.metadata, id: 'b' }, spec: { ...made.spec } });
+    expect(parses).toBe(2);
+    const bad = { ...made, metadata: { ...made.metadata, id: 'c' }, spec: { ...made.spec, n: 'x' } };
+    expect(isValidationError(await rejection(state.create(bad as never)))).toBe(true);
+  });
+});
