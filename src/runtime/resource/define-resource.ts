@@ -3,15 +3,10 @@ import { ValidationError } from '../errors.js';
 import { DefinitionRegistry } from './definition-registry.js';
 import { emptyAnnotations, emptyFinalizers, emptyLabels } from './empty.js';
 import { deepFreeze } from './freeze.js';
-import type { Kind, Pointer } from './pointer.js';
-import type { MakeOptions, Resource } from './resource.js';
+import type { AnyResourceDefinition, PrintColumn, Resource, ResourceDefinition } from './resource-types.js';
 import { parseTypeName } from './type-name.js';
 
-/** A column `converge get` prints for a type: a header and a `{.path}` into the spec. */
-export interface PrintColumn {
-  readonly name: string;
-  readonly jsonPath: string;
-}
+export type { AnyResourceDefinition, PrintColumn, ResourceDefinition } from './resource-types.js';
 
 /** What `defineResource` takes. */
 export interface ResourceDefinitionOptions<TType extends string, TSpec extends z.ZodType> {
@@ -30,29 +25,6 @@ export interface ResourceDefinitionOptions<TType extends string, TSpec extends z
   /** Sensitive specs are redacted for readers of the API. */
   sensitive?: boolean;
 }
-
-/** A resource type: its name, schema and the typed constructors of its resources, pointers and kinds. */
-export interface ResourceDefinition<TType extends string = string, TSpec extends z.ZodType = z.ZodType> {
-  readonly type: TType;
-  readonly spec: TSpec;
-  readonly defaultNamespace: string;
-  /** The singular name (`Path`). */
-  readonly displayType: string;
-  readonly aliases: readonly string[];
-  readonly allAliases: readonly string[];
-  readonly printColumns: readonly PrintColumn[];
-  readonly sensitive: boolean;
-  /** A new unsaved resource (version 0, phase running, owner ''); the spec is validated. */
-  make(id: string, spec: z.input<TSpec>, options?: MakeOptions): Resource<ResourceDefinition<TType, TSpec>>;
-  /** A typed pointer to one resource of this type. */
-  pointer(id: string, namespace?: string): Pointer<ResourceDefinition<TType, TSpec>>;
-  /** A typed kind: every resource of this type in one namespace. */
-  kind(namespace?: string): Kind<ResourceDefinition<TType, TSpec>>;
-}
-
-/** A definition of any type, as generic code sees it. */
-// biome-ignore lint/suspicious/noExplicitAny: the erased form must accept every schema's input type.
-export type AnyResourceDefinition = ResourceDefinition<string, any>;
 
 /** Every definition `defineResource` made in this process: what stores fall back to by default. */
 export const definedResources = new DefinitionRegistry<AnyResourceDefinition>();
