@@ -102,6 +102,7 @@ export {
   type ResourceDefinition,
   type ResourceDefinitionOptions,
 } from './runtime/resource/define-resource.js';
+export type { DefinitionLookup, RegisteredDefinition } from './runtime/resource/definition-registry.js';
 // YAML, manifests and diffs
 export { diffResources, type PatchOperation } from './runtime/resource/diff.js';
 export { deepEqual, equalResources } from './runtime/resource/equality.js';

@@ -1,5 +1,7 @@
+import type { DefinitionLookup } from '../../runtime/resource/definition-registry.js';
 import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
+import type { RecentGenerations } from '../../runtime/state/recent-generations.js';
 import type { TransactionOp, TransactionResult } from '../../runtime/state/state.js';
 import { checkPointer, planCreate, planDestroy, planUpdate } from '../../runtime/state/write-plan.js';
 import { checkEncodable, encodeRecord, encodeResource, type RecordedChange } from './codec.js';
@@ -40,6 +42,8 @@ export interface CommitPlan {
   readonly records: readonly RecordWrite[];
   /** Kinds that got a new resource (for meta registration). */
   readonly createdKinds: readonly { namespace: string; type: string }[];
+  /** The generations the ops destroyed, to tell them from a later create once committed. */
+  readonly destroyed: readonly AnyResource[];
 }
 
 interface Slot {
@@ -47,6 +51,8 @@ interface Slot {
   readonly pointer: Pointer;
   value: AnyResource | undefined;
   touches: number;
+  /** `created` of the generation an earlier op destroyed, while the key stays absent. */
+  destroyedCreated: string | undefined;
 }
 
 /** The key of every op whose identity is well-formed; bad ones fail later, in op order, while planning. */
@@ -82,10 +88,13 @@ export function planCommit(
   now: string,
   layout: KeyLayout,
   states: ReadonlyMap<string, KeyState>,
+  generations: RecentGenerations,
+  definitions: DefinitionLookup,
 ): CommitPlan {
   const slots = new Map<string, Slot>();
   const results: TransactionResult[] = [];
   const createdKinds: { namespace: string; type: string }[] = [];
+  const destroyed: AnyResource[] = [];
   const changes = new Map<string, { kind: Pointer; changes: RecordedChange[]; needed: boolean }>();
   const note = (slot: Slot, change: RecordedChange) => {
     slot.touches++;
@@ -105,7 +114,7 @@ export function planCommit(
     if (slot === undefined) {
       const state = states.get(name);
       if (state === undefined) throw new Error(`etcd state: key ${name} was not read before planning`);
-      slot = { state, pointer, value: state.current, touches: 0 };
+      slot = { state, pointer, value: state.current, touches: 0, destroyedCreated: undefined };
       slots.set(name, slot);
     }
     return slot;
@@ -113,8 +122,10 @@ export function planCommit(
   for (const op of ops) {
     switch (op?.op) {
       case 'create': {
-        const slot = slotOf(checkPointer(op.resource?.metadata ?? {}));
-        const stored = planCreate(slot.value, op.resource, op.owner ?? '', now);
+        const p = checkPointer(op.resource?.metadata ?? {});
+        const slot = slotOf(p);
+        const created = generations.createdFor(p.namespace, p.type, p.id, now, slot.destroyedCreated);
+        const stored = planCreate(slot.value, op.resource, op.owner ?? '', created, definitions);
         checkEncodable(stored);
         slot.value = stored;
         note(slot, ['c', stored]);
@@ -130,6 +141,7 @@ export function planCommit(
           op.owner ?? '',
           op.expectedPhase ?? 'running',
           now,
+          definitions,
           op.expectedCreated,
         );
         checkEncodable(stored);
@@ -141,7 +153,9 @@ export function planCommit(
       case 'destroy': {
         const pointer = checkPointer(op.pointer ?? {});
         const slot = slotOf(pointer);
-        planDestroy(slot.value, pointer, op.owner ?? '');
+        const gone = planDestroy(slot.value, pointer, op.owner ?? '');
+        destroyed.push(gone);
+        slot.destroyedCreated = gone.metadata.created;
         slot.value = undefined;
         note(slot, ['d', pointer.id]);
         results.push(null);
@@ -166,5 +180,5 @@ export function planCommit(
   for (const entry of changes.values()) {
     if (entry.needed) records.push({ key: layout.recordKey(entry.kind), value: encodeRecord(entry.changes) });
   }
-  return { results, compares, writes, records, createdKinds };
+  return { results, compares, writes, records, createdKinds, destroyed };
 }

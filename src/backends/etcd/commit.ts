@@ -2,8 +2,10 @@ import type { Etcd3, ICompare, IKeyValue, IRequestOp } from 'etcd3';
 import type { Clock } from '../../runtime/clock.js';
 import { formatTimestamp } from '../../runtime/clock.js';
 import { ConflictError, UnsupportedError, ValidationError } from '../../runtime/errors.js';
+import type { DefinitionLookup } from '../../runtime/resource/definition-registry.js';
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
+import type { RecentGenerations } from '../../runtime/state/recent-generations.js';
 import type { TransactionOp, TransactionResult } from '../../runtime/state/state.js';
 import { decodeResource } from './codec.js';
 import { type CommitPlan, type KeyState, keysOfOps, planCommit } from './commit-plan.js';
@@ -17,6 +19,10 @@ export interface CommitContext {
   readonly layout: KeyLayout;
   readonly clock: Clock;
   readonly cache: KeyCache;
+  /** Generations destroyed in the current millisecond, so a new one gets another `created`. */
+  readonly generations: RecentGenerations;
+  /** The definitions specs are validated with. */
+  readonly definitions: DefinitionLookup;
   readonly meta: MetaRegistry | undefined;
   readonly maxRequestBytes: number;
   readonly maxTxnOps: number;
@@ -55,7 +61,7 @@ export async function commitOps(
     const guessed = [...states.values()].some((s) => !s.fresh);
     let plan: CommitPlan;
     try {
-      plan = planCommit(ops, now, ctx.layout, states);
+      plan = planCommit(ops, now, ctx.layout, states, ctx.generations, ctx.definitions);
     } catch (error) {
       // A refusal must come from etcd's real state, never from a guess.
       if (!guessed) throw error;
@@ -101,6 +107,9 @@ export async function commitOps(
     if (res.succeeded) {
       const revision = Number(res.header.revision);
       meta.commit();
+      for (const { metadata: m } of plan.destroyed) {
+        ctx.generations.destroyed(m.namespace, m.type, m.id, m.created, now);
+      }
       const stored = new Map<AnyResource, AnyResource>();
       for (const w of plan.writes) {
         const resource = w.value === null ? undefined : decodeResource(w.value, w.key);

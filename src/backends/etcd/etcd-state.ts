@@ -1,6 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import { type Logger, pino } from 'pino';
 import { type Clock, wallClock } from '../../runtime/clock.js';
+import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { State } from '../../runtime/state/state.js';
 import { withStateHelpers } from '../../runtime/state/state-helpers.js';
 import { createEtcdClient, defaultCallTimeoutMs, type EtcdConnectionOptions } from './client.js';
@@ -12,7 +13,7 @@ export interface EtcdStateOptions extends EtcdConnectionOptions {
   prefix: string;
   /** Time source for timestamps and for watch reconnect backoff (default: the wall clock). */
   clock?: Clock;
-  /** Logs dropped watch streams and retries (default: silent). */
+  /** Where etcd outages are told, once when one begins and once when it ends (default: pino to stderr). */
   logger?: Logger;
   /** Delays between watch reconnects: from `initialMs` (default 50) doubling up to `maxMs` (default 2,000). */
   watchBackoff?: { initialMs?: number; maxMs?: number };
@@ -22,6 +23,8 @@ export interface EtcdStateOptions extends EtcdConnectionOptions {
   maxTxnOps?: number;
   /** Register resource definitions and namespaces in `meta` as they are first written (default true). */
   registerMeta?: boolean;
+  /** The definitions to validate specs with, exactly (default: every `defineResource` of the process). */
+  definitions?: readonly AnyResourceDefinition[];
 }
 
 /**
@@ -60,7 +63,7 @@ function createStore(client: Etcd3, options: EtcdStateOptions): EtcdStore {
     endpoints: options.endpoints,
     prefix: options.prefix,
     clock: options.clock ?? wallClock,
-    logger: options.logger ?? pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'info' }, pino.destination(2)),
     backoff: {
       initialMs: options.watchBackoff?.initialMs ?? 50,
       maxMs: options.watchBackoff?.maxMs ?? 2_000,
@@ -69,5 +72,6 @@ function createStore(client: Etcd3, options: EtcdStateOptions): EtcdStore {
     maxTxnOps: options.maxTxnOps ?? 128,
     registerMeta: options.registerMeta ?? true,
     callTimeoutMs: options.callTimeoutMs ?? defaultCallTimeoutMs,
+    definitions: options.definitions,
   });
 }

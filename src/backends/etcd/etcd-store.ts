@@ -3,9 +3,12 @@ import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Clock } from '../../runtime/clock.js';
 import { NotFoundError } from '../../runtime/errors.js';
+import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
+import type { DefinitionRegistry } from '../../runtime/resource/definition-registry.js';
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from '../../runtime/state/label-query.js';
+import { RecentGenerations } from '../../runtime/state/recent-generations.js';
 import type {
   CoreState,
   CreateOptions,
@@ -17,6 +20,7 @@ import type {
   WatchKindOptions,
   WatchOptions,
 } from '../../runtime/state/state.js';
+import { storeDefinitions } from '../../runtime/state/store-definitions.js';
 import { checkPointer } from '../../runtime/state/write-plan.js';
 import { bookmarkTag } from './bookmark.js';
 import { EtcdUnavailableError, isEtcdUnavailableError, isTransportError } from './client.js';
@@ -26,6 +30,7 @@ import { openEtcdWatch } from './etcd-watch.js';
 import { KeyCache } from './key-cache.js';
 import { isResourceKey, KeyLayout, rangeEnd } from './keys.js';
 import { MetaRegistry } from './meta-registry.js';
+import { OutageLog } from './outage-log.js';
 import type { BackoffOptions } from './raw-watch.js';
 
 /** Settings of an {@link EtcdStore}, resolved. */
@@ -40,6 +45,8 @@ export interface EtcdStoreConfig {
   readonly maxTxnOps: number;
   readonly registerMeta: boolean;
   readonly callTimeoutMs: number;
+  /** The definitions to validate with (default: every `defineResource` of the process). */
+  readonly definitions?: readonly AnyResourceDefinition[] | undefined;
 }
 
 /** What the store knows of an open watch. */
@@ -63,11 +70,16 @@ export class EtcdStore implements CoreState {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly backoff: BackoffOptions;
+  /** Logs each etcd outage once, and its end. */
+  readonly outage: OutageLog;
   readonly #config: EtcdStoreConfig;
   readonly #cache = new KeyCache();
   readonly #pins = new Set<Promise<unknown>>();
   readonly #watches = new Set<WatchHandle>();
   readonly #commit: CommitContext;
+  readonly #meta: MetaRegistry | undefined;
+  /** The definitions this store validates with. */
+  readonly definitions: DefinitionRegistry<AnyResourceDefinition>;
   #closed = false;
 
   constructor(config: EtcdStoreConfig) {
@@ -77,16 +89,27 @@ export class EtcdStore implements CoreState {
     this.clock = config.clock;
     this.logger = config.logger;
     this.backoff = config.backoff;
+    this.outage = new OutageLog(config.logger, config.clock, config.endpoints);
+    this.definitions = storeDefinitions(config.definitions);
+    this.#meta = config.registerMeta ? new MetaRegistry(this.layout, this.definitions) : undefined;
     this.#commit = {
       client: config.client,
       layout: this.layout,
       clock: config.clock,
       cache: this.#cache,
-      meta: config.registerMeta ? new MetaRegistry(this.layout) : undefined,
+      generations: new RecentGenerations(),
+      definitions: this.definitions,
+      meta: this.#meta,
       maxRequestBytes: config.maxRequestBytes,
       maxTxnOps: config.maxTxnOps,
       call: (operation, fn, pointer) => this.#call(operation, fn, pointer),
     };
+  }
+
+  /** Adds a definition to validate with; a different one for a known type throws. */
+  registerDefinition(definition: AnyResourceDefinition): void {
+    this.definitions.register(definition);
+    this.#meta?.definitionAdded(definition.type);
   }
 
   async get(pointer: Pointer): Promise<never> {
@@ -200,7 +223,7 @@ export class EtcdStore implements CoreState {
       } catch (error) {
         if (!isEtcdUnavailableError(error) || this.#closed) throw error;
         if (stop()) return undefined;
-        this.logger.warn({ err: error, retryInMs: delay }, `etcd state: ${what} failed; retrying`);
+        this.outage.down(what, error);
         await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delay));
         delay = Math.min(this.backoff.maxMs, delay * 2);
         if (stop()) return undefined;
@@ -278,12 +301,18 @@ export class EtcdStore implements CoreState {
   async #call<T>(operation: string, fn: () => Promise<T>, pointer?: Pointer): Promise<T> {
     if (this.#closed) throw new Error(`etcd state: ${operation} after close()`);
     try {
-      return await fn();
+      const result = await fn();
+      this.outage.up();
+      return result;
     } catch (error) {
       if (error instanceof Error && /request is too large/.test(error.message) && pointer !== undefined) {
         throw tooLarge(pointer, undefined, this.#config.maxRequestBytes, error);
       }
-      if (isTransportError(error)) throw new EtcdUnavailableError(operation, this.#config.endpoints, error);
+      if (isTransportError(error)) {
+        const unavailable = new EtcdUnavailableError(operation, this.#config.endpoints, error);
+        this.outage.down(operation, unavailable);
+        throw unavailable;
+      }
       throw error;
     }
   }

@@ -139,7 +139,7 @@ export function openEtcdWatch<T>(store: EtcdStore, target: WatchTarget, aggregat
       },
       store.clock,
       store.backoff,
-      store.logger,
+      store.outage,
     );
     // Writes this store issues after subscribing wait until etcd has the watch, so it sees them.
     store.pin(raw.firstAttempt);

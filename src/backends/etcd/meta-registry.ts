@@ -1,5 +1,6 @@
 import type { IRequestOp } from 'etcd3';
-import { lookupDefinition } from '../../runtime/resource/define-resource.js';
+import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
+import type { DefinitionLookup } from '../../runtime/resource/definition-registry.js';
 import {
   metaNamespace,
   metaOwner,
@@ -30,7 +31,15 @@ export class MetaRegistry {
   readonly #types = new Set<string>();
   readonly #namespaces = new Set<string>();
 
-  constructor(private readonly layout: KeyLayout) {}
+  constructor(
+    private readonly layout: KeyLayout,
+    private readonly definitions: DefinitionLookup<AnyResourceDefinition>,
+  ) {}
+
+  /** A definition was registered after its type was first written: list it with the next create. */
+  definitionAdded(type: string): void {
+    this.#types.delete(type);
+  }
 
   /** The meta writes a commit needs (none once this process has registered its kinds). */
   ops(plan: CommitPlan, now: string): MetaOps {
@@ -40,7 +49,7 @@ export class MetaRegistry {
     const want = (namespace: string, type: string) => {
       if (!this.#types.has(type) && !newTypes.has(type)) {
         newTypes.add(type);
-        const definition = lookupDefinition(type);
+        const definition = this.definitions.lookup(type);
         if (definition !== undefined) resources.push(resourceDefinitionResource(definition));
       }
       if (!this.#namespaces.has(namespace) && !newNamespaces.has(namespace)) {
@@ -58,7 +67,7 @@ export class MetaRegistry {
     for (const resource of resources) {
       const key = this.layout.key(pointerOf(resource));
       if (touched.has(key.toString('latin1'))) continue;
-      const value = encodeResource(planCreate(undefined, resource, metaOwner, now));
+      const value = encodeResource(planCreate(undefined, resource, metaOwner, now, this.definitions));
       bytes += 2 * key.length + value.length + 64;
       ops.push({
         request_txn: {

@@ -1,6 +1,6 @@
 import type { Etcd3, IDuplexStream, IEvent, IResponseHeader, IWatchRequest, IWatchResponse } from 'etcd3';
-import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
+import type { OutageLog } from './outage-log.js';
 
 /** Reconnect delays of a watch: exponential from `initialMs`, doubling up to `maxMs`. */
 export interface BackoffOptions {
@@ -74,7 +74,7 @@ export class RawWatch {
     private readonly handlers: RawWatchHandlers,
     private readonly clock: Clock,
     private readonly backoff: BackoffOptions,
-    private readonly logger: Logger,
+    private readonly outage: OutageLog,
   ) {
     this.#next = startRevision;
     this.#delay = backoff.initialMs;
@@ -143,6 +143,7 @@ export class RawWatch {
   }
 
   #onResponse(res: IWatchResponse): void {
+    this.outage.up();
     if (res.canceled) {
       const compacted = Number(res.compact_revision);
       if (compacted > 0) this.#fail(new CompactedError(this.#next ?? 0, compacted));
@@ -247,10 +248,8 @@ export class RawWatch {
     this.#settleFirst();
     const wait = this.#delay;
     this.#delay = Math.min(this.backoff.maxMs, this.#delay * 2);
-    this.logger.warn(
-      { err: error, resumeRevision: this.#next, retryInMs: wait },
-      'etcd watch broken; resuming from the last revision',
-    );
+    // One line per outage for all watches and calls of the store, not one per watch per retry.
+    this.outage.down('watch', error);
     this.#timer = this.clock.setTimeout(() => this.#connect(), wait);
   }
 

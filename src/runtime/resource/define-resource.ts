@@ -1,16 +1,12 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { DefinitionRegistry } from './definition-registry.js';
 import { emptyAnnotations, emptyFinalizers, emptyLabels } from './empty.js';
 import { deepFreeze } from './freeze.js';
-import type { Kind, Pointer } from './pointer.js';
-import type { MakeOptions, Resource } from './resource.js';
+import type { AnyResourceDefinition, PrintColumn, Resource, ResourceDefinition } from './resource-types.js';
 import { parseTypeName } from './type-name.js';
 
-/** A column `converge get` prints for a type: a header and a `{.path}` into the spec. */
-export interface PrintColumn {
-  readonly name: string;
-  readonly jsonPath: string;
-}
+export type { AnyResourceDefinition, PrintColumn, ResourceDefinition } from './resource-types.js';
 
 /** What `defineResource` takes. */
 export interface ResourceDefinitionOptions<TType extends string, TSpec extends z.ZodType> {
@@ -30,36 +26,39 @@ export interface ResourceDefinitionOptions<TType extends string, TSpec extends z
   sensitive?: boolean;
 }
 
-/** A resource type: its name, schema and the typed constructors of its resources, pointers and kinds. */
-export interface ResourceDefinition<TType extends string = string, TSpec extends z.ZodType = z.ZodType> {
-  readonly type: TType;
-  readonly spec: TSpec;
-  readonly defaultNamespace: string;
-  /** The singular name (`Path`). */
-  readonly displayType: string;
-  readonly aliases: readonly string[];
-  readonly allAliases: readonly string[];
-  readonly printColumns: readonly PrintColumn[];
-  readonly sensitive: boolean;
-  /** A new unsaved resource (version 0, phase running, owner ''); the spec is validated. */
-  make(id: string, spec: z.input<TSpec>, options?: MakeOptions): Resource<ResourceDefinition<TType, TSpec>>;
-  /** A typed pointer to one resource of this type. */
-  pointer(id: string, namespace?: string): Pointer<ResourceDefinition<TType, TSpec>>;
-  /** A typed kind: every resource of this type in one namespace. */
-  kind(namespace?: string): Kind<ResourceDefinition<TType, TSpec>>;
+/** Every definition `defineResource` made in this process: what stores fall back to by default. */
+export const definedResources = new DefinitionRegistry<AnyResourceDefinition>();
+/** Lets `ValidatedMark` stamp a field onto an object it did not construct (the return-override idiom). */
+class Stamped {
+  constructor(target: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: stamping a private field onto `target` is the point.
+    return target;
+  }
 }
 
-/** A definition of any type, as generic code sees it. */
-// biome-ignore lint/suspicious/noExplicitAny: the erased form must accept every schema's input type.
-export type AnyResourceDefinition = ResourceDefinition<string, any>;
-
-const registry = new Map<string, AnyResourceDefinition>();
 /**
- * Marks a frozen spec as already valid for a schema, so the store may skip validating it again.
- * A non-enumerable symbol: invisible to JSON, `Object.keys`, clones and equality, and cheaper for
- * the garbage collector than a WeakMap entry per spec.
+ * Marks a spec as already valid for a schema, so the store may skip validating it again. A private
+ * field: invisible to JSON, `Object.keys`, symbols, spreads, clones and equality, never copied to a
+ * changed copy, and (unlike `defineProperty` or a WeakMap entry) as cheap as an ordinary store.
  */
-const validatedBy: unique symbol = Symbol('converge.validatedBy');
+class ValidatedMark extends Stamped {
+  readonly #schema: z.ZodType;
+
+  private constructor(target: object, schema: z.ZodType) {
+    super(target);
+    this.#schema = schema;
+  }
+
+  /** Stamps `target` (not yet frozen) as valid for `schema`. */
+  static mark(target: object, schema: z.ZodType): void {
+    new ValidatedMark(target, schema);
+  }
+
+  /** The schema `value` was stamped valid for, if any. */
+  static schemaOf(value: object): z.ZodType | undefined {
+    return #schema in value ? (value as ValidatedMark).#schema : undefined;
+  }
+}
 
 /**
  * Defines a resource type from a zod schema; the literal type name and the spec type are inferred.
@@ -74,7 +73,9 @@ const validatedBy: unique symbol = Symbol('converge.validatedBy');
  * const p = Paths.make('a', { value: 1 });
  * ```
  * @remarks Throws when the type name is malformed (COSI's rules: plural CamelCase name, lower-case
- * dotted suffix). The definition is registered so that manifests, the API and `get rd` can resolve it.
+ * dotted suffix), or when this process already defined the type differently (the error names both).
+ * The definition is registered so that manifests, the API, `get rd` and stores created without
+ * their own `definitions` can resolve it.
  */
 export function defineResource<const TType extends string, TSpec extends z.ZodType>(
   options: ResourceDefinitionOptions<TType, TSpec>,
@@ -124,18 +125,18 @@ export function defineResource<const TType extends string, TSpec extends z.ZodTy
     kind: (namespace = defaultNamespace) => Object.freeze({ namespace, type }),
   };
   Object.freeze(definition);
-  registry.set(type, definition);
+  definedResources.register(definition);
   return definition;
 }
 
-/** The registered definition of a type, if any module defined it. */
+/** The definition of a type made by `defineResource` in this process, if any. */
 export function lookupDefinition(type: string): AnyResourceDefinition | undefined {
-  return registry.get(type);
+  return definedResources.lookup(type);
 }
 
-/** Every registered definition, sorted by type. */
+/** Every definition made by `defineResource` in this process, sorted by type. */
 export function listDefinitions(): AnyResourceDefinition[] {
-  return [...registry.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  return definedResources.list();
 }
 
 /**
@@ -149,11 +150,7 @@ export function validateSpec(
   input: unknown,
   remember = true,
 ): unknown {
-  if (
-    typeof input === 'object' &&
-    input !== null &&
-    (input as { [validatedBy]?: unknown })[validatedBy] === schema
-  ) {
+  if (typeof input === 'object' && input !== null && ValidatedMark.schemaOf(input) === schema) {
     return input;
   }
   const result = schema.safeParse(input);
@@ -170,7 +167,7 @@ export function validateSpec(
   }
   // The store keeps its own record (the stored spec); only values handed to callers are marked.
   if (remember && typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.defineProperty(value, validatedBy, { value: schema });
+    ValidatedMark.mark(value, schema);
   }
   deepFreeze(value);
   return value;

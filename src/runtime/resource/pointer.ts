@@ -1,24 +1,6 @@
-import type { AnyResourceDefinition } from './define-resource.js';
+import type { Pointer } from './resource-types.js';
 
-declare const definitionBrand: unique symbol;
-
-/**
- * A (namespace, type) pair: every resource of one type in one namespace.
- *
- * @remarks `TDef` is a phantom: kinds made by `D.kind()` carry their definition so reads are typed;
- * a plain `{ namespace, type }` object is accepted everywhere and reads as an untyped resource.
- */
-export interface Kind<TDef extends AnyResourceDefinition = AnyResourceDefinition> {
-  readonly namespace: string;
-  readonly type: TDef['type'];
-  /** @internal phantom carrier of the definition; never present at run time. */
-  readonly [definitionBrand]?: TDef;
-}
-
-/** A kind plus an id: the identity of one resource. */
-export interface Pointer<TDef extends AnyResourceDefinition = AnyResourceDefinition> extends Kind<TDef> {
-  readonly id: string;
-}
+export type { Kind, Pointer } from './resource-types.js';
 
 /** Formats a pointer as `type(namespace/id)`, the form COSI prints and errors use. */
 export function formatPointer(pointer: { namespace: string; type: string; id?: string }): string {

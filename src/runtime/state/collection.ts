@@ -26,8 +26,6 @@ export class Collection {
   /** The collection's type and namespace are registered in `meta` (the store checks once per collection). */
   metaRegistered = false;
   readonly #order = new IdOrder(this.items);
-  /** `created` of recently destroyed ids, oldest first. */
-  readonly #destroyedCreated = new Map<string, string>();
   #sorted: readonly AnyResource[] | null = null;
 
   constructor(
@@ -54,32 +52,8 @@ export class Collection {
     const gone = this.items.get(id);
     if (gone === undefined) return;
     this.items.delete(id);
-    this.#rememberCreated(id, gone.metadata.created);
     this.#order.removed(id);
     this.#sorted = null;
-  }
-
-  /**
-   * The `created` of a new generation of `id`: `now`, unless a destroyed generation of the id got
-   * the same value (same millisecond, or a clock that stands still), in which case sub-millisecond
-   * digits tell them apart. `created` is what separates generations, whose versions both start at 1.
-   */
-  createdFor(id: string, now: string): string {
-    const previous = this.#destroyedCreated.get(id);
-    if (previous === undefined) return now;
-    const last = /^(.*\.\d{3})(\d{3})?Z$/.exec(previous);
-    const base = /^(.*\.\d{3})Z$/.exec(now);
-    if (last === null || base === null || last[1] !== base[1]) return now;
-    const next = Number(last[2] ?? '0') + 1;
-    return next > 999 ? now : `${base[1]}${String(next).padStart(3, '0')}Z`;
-  }
-
-  #rememberCreated(id: string, created: string): void {
-    const remembered = this.#destroyedCreated;
-    remembered.delete(id);
-    remembered.set(id, created);
-    // Only recent generations can be confused with a new one: keep a bounded window.
-    if (remembered.size > destroyedMemory) remembered.delete(remembered.keys().next().value!);
   }
 
   /** Every resource sorted by id, as one frozen array shared until the next change. */
@@ -88,6 +62,3 @@ export class Collection {
     return this.#sorted;
   }
 }
-
-/** How many destroyed ids per kind keep their `created` for telling generations apart. */
-const destroyedMemory = 4096;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import type { HistoryOptions } from './history.js';
 import { InMemoryStore } from './in-memory-store.js';
 import type { State } from './state.js';
@@ -15,6 +16,11 @@ export interface CreateStateOptions {
   logger?: Logger;
   /** Register resource definitions and namespaces in `meta` as they are first written (default true). */
   registerMeta?: boolean;
+  /**
+   * The definitions to validate specs with, exactly (besides the meta types). By default the store
+   * uses every `defineResource` of the process. `state.registerDefinition(d)` adds more later.
+   */
+  definitions?: readonly AnyResourceDefinition[];
 }
 
 /**
@@ -32,6 +38,7 @@ export function createState(options: CreateStateOptions = {}): State {
       ...(options.history ? { history: options.history } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.registerMeta !== undefined ? { registerMeta: options.registerMeta } : {}),
+      ...(options.definitions !== undefined ? { definitions: options.definitions } : {}),
     }),
   );
 }

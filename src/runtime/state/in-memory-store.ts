@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Observable } from 'rxjs';
+import { defer, type Observable } from 'rxjs';
 import { type Clock, formatTimestamp, wallClock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
-import { lookupDefinition } from '../resource/define-resource.js';
+import type { AnyResourceDefinition } from '../resource/define-resource.js';
+import type { DefinitionRegistry } from '../resource/definition-registry.js';
 import {
   metaNamespace,
   metaOwner,
@@ -16,6 +17,7 @@ import { bookmarkPrefix } from './bookmark.js';
 import { Collection, type Watcher } from './collection.js';
 import { type HistoryConfig, type HistoryOptions, resolveHistoryOptions } from './history.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from './label-query.js';
+import { RecentGenerations } from './recent-generations.js';
 import type {
   CoreState,
   CreateOptions,
@@ -27,6 +29,7 @@ import type {
   WatchKindOptions,
   WatchOptions,
 } from './state.js';
+import { storeDefinitions } from './store-definitions.js';
 import type { WatchEvent } from './watch-event.js';
 import { watchCollection, watchResource } from './watch-stream.js';
 import { checkPointer, planCreate, planDestroy, planUpdate } from './write-plan.js';
@@ -37,6 +40,8 @@ export interface InMemoryStoreOptions {
   clock?: Clock;
   /** Register `ResourceDefinition` and `Namespace` resources in `meta` as types and namespaces are first written (default true). */
   registerMeta?: boolean;
+  /** The definitions to validate with (default: every `defineResource` of the process). */
+  definitions?: readonly AnyResourceDefinition[];
 }
 
 type Change =
@@ -56,6 +61,8 @@ export class InMemoryStore implements CoreState {
   readonly #registerMeta: boolean;
   readonly #knownTypes = new Set<string>();
   readonly #knownNamespaces = new Set<string>();
+  readonly #generations = new RecentGenerations();
+  readonly #definitions: DefinitionRegistry<AnyResourceDefinition>;
   #serial = 0;
   #pendingDeliveries = 0;
   #deliveredWaiters: (() => void)[] = [];
@@ -72,12 +79,14 @@ export class InMemoryStore implements CoreState {
         }
       });
     },
+    released: (collection: Collection) => this.#dropIfIdle(collection),
   };
 
   constructor(options: InMemoryStoreOptions = {}) {
     this.#history = resolveHistoryOptions(options.history);
     this.#clock = options.clock ?? wallClock;
     this.#registerMeta = options.registerMeta ?? true;
+    this.#definitions = storeDefinitions(options.definitions);
     if (this.#registerMeta) {
       this.#ensureMeta(metaNamespace, ResourceDefinitions.type);
       this.#ensureMeta(metaNamespace, Namespaces.type);
@@ -107,6 +116,49 @@ export class InMemoryStore implements CoreState {
 
   #peek(namespace: string, type: string): Collection | undefined {
     return this.#namespaces.get(namespace)?.get(type);
+  }
+
+  /**
+   * Drops a collection that holds nothing and that nobody watches, history included: kinds that are
+   * only read, watched for a while, or written with a refused write must not cost memory for ever.
+   */
+  #dropIfIdle(collection: Collection): void {
+    if (collection.items.size > 0 || collection.watchers.size > 0) return;
+    const types = this.#namespaces.get(collection.namespace);
+    if (types?.get(collection.type) !== collection) return;
+    types.delete(collection.type);
+    if (types.size === 0) this.#namespaces.delete(collection.namespace);
+  }
+
+  /** After a failed write: drops the collections its ops may have made for nothing. */
+  #dropIdleOf(ops: readonly TransactionOp[]): void {
+    for (const op of ops) {
+      const m = op?.op === 'destroy' ? op.pointer : op?.resource?.metadata;
+      if (typeof m?.namespace !== 'string' || typeof m.type !== 'string') continue;
+      const collection = this.#peek(m.namespace, m.type);
+      if (collection !== undefined) this.#dropIfIdle(collection);
+    }
+  }
+
+  /** How many (namespace, type) collections the store holds. @internal */
+  get collectionCount(): number {
+    let count = 0;
+    for (const types of this.#namespaces.values()) count += types.size;
+    return count;
+  }
+
+  /** The definitions this store validates with. */
+  get definitions(): DefinitionRegistry<AnyResourceDefinition> {
+    return this.#definitions;
+  }
+
+  /** Adds a definition to validate with (and lists it in `meta`); a different one for a known type throws. */
+  registerDefinition(definition: AnyResourceDefinition): void {
+    this.#definitions.register(definition);
+    if (this.#registerMeta) {
+      this.#knownTypes.add(definition.type);
+      this.#putMeta(resourceDefinitionResource(definition));
+    }
   }
 
   #now(): string {
@@ -157,18 +209,35 @@ export class InMemoryStore implements CoreState {
     const now = this.#now();
     const staged = new Staging();
     // Every op is checked against the state the ops before it leave; nothing is applied until all pass.
-    for (const op of ops) staged.add(this.#plan(op, staged, now));
+    try {
+      for (const op of ops) staged.add(this.#plan(op, staged, now));
+    } catch (error) {
+      this.#dropIdleOf(ops);
+      throw error;
+    }
     const changes = staged.changes;
-    for (const change of changes) this.#apply(change);
+    for (const change of changes) this.#apply(change, now);
     for (const change of changes) this.#registered(change);
+    for (const change of changes) if (change.kind === 'remove') this.#dropIfIdle(change.collection);
     return changes.map((c) => (c.kind === 'put' ? c.resource : null));
   }
 
   #commitOne(op: TransactionOp): AnyResource | null {
-    const change = this.#plan(op, undefined, this.#now());
-    this.#apply(change);
+    const now = this.#now();
+    let change: Change;
+    try {
+      change = this.#plan(op, undefined, now);
+    } catch (error) {
+      this.#dropIdleOf([op]);
+      throw error;
+    }
+    this.#apply(change, now);
     this.#registered(change);
-    return change.kind === 'put' ? change.resource : null;
+    if (change.kind === 'remove') {
+      this.#dropIfIdle(change.collection);
+      return null;
+    }
+    return change.resource;
   }
 
   /** Checks one op and computes its change; throws the error the op fails with. */
@@ -182,7 +251,14 @@ export class InMemoryStore implements CoreState {
           currentValue(staged, collection, p.id),
           op.resource,
           op.owner ?? '',
-          collection.createdFor(p.id, now),
+          this.#generations.createdFor(
+            p.namespace,
+            p.type,
+            p.id,
+            now,
+            staged?.destroyedCreated(collection, p.id),
+          ),
+          this.#definitions,
         );
         change = { kind: 'put', collection, resource: stored, old: undefined };
         break;
@@ -197,6 +273,7 @@ export class InMemoryStore implements CoreState {
           op.owner ?? '',
           op.expectedPhase ?? 'running',
           now,
+          this.#definitions,
           op.expectedCreated,
         );
         change = { kind: 'put', collection: collection!, resource: stored, old };
@@ -229,7 +306,7 @@ export class InMemoryStore implements CoreState {
     }
   }
 
-  #apply(change: Change): void {
+  #apply(change: Change, now: string): void {
     const { collection } = change;
     const h = collection.history;
     const bookmark = collection.bookmarkPrefix + (h.writePos + 1);
@@ -243,7 +320,9 @@ export class InMemoryStore implements CoreState {
       );
     } else {
       const { resource } = change;
-      collection.remove(resource.metadata.id);
+      const m = resource.metadata;
+      collection.remove(m.id);
+      this.#generations.destroyed(m.namespace, m.type, m.id, m.created, now);
       h.append({ type: 'destroyed', resource, bookmark });
     }
     this.#notify(collection);
@@ -275,7 +354,7 @@ export class InMemoryStore implements CoreState {
   #ensureMeta(namespace: string, type: string): void {
     if (!this.#knownTypes.has(type)) {
       this.#knownTypes.add(type);
-      const definition = lookupDefinition(type);
+      const definition = this.#definitions.lookup(type);
       if (definition !== undefined) this.#putMeta(resourceDefinitionResource(definition));
     }
     if (!this.#knownNamespaces.has(namespace)) {
@@ -288,29 +367,30 @@ export class InMemoryStore implements CoreState {
     const { namespace, type, id } = resource.metadata;
     const collection = this.#collection(namespace, type);
     if (collection.items.has(id)) return;
-    const stored = planCreate(undefined, resource, metaOwner, this.#now());
-    this.#apply({ kind: 'put', collection, resource: stored, old: undefined });
+    const now = this.#now();
+    const stored = planCreate(undefined, resource, metaOwner, now, this.#definitions);
+    this.#apply({ kind: 'put', collection, resource: stored, old: undefined }, now);
     this.#ensureMeta(namespace, type);
   }
 
+  // The collection is looked up at subscribe time: until then it may not exist, or be dropped.
   watch(pointer: Pointer, options?: WatchOptions): Observable<never> {
     const p = checkPointer(pointer);
-    return watchResource(
-      this.#host,
-      this.#collection(p.namespace, p.type),
-      p.id,
-      options,
+    return defer(() =>
+      watchResource(this.#host, this.#collection(p.namespace, p.type), p.id, options),
     ) as Observable<never>;
   }
 
   watchKind(kind: Kind, options?: WatchKindOptions): Observable<never> {
-    const collection = this.#collection(kind.namespace, kind.type);
-    return watchCollection<WatchEvent>(this.#host, collection, false, options) as Observable<never>;
+    return defer(() =>
+      watchCollection<WatchEvent>(this.#host, this.#collection(kind.namespace, kind.type), false, options),
+    ) as Observable<never>;
   }
 
   watchKindAggregated(kind: Kind, options?: WatchKindOptions): Observable<never> {
-    const collection = this.#collection(kind.namespace, kind.type);
-    return watchCollection<WatchEvent[]>(this.#host, collection, true, options) as Observable<never>;
+    return defer(() =>
+      watchCollection<WatchEvent[]>(this.#host, this.#collection(kind.namespace, kind.type), true, options),
+    ) as Observable<never>;
   }
 
   delivered(): Promise<void> {
@@ -338,6 +418,12 @@ class Staging {
     const change = this.#map !== undefined ? this.#map.get(collection)?.get(id) : this.#scan(collection, id);
     if (change === undefined) return undefined;
     return change.kind === 'put' ? change.resource : null;
+  }
+
+  /** The `created` of the generation an earlier op of the transaction destroyed, if that is the id's last change. */
+  destroyedCreated(collection: Collection, id: string): string | undefined {
+    const change = this.#map !== undefined ? this.#map.get(collection)?.get(id) : this.#scan(collection, id);
+    return change?.kind === 'remove' ? change.resource.metadata.created : undefined;
   }
 
   add(change: Change): void {

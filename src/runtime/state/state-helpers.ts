@@ -56,6 +56,8 @@ export function withStateHelpers(core: CoreState): State {
     transaction: (ops) => core.transaction(ops),
     ...(core.delivered ? { delivered: () => core.delivered!() } : {}),
     ...(core.close ? { close: () => core.close!() } : {}),
+    ...(core.definitions ? { definitions: core.definitions } : {}),
+    ...(core.registerDefinition ? { registerDefinition: (d) => core.registerDefinition!(d) } : {}),
 
     async updateWithConflicts(pointer, fn, options: UpdateOptions = {}) {
       const expectedPhase = options.expectedPhase ?? 'running';
@@ -77,14 +79,21 @@ export function withStateHelpers(core: CoreState): State {
 
     async modify(template, fn, options: UpdateOptions = {}) {
       const pointer = pointerOf(template);
-      try {
-        await core.get(pointer);
-      } catch (error) {
-        if (!isNotFoundError(error)) throw error;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await state.updateWithConflicts(pointer as Pointer<never>, fn as never, options)) as never;
+        } catch (error) {
+          if (!isNotFoundError(error)) throw error;
+        }
         const fresh = await applyRecipe(template, fn);
-        return core.create(fresh, { owner: options.owner ?? '' });
+        try {
+          return await core.create(fresh, { owner: options.owner ?? '' });
+        } catch (error) {
+          // Another caller created it first: apply the recipe to theirs, as an update.
+          const lostRace = isConflictError(error) && error.code === 'Conflict';
+          if (!lostRace || attempt >= maxConflictRetries) throw error;
+        }
       }
-      return state.updateWithConflicts(pointer as Pointer<never>, fn as never, options) as never;
     },
 
     async teardown(pointer, options: OwnerOptions = {}) {
@@ -184,14 +193,21 @@ export function withStateHelpers(core: CoreState): State {
 
     signalWithTeardown(pointer, options = {}) {
       const controller = new AbortController();
+      const parent = options.signal;
       let subscription: Subscription | undefined;
+      const onParentAbort = () => abort(abortError(parent!));
+      // Whoever aborts first, the watch ends and the parent keeps no listener of ours.
       const abort = (reason: unknown) => {
         if (controller.signal.aborted) return;
-        controller.abort(reason);
+        parent?.removeEventListener('abort', onParentAbort);
         subscription?.unsubscribe();
+        controller.abort(reason);
       };
-      options.signal?.addEventListener('abort', () => abort(abortError(options.signal!)), { once: true });
-      if (options.signal?.aborted) abort(abortError(options.signal));
+      if (parent?.aborted) {
+        abort(abortError(parent));
+        return controller.signal;
+      }
+      parent?.addEventListener('abort', onParentAbort, { once: true });
       subscription = core.watch(pointer).subscribe({
         next(event) {
           if (event.type === 'destroyed') abort(new ConflictError(pointer, 'resource is gone'));

@@ -1,6 +1,7 @@
 import type { Draft } from 'immer';
 import type { Observable } from 'rxjs';
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
+import type { DefinitionLookup } from '../resource/definition-registry.js';
 import type { Phase } from '../resource/metadata.js';
 import type { Kind, Pointer } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
@@ -127,6 +128,18 @@ export interface CoreState {
   delivered?(): Promise<void>;
   /** Releases connections and ends open watches (remote backends). */
   close?(): Promise<void>;
+  /**
+   * The definitions this store validates specs with: those given to it (`definitions` option) or,
+   * by default, every `defineResource` of the process; plus those registered on it. Remote
+   * backends, which validate on the server, omit it.
+   */
+  readonly definitions?: DefinitionLookup<AnyResourceDefinition>;
+  /**
+   * Adds a definition this store validates with from now on (e.g. one made at run time from a JSON
+   * Schema). Registering the same definition again is a no-op; a different one for a type the store
+   * already knows throws an error naming both, and nothing changes.
+   */
+  registerDefinition?(definition: AnyResourceDefinition): void;
 }
 
 /** Conditions of `watchFor`: every given condition must hold. */

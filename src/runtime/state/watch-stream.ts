@@ -12,6 +12,8 @@ export interface WatchHost {
   readonly cookie: string;
   /** Schedules `watcher.deliver()` in a microtask (tracked for `delivered()`). */
   scheduleDelivery(watcher: Watcher): void;
+  /** A watcher of the collection ended: the store may drop the collection if nothing is left in it. */
+  released(collection: Collection): void;
 }
 
 /** Keeps, rewrites or (`null`) drops an event for a watch's query. */
@@ -68,7 +70,8 @@ function bookmarkPosition(host: WatchHost, collection: Collection, bookmark: str
   if (decoded.cookie !== host.cookie)
     throw new InvalidBookmarkError(subject, 'bookmark is from another store');
   if (decoded.collection !== collection.serial) {
-    throw new InvalidBookmarkError(subject, 'bookmark is from another resource kind');
+    // Another kind's bookmark, or one from before the kind was last left empty and unwatched.
+    throw new InvalidBookmarkError(subject, 'bookmark is from another resource kind or from dropped history');
   }
   const h = collection.history;
   if (decoded.position > h.writePos) throw new InvalidBookmarkError(subject, 'bookmark is from the future');
@@ -96,6 +99,7 @@ function openStream<T>(
     } catch (error) {
       watcher.deliver = () => subscriber.error(error);
       host.scheduleDelivery(watcher);
+      host.released(collection);
       return () => {
         watcher.closed = true;
       };
@@ -107,6 +111,7 @@ function openStream<T>(
     const overrun = () => {
       watcher.closed = true;
       collection.watchers.delete(watcher);
+      host.released(collection);
       subscriber.error(
         new OverrunError(
           { namespace: collection.namespace, type: collection.type },
@@ -157,7 +162,7 @@ function openStream<T>(
     host.scheduleDelivery(watcher);
     return () => {
       watcher.closed = true;
-      collection.watchers.delete(watcher);
+      if (collection.watchers.delete(watcher)) host.released(collection);
     };
   });
 }

@@ -6,7 +6,8 @@ import {
   ValidationError,
   type ValidationIssue,
 } from '../errors.js';
-import { lookupDefinition, validateSpec } from '../resource/define-resource.js';
+import { validateSpec } from '../resource/define-resource.js';
+import type { DefinitionLookup } from '../resource/definition-registry.js';
 import { emptyAnnotations, emptyFinalizers, emptyLabels } from '../resource/empty.js';
 import { deepFreeze } from '../resource/freeze.js';
 import type { Metadata, Phase } from '../resource/metadata.js';
@@ -130,26 +131,32 @@ function storedMetadata(
   });
 }
 
-function storedSpec(pointer: Pointer, spec: unknown, current: AnyResource | undefined): unknown {
+function storedSpec(
+  pointer: Pointer,
+  spec: unknown,
+  current: AnyResource | undefined,
+  definitions: DefinitionLookup,
+): unknown {
   if (current !== undefined && spec === current.spec) return spec;
   if (spec === undefined) {
     throw new ValidationError(pointer, [{ path: ['spec'], message: 'spec is required' }]);
   }
-  const definition = lookupDefinition(pointer.type);
+  const definition = definitions.lookup(pointer.type);
   if (definition !== undefined) return validateSpec(definition.spec, pointer, spec, false);
   return deepFreeze(Object.isFrozen(spec) ? spec : structuredClone(spec));
 }
 
-/** The resource a create stores, or the error it fails with. */
+/** The resource a create stores, or the error it fails with; specs are validated with `definitions`. */
 export function planCreate(
   current: AnyResource | undefined,
   input: AnyResource,
   owner: string,
   now: string,
+  definitions: DefinitionLookup,
 ): AnyResource {
   const metadata = storedMetadata(input?.metadata, 1, owner, now, now);
   if (current !== undefined) throw new ConflictError(metadata, 'already exists');
-  const spec = storedSpec(metadata, input.spec, undefined);
+  const spec = storedSpec(metadata, input.spec, undefined, definitions);
   return Object.freeze({ metadata, spec }) as AnyResource;
 }
 
@@ -160,6 +167,7 @@ export function planUpdate(
   owner: string,
   expectedPhase: Phase | 'any',
   now: string,
+  definitions: DefinitionLookup,
   expectedCreated?: string,
 ): AnyResource {
   const pointer = checkPointer(input?.metadata ?? {});
@@ -178,6 +186,10 @@ export function planUpdate(
   if (expectedPhase !== 'any' && stored.phase !== expectedPhase) {
     throw new PhaseConflictError(pointer, expectedPhase, stored.phase);
   }
+  // Teardown is one way: whatever phase the caller accepts, a tearing-down resource stays so.
+  if (stored.phase === 'tearingDown' && (input.metadata.phase ?? 'running') === 'running') {
+    throw new PhaseConflictError(pointer, 'running', stored.phase);
+  }
   const metadata = storedMetadata(
     input.metadata,
     stored.version + 1,
@@ -186,7 +198,7 @@ export function planUpdate(
     now,
     stored,
   );
-  const spec = storedSpec(pointer, input.spec, current);
+  const spec = storedSpec(pointer, input.spec, current, definitions);
   return Object.freeze({ metadata, spec }) as AnyResource;
 }
 

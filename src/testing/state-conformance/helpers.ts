@@ -192,6 +192,26 @@ export function helperCases(ctx: SuiteContext): void {
       expect(describeEvents(await rec.count(1))).toEqual(['updated a@2']);
     });
 
+    it('should let concurrent callers on an absent id all land: the losers of the create update', async () => {
+      const { state } = ctx;
+      const callers = 5;
+      const results = await Promise.all(
+        Array.from({ length: callers }, () =>
+          state.modify(
+            Items.make('race', { value: 0 }),
+            (d) => {
+              d.spec.value += 1;
+            },
+            { owner: 'ctrl' },
+          ),
+        ),
+      );
+      expect(results.map((r) => r.metadata.version).sort()).toEqual([1, 2, 3, 4, 5]);
+      const stored = await state.get(Items.pointer('race'));
+      expect(stored.metadata).toMatchObject({ version: callers, owner: 'ctrl' });
+      expect(stored.spec.value).toBe(callers);
+    });
+
     it('should check owner and phase of an existing resource, and validate the result', async () => {
       const { state } = ctx;
       await state.create(Items.make('a', { value: 1 }), { owner: 'ctrl' });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { isNotFoundError, isOwnerConflictError } from '../../index.js';
 import { describeEvents, Items, itemKind, rejection, type SuiteContext } from './support.js';
@@ -269,6 +270,40 @@ export function lifecycleCases(ctx: SuiteContext): void {
       await state.teardown(Items.pointer('a'));
       await aborted;
       expect(signal.aborted).toBe(true);
+    });
+
+    it('should leave no listener on the parent signal once its own signal aborts', async () => {
+      const { state } = ctx;
+      const parent = new AbortController();
+      const aborted = (signal: AbortSignal) =>
+        new Promise<void>((resolve) =>
+          signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+      const calls = 50;
+      const missing = Array.from({ length: calls }, () =>
+        state.signalWithTeardown(Items.pointer('missing'), { signal: parent.signal }),
+      );
+      await Promise.all(missing.map(aborted));
+      expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+
+      await state.create(Items.make('a', { value: 1 }));
+      const live = Array.from({ length: calls }, () =>
+        state.signalWithTeardown(Items.pointer('a'), { signal: parent.signal }),
+      );
+      await state.watchFor(Items.pointer('a'), {});
+      expect(live.some((s) => s.aborted)).toBe(false);
+      expect(getEventListeners(parent.signal, 'abort')).toHaveLength(calls);
+      await state.teardown(Items.pointer('a'));
+      await Promise.all(live.map(aborted));
+      expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+
+      // Aborting the parent aborts the signal and ends its watch.
+      await state.create(Items.make('b', { value: 1 }));
+      const child = state.signalWithTeardown(Items.pointer('b'), { signal: parent.signal });
+      parent.abort(new Error('stop'));
+      await aborted(child);
+      expect(child.reason).toEqual(new Error('stop'));
+      expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
     });
 
     it('should abort when the resource is destroyed', async () => {

@@ -174,6 +174,35 @@ export function transactionCases(ctx: SuiteContext): void {
       expect((await state.get(Items.pointer('g'))).spec.value).toBe(10);
     });
 
+    it('should tell apart the generations of an id made in one transaction', async () => {
+      const { state } = ctx;
+      // One transaction reads the clock once: every generation in it gets the same millisecond.
+      const [first, , second] = await state.transaction([
+        { op: 'create', resource: Items.make('g', { value: 1 }) },
+        { op: 'destroy', pointer: Items.pointer('g') },
+        { op: 'create', resource: Items.make('g', { value: 10 }) },
+      ]);
+      expect(second!.metadata.version).toBe(first!.metadata.version);
+      expect(second!.metadata.created).not.toBe(first!.metadata.created);
+      const [, third] = await state.transaction([
+        { op: 'destroy', pointer: Items.pointer('g') },
+        { op: 'create', resource: Items.make('g', { value: 20 }) },
+      ]);
+      const generations = [first!, second!, third!];
+      expect(new Set(generations.map((r) => r.metadata.created)).size).toBe(3);
+      expect(await state.get(Items.pointer('g'))).toEqual(third);
+      // A write prepared against an earlier generation, at the version the latest one has.
+      for (const stale of [first!, second!]) {
+        const error = (await rejection(
+          state.transaction([
+            { op: 'update', resource: withValue(stale, 3), expectedCreated: stale.metadata.created },
+          ]),
+        )) as RuntimeError;
+        expect(error.code).toBe('Conflict');
+      }
+      expect((await state.get(Items.pointer('g'))).spec.value).toBe(20);
+    });
+
     it('should accept an empty transaction', async () => {
       expect(await ctx.state.transaction([])).toEqual([]);
     });

@@ -141,6 +141,31 @@ export function updateCases(ctx: SuiteContext): void {
       expect(asAny.spec.value).toBe(5);
     });
 
+    it('should never bring a tearing-down resource back to running, whatever the expected phase', async () => {
+      const { state } = ctx;
+      const v1 = await state.create(Items.make('a', { value: 1 }));
+      const down = await state.update({ ...v1, metadata: { ...v1.metadata, phase: 'tearingDown' } });
+      const back = (r: typeof down) => ({ ...r, metadata: { ...r.metadata, phase: 'running' as const } });
+      for (const expectedPhase of ['any', 'tearingDown'] as const) {
+        expect(isPhaseConflictError(await rejection(state.update(back(down), { expectedPhase })))).toBe(true);
+        const inTransaction = await rejection(
+          state.transaction([{ op: 'update', resource: back(down), expectedPhase }]),
+        );
+        expect(isPhaseConflictError(inTransaction)).toBe(true);
+      }
+      const viaHelper = await rejection(
+        state.updateWithConflicts(
+          Items.pointer('a'),
+          (d) => {
+            d.metadata.phase = 'running';
+          },
+          { expectedPhase: 'any' },
+        ),
+      );
+      expect(isPhaseConflictError(viaHelper)).toBe(true);
+      expect(await state.get(Items.pointer('a'))).toEqual(down);
+    });
+
     it('should leave the store and the streams untouched when an update fails', async () => {
       const { state } = ctx;
       const v1 = await state.create(Items.make('a', { value: 1 }));

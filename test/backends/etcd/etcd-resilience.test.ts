@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { isEtcdUnavailableError } from '../../../src/backends/etcd/index.js';
 import type { AnyResource, State, WatchEvent } from '../../../src/index.js';
@@ -114,6 +115,35 @@ describe('etcd state resilience', () => {
     ]);
     await expect(writer.get(Things.pointer('never'))).rejects.toThrow(/not found/);
     for (const c of [kind, batches, single, late]) c.stop();
+  }, 60_000);
+
+  it('should log an outage once and its end once, however many watches retry meanwhile', async () => {
+    const lines: { level: number; msg: string; outageMs?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const prefix = etcd.prefix();
+    const writer = etcd.state({ prefix, callTimeoutMs: 2_000 });
+    const watcher = etcd.state({ prefix, logger, watchBackoff: { initialMs: 20, maxMs: 100 } });
+    const watches = Array.from(
+      { length: 5 },
+      (_, i) => new Collector(watcher.watch(Things.pointer(`o${i}`))),
+    );
+    for (const w of watches) await w.count(1);
+    await etcd.server.kill();
+    // Calls while etcd is down fail, and each watch retries several times.
+    for (let i = 0; i < 3; i++) await rejection(watcher.get(Things.pointer('o0')));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await etcd.server.start();
+    await retrying(() => writer.create(Things.make('o0', { value: 1 })));
+    await watches[0]!.until((items) => items.some((e) => e.type === 'created'), 20_000);
+    await retrying(() => watcher.get(Things.pointer('o0')));
+    expect(lines.map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^etcd unreachable \(.*\); retrying until it answers$/),
+      expect.stringMatching(/^etcd reachable again after \d+ ms$/),
+    ]);
+    expect(lines[0]!.level).toBe(40);
+    expect(lines[1]!.outageMs).toBeGreaterThan(0);
+    expect(JSON.stringify(lines)).not.toMatch(/\n\s+at /);
+    for (const w of watches) w.stop();
   }, 60_000);
 
   it('should fail calls within the call timeout while etcd is frozen, then work again', async () => {

@@ -12,6 +12,7 @@ import {
   Namespaces,
   ResourceDefinitions,
 } from '../../../src/index.js';
+import { createVirtualClock } from '../../../src/testing/index.js';
 import { Collector, eventsText, Things, useEtcd } from './support.js';
 
 const etcd = useEtcd();
@@ -45,6 +46,35 @@ describe('createEtcdState', () => {
     expect(updated.metadata.created).toBe(created.metadata.created);
     await state.destroy(Things.pointer('a'), { owner: 'me' });
     expect(isNotFoundError(await rejection(state.get(Things.pointer('a'))))).toBe(true);
+  });
+
+  it('should give each generation of an id its own created while the clock stands still', async () => {
+    const state = etcd.state({ clock: createVirtualClock({ start: Date.UTC(2030, 0, 2, 3, 4, 5, 6) }) });
+    const generations = [];
+    for (let i = 0; i < 3; i++) {
+      generations.push(await state.create(Things.make('a', { value: i })));
+      await state.destroy(Things.pointer('a'));
+    }
+    const latest = await state.create(Things.make('a', { value: 9 }));
+    expect(generations.map((r) => r.metadata.created)).toEqual([
+      '2030-01-02T03:04:05.006Z',
+      '2030-01-02T03:04:05.006001Z',
+      '2030-01-02T03:04:05.006002Z',
+    ]);
+    expect(latest.metadata.created).toBe('2030-01-02T03:04:05.006003Z');
+    // A write prepared against an earlier generation at the same version is refused.
+    const stale = generations[0]!;
+    const error = await rejection(
+      state.transaction([
+        {
+          op: 'update',
+          resource: { ...stale, spec: { value: 5, text: '' } },
+          expectedCreated: stale.metadata.created,
+        },
+      ]),
+    );
+    expect(isConflictError(error)).toBe(true);
+    expect((await state.get(Things.pointer('a'))).spec.value).toBe(9);
   });
 
   it('should refuse a create of an existing id with ConflictError and change nothing', async () => {
