@@ -5,10 +5,6 @@ export {
   type ConvergenceStats,
   checkConvergence,
   convergenceProperty,
-  type Replay,
-  replayCommand,
-  replayFromEnvironment,
-  replayVariable,
   runConvergence,
 } from './check-convergence.js';
 export {
@@ -42,6 +38,7 @@ export {
   type Violation,
 } from './invariants.js';
 export { type CompareOptions, compareResources, type Difference } from './oracle.js';
+export { type Replay, replayCommand, replayFromEnvironment, replayVariable } from './replay.js';
 export {
   type ControllerSummary,
   ConvergenceError,

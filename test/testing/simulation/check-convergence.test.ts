@@ -6,10 +6,9 @@ import { defineResource } from '../../../src/runtime/resource/define-resource.js
 import {
   type ConvergenceOptions,
   checkConvergence,
-  replayFromEnvironment,
-  replayVariable,
 } from '../../../src/testing/simulation/check-convergence.js';
 import type { InputModel } from '../../../src/testing/simulation/input-model.js';
+import { replayFromEnvironment, replayVariable } from '../../../src/testing/simulation/replay.js';
 import { type ConvergenceError, isConvergenceError } from '../../../src/testing/simulation/report.js';
 
 const Ints = defineResource({
