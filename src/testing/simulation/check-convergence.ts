@@ -15,7 +15,7 @@ import type { ControllerSet, SettleOptions, SimulationOptions } from './simulati
 
 /** What a convergence property needs: the system, its inputs, and what "converged" means. */
 export interface ConvergenceOptions {
-  /** The controllers under test, or a factory making them afresh for every runtime (see `createSimulation`). */
+  /** A factory of the controllers under test, called afresh for every runtime (see `SimulationOptions.controllers`). */
   controllers: ControllerSet;
   /** The definitions users create, update and destroy (the inputs). */
   inputs: readonly AnyResourceDefinition[];
@@ -161,7 +161,7 @@ export function convergenceProperty(
  * @example
  * ```ts
  * await checkConvergence({
- *   controllers: [IntToStr],
+ *   controllers: () => [IntToStr],
  *   inputs: [Ints],
  *   expected: (model) => model.list(Ints).map((i) => Strs.make(i.metadata.id, { value: String(i.spec.value) })),
  *   faults: { writeConflict: 0.1, crash: 0.02 },

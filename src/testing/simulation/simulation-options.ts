@@ -11,9 +11,10 @@ import type { Simulation } from './simulation.js';
 /** Options of {@link createSimulation}. */
 export interface SimulationOptions {
   /**
-   * The controllers the runtime runs, or a factory of them: a factory is called for every new
-   * runtime (after a crash or a restart), as a new process would load them, so state a controller
-   * keeps in memory does not survive a restart.
+   * A factory of the controllers the runtime runs, called for every new runtime (the first, and
+   * after each crash or restart) as a new process would load them, so a restarted controller starts
+   * cold. A factory and not a list, because a list's instances share their closures across runs and
+   * runtimes, so a failure's printed replay would not reproduce it.
    */
   controllers: ControllerSet;
   /** Seed of every decision (default 0); ignored when `choices` is given. */
@@ -47,22 +48,24 @@ export interface SimulationOptions {
 }
 
 /**
- * Controllers, or a factory that makes them afresh for every runtime; the factory gets the
- * simulation, e.g. to wrap a fake platform's calls with `sim.scheduleFunction`.
+ * Makes the controllers afresh for one runtime; it gets the simulation, e.g. to wrap a fake
+ * platform's calls with `sim.scheduleFunction`.
  */
-export type ControllerSet =
-  | readonly AnyControllerDefinition[]
-  | ((sim: Simulation) => readonly AnyControllerDefinition[]);
+export type ControllerSet = (sim: Simulation) => readonly AnyControllerDefinition[];
 
-/** Calls a factory or copies a list; checks it is one. */
+/** Calls the factory and checks what it made. */
 export function loadControllers(
   set: ControllerSet,
   what: string,
   sim: Simulation,
 ): readonly AnyControllerDefinition[] {
-  const list = typeof set === 'function' ? set(sim) : set;
-  if (!Array.isArray(list))
-    throw new TypeError(`${what}: controllers must be an array or a function returning one`);
+  if (typeof set !== 'function') {
+    throw new TypeError(
+      `${what}: controllers must be a factory, e.g. \`controllers: () => [MyController]\`: a list's instances would be shared by every run, so a failure's replay would not reproduce it`,
+    );
+  }
+  const list = set(sim);
+  if (!Array.isArray(list)) throw new TypeError(`${what}: the controllers factory must return an array`);
   return [...list];
 }
 

@@ -42,7 +42,7 @@ const silentLogger = pino({ level: 'silent' });
  *
  * @example
  * ```ts
- * const sim = createSimulation({ controllers: [IntToStr], seed: 7, faults: { crash: 0.02 } });
+ * const sim = createSimulation({ controllers: () => [IntToStr], seed: 7, faults: { crash: 0.02 } });
  * await sim.start();
  * await sim.user.create(Ints.make('a', { value: 1 }));
  * sim.heal();

@@ -44,7 +44,7 @@ const expected = (model: InputModel) =>
     .filter((i) => i.metadata.phase === 'running')
     .map((i) => Strs.make(i.metadata.id, { value: String(i.spec.value) }));
 
-const base: ConvergenceOptions = { controllers: [IntToStr], inputs: [Ints], expected };
+const base: ConvergenceOptions = { controllers: () => [IntToStr], inputs: [Ints], expected };
 
 async function failure(promise: Promise<unknown>): Promise<ConvergenceError> {
   const error = await promise.then(
@@ -78,11 +78,11 @@ describe('checkConvergence', () => {
   });
 
   it('should print a replay command that replays the same shrunk failure', async () => {
-    const options = { ...base, controllers: [Leaky], numRuns: 100, seed: 5 };
+    const options = { ...base, controllers: () => [Leaky], numRuns: 100, seed: 5 };
     const first = await failure(checkConvergence(options));
     const replay = first.report.replay!;
     expect(replay).toMatch(
-      /^CONVERGE_REPLAY='5,[\d:]+,[A-Za-z0-9+/:]*' npx vitest run test\/testing\/simulation\/check-convergence\.test\.ts -t 'checkConvergence should print a replay command that replays the same shrunk failure'$/,
+      /^CONVERGE_REPLAY='5,[\d:]+,[A-Za-z0-9+/:]*' npx vitest run test\/testing\/simulation\/check-convergence\.test\.ts -t '\^checkConvergence should print a replay command that replays the same shrunk failure\$'$/,
     );
     expect(first.message).toContain(`replay: ${replay}`);
     process.env[replayVariable] = /'([^']+)'/.exec(replay)![1]!;
@@ -110,7 +110,7 @@ describe('checkConvergence', () => {
         faults: { writeConflict: 0.1 },
       });
       const caught = await failure(
-        checkConvergence({ ...base, controllers: [Leaky], numRuns: 100, seed: 3, schedule: { kind } }),
+        checkConvergence({ ...base, controllers: () => [Leaky], numRuns: 100, seed: 3, schedule: { kind } }),
       );
       expect(caught.report.differences[0]?.kind).toBe('unexpected');
     }
@@ -147,7 +147,7 @@ describe('checkConvergence', () => {
     });
     const error = await failure(
       checkConvergence({
-        controllers: [Storm],
+        controllers: () => [Storm],
         inputs: [Ints],
         numRuns: 5,
         seed: 1,
