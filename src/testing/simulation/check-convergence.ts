@@ -10,8 +10,13 @@ import { type CompareOptions, compareResources, type Difference } from './oracle
 import { replayCommand, replayFromEnvironment } from './replay.js';
 import { ConvergenceError, type FailureReport, isConvergenceError } from './report.js';
 import { type Schedule, type ScheduleArbitraryOptions, scheduleArbitrary } from './schedule.js';
-import { createSimulation, type Simulation } from './simulation.js';
-import type { ControllerSet, SettleOptions, SimulationOptions } from './simulation-options.js';
+import type { SettleOptions } from './settle.js';
+import {
+  type ControllerSet,
+  createSimulation,
+  type Simulation,
+  type SimulationOptions,
+} from './simulation.js';
 
 /** What a convergence property needs: the system, its inputs, and what "converged" means. */
 export interface ConvergenceOptions {

@@ -55,6 +55,7 @@ export {
   seededChoices,
   seededRandom,
 } from './seeded-random.js';
+export type { SettleOptions, SettleResult } from './settle.js';
 export {
   createSimScheduler,
   fastCheckSimScheduler,
@@ -71,14 +72,7 @@ export {
   type SimulatedStateOptions,
   type StateFaultRates,
 } from './simulated-state.js';
-export { createSimulation, Simulation } from './simulation.js';
-export {
-  type ControllerSet,
-  loadControllers,
-  type SettleOptions,
-  type SettleResult,
-  type SimulationOptions,
-} from './simulation-options.js';
+export { type ControllerSet, createSimulation, Simulation, type SimulationOptions } from './simulation.js';
 export { Trace, type TraceEntry, type TraceKind } from './trace.js';
 export {
   arbitraryFromSchema,

@@ -1,22 +1,13 @@
 import type { Scheduler as FastCheckScheduler } from 'fast-check';
 import type { Logger } from 'pino';
-import type { AnyControllerDefinition } from '../../runtime/controller/define-controller.js';
 import type { CoreState } from '../../runtime/state/state.js';
 import type { VirtualClock } from '../virtual-clock.js';
 import type { FaultRates } from './faults.js';
 import type { SimulationRuntimeOptions } from './incarnation.js';
 import type { Choices } from './seeded-random.js';
-import type { Simulation } from './simulation.js';
 
-/** Options of {@link createSimulation}. */
-export interface SimulationOptions {
-  /**
-   * A factory of the controllers the runtime runs, called for every new runtime (the first, and
-   * after each crash or restart) as a new process would load them, so a restarted controller starts
-   * cold. A factory and not a list, because a list's instances share their closures across runs and
-   * runtimes, so a failure's printed replay would not reproduce it.
-   */
-  controllers: ControllerSet;
+/** Options of {@link createSimulation} besides the controllers. */
+export interface SimulationSettings {
   /** Seed of every decision (default 0); ignored when `choices` is given. */
   seed?: number;
   /** The source of decisions, e.g. `scriptedChoices(script)` from a fast-check arbitrary. */
@@ -45,48 +36,4 @@ export interface SimulationOptions {
   maxDelay?: number;
   /** Trace entries kept for the report (default 400). */
   traceCapacity?: number;
-}
-
-/**
- * Makes the controllers afresh for one runtime; it gets the simulation, e.g. to wrap a fake
- * platform's calls with `sim.scheduleFunction`.
- */
-export type ControllerSet = (sim: Simulation) => readonly AnyControllerDefinition[];
-
-/** Calls the factory and checks what it made. */
-export function loadControllers(
-  set: ControllerSet,
-  what: string,
-  sim: Simulation,
-): readonly AnyControllerDefinition[] {
-  if (typeof set !== 'function') {
-    throw new TypeError(
-      `${what}: controllers must be a factory, e.g. \`controllers: () => [MyController]\`: a list's instances would be shared by every run, so a failure's replay would not reproduce it`,
-    );
-  }
-  const list = set(sim);
-  if (!Array.isArray(list)) throw new TypeError(`${what}: the controllers factory must return an array`);
-  return [...list];
-}
-
-/** Options of {@link Simulation.runUntilSettled}. */
-export interface SettleOptions {
-  /** Virtual milliseconds allowed to settle (default 600,000). */
-  within?: number;
-  /** Virtual milliseconds without a write that count as settled while only timers remain (default 120,000). */
-  quietMs?: number;
-  /** Steps allowed (default 200,000). */
-  maxSteps?: number;
-}
-
-/** The outcome of {@link Simulation.runUntilSettled}. */
-export interface SettleResult {
-  /** True when nothing was runnable and nothing changed for the quiet period, within the limits. */
-  readonly settled: boolean;
-  /** Why it did not settle. */
-  readonly reason?: string;
-  /** Steps taken while settling. */
-  readonly steps: number;
-  /** Virtual milliseconds it took. */
-  readonly elapsedMs: number;
 }
