@@ -143,7 +143,8 @@ describe('a broken controller', () => {
       numRuns: 300,
       faults: { callFails: 0.3, callFailsOn: ['get'] },
     });
-    expect(report.operations.length).toBeLessThanOrEqual(2);
+    // Shrunk to a few operations and the one failing read that matters (a read inside modify counts too).
+    expect(report.operations.length).toBeLessThanOrEqual(3);
     expect(deviations(report.decisions)).toBe(1);
     expect(report.decisions).toMatch(
       /fail CarelessIntToStr get Ints\.broken\.test\.converge\.dev\(default\/[abc]\)#\d+=\d+/,
