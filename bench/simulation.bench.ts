@@ -54,7 +54,7 @@ const graph: Graph = {
 };
 
 const options: ConvergenceOptions = {
-  controllers: graphControllers(graph),
+  controllers: () => graphControllers(graph),
   inputs: sources,
   expected: (model) => expectedResources(graph, model),
   outputs: graphTypes(graph),

@@ -65,7 +65,7 @@ describe('a broken controller', () => {
       }
       // BUG: no ctx.cleanupOutputs(): outputs of removed inputs stay forever.
     });
-    const { report } = await caught({ controllers: [Leaky], numRuns: 200 });
+    const { report } = await caught({ controllers: () => [Leaky], numRuns: 200 });
     expect(report.operations).toHaveLength(2);
     expect(report.operations[0]).toMatch(/^create /);
     expect(report.operations[1]).toMatch(/^(destroy|teardown) /);
@@ -114,7 +114,7 @@ describe('a broken controller', () => {
       }
     });
     const { report } = await caught({
-      controllers: [Racy],
+      controllers: () => [Racy],
       numRuns: 300,
       commands: { weights: { destroy: 0, teardown: 0 } },
     });
@@ -139,11 +139,12 @@ describe('a broken controller', () => {
       await ctx.cleanupOutputs(Strs.kind());
     });
     const { report } = await caught({
-      controllers: [Careless],
+      controllers: () => [Careless],
       numRuns: 300,
       faults: { callFails: 0.3, callFailsOn: ['get'] },
     });
-    expect(report.operations.length).toBeLessThanOrEqual(2);
+    // Shrunk to a few operations and the one failing read that matters (a read inside modify counts too).
+    expect(report.operations.length).toBeLessThanOrEqual(3);
     expect(deviations(report.decisions)).toBe(1);
     expect(report.decisions).toMatch(
       /fail CarelessIntToStr get Ints\.broken\.test\.converge\.dev\(default\/[abc]\)#\d+=\d+/,
@@ -167,7 +168,7 @@ describe('a broken controller', () => {
       await ctx.cleanupOutputs(Strs.kind());
     });
     const stats = await checkConvergence({
-      controllers: [Fixed],
+      controllers: () => [Fixed],
       inputs: [Ints],
       expected,
       seed: 7,

@@ -18,7 +18,7 @@ const seed = Number(process.env.CONVERGE_PROPERTY_SEED ?? 20260401);
 
 function options(graph: Graph, faults: FaultRates): ConvergenceOptions {
   return {
-    controllers: graphControllers(graph),
+    controllers: () => graphControllers(graph),
     inputs: sources,
     expected: (model) => expectedResources(graph, model),
     outputs: graphTypes(graph),

@@ -7,14 +7,20 @@ import type { FaultRates } from './faults.js';
 import { InputModel } from './input-model.js';
 import { errorText } from './invariants.js';
 import { type CompareOptions, compareResources, type Difference } from './oracle.js';
+import { replayCommand, replayFromEnvironment } from './replay.js';
 import { ConvergenceError, type FailureReport, isConvergenceError } from './report.js';
 import { type Schedule, type ScheduleArbitraryOptions, scheduleArbitrary } from './schedule.js';
-import { createSimulation, type Simulation } from './simulation.js';
-import type { ControllerSet, SettleOptions, SimulationOptions } from './simulation-options.js';
+import type { SettleOptions } from './settle.js';
+import {
+  type ControllerSet,
+  createSimulation,
+  type Simulation,
+  type SimulationOptions,
+} from './simulation.js';
 
 /** What a convergence property needs: the system, its inputs, and what "converged" means. */
 export interface ConvergenceOptions {
-  /** The controllers under test, or a factory making them afresh for every runtime (see `createSimulation`). */
+  /** A factory of the controllers under test, called afresh for every runtime (see `SimulationOptions.controllers`). */
   controllers: ControllerSet;
   /** The definitions users create, update and destroy (the inputs). */
   inputs: readonly AnyResourceDefinition[];
@@ -150,54 +156,6 @@ export function convergenceProperty(
   );
 }
 
-/** The environment variable that replays a failure: `seed,path,commandsReplayPath`, as printed. */
-export const replayVariable = 'CONVERGE_REPLAY';
-
-/** What replays one failing run of a property. */
-export interface Replay {
-  readonly seed: number;
-  readonly path: string;
-  /** The replay path of `fc.commands` (which commands ran), needed to shrink commands the same way. */
-  readonly commands: string;
-}
-
-function currentTest(): { file?: string; name?: string } {
-  const expectGlobal = (globalThis as Record<symbol, unknown>)[Symbol.for('expect-global')] as
-    | { getState?: () => { testPath?: string; currentTestName?: string } }
-    | undefined;
-  const out: { file?: string; name?: string } = {};
-  try {
-    const state = expectGlobal?.getState?.();
-    const cwd = `${process.cwd()}/`;
-    const path = state?.testPath;
-    if (path) out.file = path.startsWith(cwd) ? path.slice(cwd.length) : path;
-    if (state?.currentTestName) out.name = state.currentTestName.replaceAll(' > ', ' ');
-  } catch {
-    // vitest is loaded but is not running a test (a script): there is no test to name.
-  }
-  return out;
-}
-
-/** The shell command that replays a failing run (the test file and name are found when vitest runs it). */
-export function replayCommand(replay: Replay): string {
-  const { file, name } = currentTest();
-  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const target =
-    file === undefined ? '<the same command>' : `npx vitest run ${file}${name ? ` -t ${quote(name)}` : ''}`;
-  return `${replayVariable}=${quote(`${replay.seed},${replay.path},${replay.commands}`)} ${target}`;
-}
-
-/** Reads `CONVERGE_REPLAY`; `undefined` when unset. */
-export function replayFromEnvironment(): Replay | undefined {
-  const raw = process.env[replayVariable];
-  if (raw === undefined || raw === '') return undefined;
-  const match = /^(-?\d+),([\d:]*),([A-Za-z0-9+/:]*)$/.exec(raw.trim());
-  if (match === null) {
-    throw new Error(`${replayVariable} must be "seed,path,commands" as printed by a failure, got ${raw}`);
-  }
-  return { seed: Number(match[1]), path: match[2]!, commands: match[3]! };
-}
-
 /**
  * Checks that the controllers converge for every generated sequence of user commands, schedule and
  * faults: runs the property `numRuns` times; on failure shrinks to a minimal counterexample (fewest
@@ -208,7 +166,7 @@ export function replayFromEnvironment(): Replay | undefined {
  * @example
  * ```ts
  * await checkConvergence({
- *   controllers: [IntToStr],
+ *   controllers: () => [IntToStr],
  *   inputs: [Ints],
  *   expected: (model) => model.list(Ints).map((i) => Strs.make(i.metadata.id, { value: String(i.spec.value) })),
  *   faults: { writeConflict: 0.1, crash: 0.02 },

@@ -5,9 +5,9 @@
 export interface FaultRates {
   /** Per reconcile: it throws (at its start, between two of its calls, or after its last one). */
   reconcileThrows?: number;
-  /** Per call a reconcile makes to the store: the call fails with an error (a transient outage). */
+  /** Per store call a reconcile makes (batched writes included): the call fails with an error (a transient outage). */
   callFails?: number;
-  /** The context methods `callFails` applies to (default: every store call, e.g. `['get', 'list']`). */
+  /** The store methods `callFails` applies to: `get`, `list`, `create`, `update`, `destroy`, `transaction` (default: all). */
   callFailsOn?: readonly string[];
   /** Per update (or transaction with an update): it fails with a version conflict and writes nothing. */
   writeConflict?: number;
@@ -73,7 +73,7 @@ export function resolveFaultRates(rates: FaultRates = {}): ResolvedFaultRates {
   const resolved: ResolvedFaultRates = { ...(out as Required<Omit<FaultRates, 'callFailsOn'>>) };
   if (rates.callFailsOn !== undefined) {
     if (!Array.isArray(rates.callFailsOn) || rates.callFailsOn.some((m) => typeof m !== 'string')) {
-      throw new TypeError('callFailsOn must be an array of context method names');
+      throw new TypeError('callFailsOn must be an array of store method names');
     }
     resolved.callFailsOn = Object.freeze([...rates.callFailsOn]);
   }

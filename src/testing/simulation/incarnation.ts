@@ -5,7 +5,8 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/
 import type { CoreState } from '../../runtime/state/state.js';
 import { withStateHelpers } from '../../runtime/state/state-helpers.js';
 import type { VirtualClock } from '../virtual-clock.js';
-import { type InstrumentHooks, instrumentController } from './instrument.js';
+import { faultyControllerCalls, type InstrumentHooks } from './controller-calls.js';
+import { instrumentController } from './instrument.js';
 import type { Choices } from './seeded-random.js';
 import { type SimScheduler, scopedScheduler, type TaskScope } from './sim-scheduler.js';
 import { scheduledSources } from './simulated-sources.js';
@@ -84,7 +85,7 @@ export function createIncarnation(options: IncarnationOptions): Incarnation {
   const clock = scopedClock(options.clock, scope);
   const runtime = createRuntime({
     ...options.runtimeOptions,
-    state: withStateHelpers(state),
+    state: withStateHelpers(faultyControllerCalls(state, options.hooks)),
     clock,
     logger: options.logger,
     random: () => options.choices.float('jitter'),

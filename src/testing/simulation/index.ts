@@ -5,10 +5,6 @@ export {
   type ConvergenceStats,
   checkConvergence,
   convergenceProperty,
-  type Replay,
-  replayCommand,
-  replayFromEnvironment,
-  replayVariable,
   runConvergence,
 } from './check-convergence.js';
 export {
@@ -42,6 +38,7 @@ export {
   type Violation,
 } from './invariants.js';
 export { type CompareOptions, compareResources, type Difference } from './oracle.js';
+export { type Replay, replayCommand, replayFromEnvironment, replayVariable } from './replay.js';
 export {
   type ControllerSummary,
   ConvergenceError,
@@ -58,6 +55,7 @@ export {
   seededChoices,
   seededRandom,
 } from './seeded-random.js';
+export type { SettleOptions, SettleResult } from './settle.js';
 export {
   createSimScheduler,
   fastCheckSimScheduler,
@@ -74,14 +72,7 @@ export {
   type SimulatedStateOptions,
   type StateFaultRates,
 } from './simulated-state.js';
-export { createSimulation, Simulation } from './simulation.js';
-export {
-  type ControllerSet,
-  loadControllers,
-  type SettleOptions,
-  type SettleResult,
-  type SimulationOptions,
-} from './simulation-options.js';
+export { type ControllerSet, createSimulation, Simulation, type SimulationOptions } from './simulation.js';
 export { Trace, type TraceEntry, type TraceKind } from './trace.js';
 export {
   arbitraryFromSchema,

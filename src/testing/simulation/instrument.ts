@@ -5,153 +5,23 @@ import {
   requeueDelay,
 } from '../../runtime/controller/define-controller.js';
 import { formatPointer, type Pointer } from '../../runtime/resource/pointer.js';
-import { InjectedFault, type ResolvedFaultRates } from './faults.js';
-import type { InvariantMonitor, ReconcileRun } from './invariants.js';
-import type { Choices } from './seeded-random.js';
-import type { TraceKind } from './trace.js';
-
-/** What an instrumented controller reports to and asks of its simulation. */
-export interface InstrumentHooks {
-  readonly monitor: InvariantMonitor;
-  readonly choices: Choices;
-  /** The fault rates of the current phase. */
-  faults(): ResolvedFaultRates;
-  /**
-   * Kills the runtime incarnation the reconcile belongs to (crash-anywhere), synchronously; `false`
-   * when a crash is not possible now (a graceful restart is under way), and the reconcile goes on.
-   */
-  crash(run: ReconcileRun, where: string): boolean;
-  trace(kind: TraceKind, text: string): void;
-}
-
-/** Context methods that reach the store: the points where faults and crashes are injected. */
-const storeCalls = new Set([
-  'get',
-  'list',
-  'create',
-  'update',
-  'modify',
-  'teardown',
-  'destroy',
-  'teardownAndDestroy',
-  'addFinalizer',
-  'removeFinalizer',
-  'cleanupOutputs',
-]);
-const writeCalls = new Set(['create', 'update', 'modify', 'teardown', 'destroy', 'teardownAndDestroy']);
-const finalizerCalls = new Set(['addFinalizer', 'removeFinalizer']);
-
-type ThrowPlan = { at: 'start' } | { at: 'call'; n: number } | { at: 'end' } | undefined;
-
-/** A promise that never settles: what a crashed process's pending work looks like. */
-const never = <T>(): Promise<T> => new Promise<T>(() => {});
-
-/** The resource or kind a context call is about, as text. */
-function subjectOf(arg: unknown): string {
-  if (typeof arg !== 'object' || arg === null) return '';
-  const target = ((arg as { metadata?: unknown }).metadata ?? arg) as {
-    namespace?: unknown;
-    type?: unknown;
-    id?: unknown;
-  };
-  if (typeof target.type !== 'string' || typeof target.namespace !== 'string') return '';
-  return typeof target.id === 'string'
-    ? formatPointer({ namespace: target.namespace, type: target.type, id: target.id })
-    : formatPointer({ namespace: target.namespace, type: target.type });
-}
-
-function typeOfTarget(arg: unknown): string | undefined {
-  if (typeof arg !== 'object' || arg === null) return undefined;
-  const meta = (arg as { metadata?: { type?: unknown } }).metadata;
-  const type = meta?.type ?? (arg as { type?: unknown }).type;
-  return typeof type === 'string' ? type : undefined;
-}
+import { declaredTypes, type InstrumentHooks, runAs, type ThrowPlan } from './controller-calls.js';
+import { InjectedFault } from './faults.js';
 
 /**
  * Wraps a controller definition for one runtime incarnation: its reconciles are reported to the
- * invariant monitor (concurrency per key, outcomes, storms), its context checks that the runtime
- * refused undeclared writes, and the simulation's faults are injected at its store calls: a throw at
- * the start, between calls or at the end, and a crash right before or right after a call.
+ * invariant monitor (concurrency per key, outcomes, storms), and each runs as the active run of its
+ * store calls, where `faultyControllerCalls` injects the simulation's faults (a throw between calls,
+ * a failing call, a crash right before or after one) and checks its writes. Here: a throw at the
+ * start or at the end.
  */
 export function instrumentController(
   definition: AnyControllerDefinition,
   incarnation: number,
   hooks: InstrumentHooks,
 ): AnyControllerDefinition {
-  const outputs = new Set(definition.outputs.map((o) => o.type));
-  const finalizable = new Set(
-    definition.inputs
-      .filter((i) => i.kind === 'strong' || i.kind === 'primary' || i.kind === 'mapped')
-      .map((i) => i.type),
-  );
   const name = definition.name;
-
-  const wrapContext = <TCtx extends object>(
-    ctx: TCtx,
-    run: ReconcileRun,
-    plan: { current: ThrowPlan },
-  ): TCtx => {
-    const cache = new Map<PropertyKey, unknown>();
-    return new Proxy(ctx, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown;
-        if (typeof value !== 'function') return value;
-        let wrapped = cache.get(prop);
-        if (wrapped !== undefined) return wrapped;
-        const method = value as (...args: unknown[]) => unknown;
-        if (typeof prop !== 'string' || !storeCalls.has(prop)) {
-          wrapped = method.bind(target);
-        } else {
-          wrapped = async (...args: unknown[]) => {
-            run.calls++;
-            const p = plan.current;
-            if (p?.at === 'call' && run.calls >= p.n) {
-              plan.current = undefined;
-              hooks.trace('fault', `${name} throws before its call ${prop} (#${run.calls})`);
-              throw new InjectedFault('reconcileThrows', `${name} failed before ${prop}`);
-            }
-            // Named by what the call is about, so shrinking other operations leaves this decision be.
-            const where = `${name}${run.key === name ? '' : ` ${run.key}`} ${prop} ${subjectOf(args[0])}`;
-            const rates = hooks.faults();
-            const failable = rates.callFailsOn === undefined || rates.callFailsOn.includes(prop);
-            if (failable && hooks.choices.chance(rates.callFails, 'fail', where)) {
-              hooks.trace('fault', `${name}'s call ${prop} (#${run.calls}) fails`);
-              throw new InjectedFault('callFails', `${name}'s call ${prop} failed`);
-            }
-            const crashHere = hooks.choices.chance(rates.crash, 'crash', where);
-            const after = crashHere && hooks.choices.int(2, 'crash after', where) === 1;
-            if (
-              crashHere &&
-              !after &&
-              hooks.crash(run, `before ${name} ${prop} (call #${run.calls} of ${run.key})`)
-            ) {
-              return never();
-            }
-            const result = await method.apply(target, args);
-            const type = typeOfTarget(args[0]);
-            if (type !== undefined && writeCalls.has(prop) && !outputs.has(type)) {
-              hooks.monitor.report(
-                'undeclaredWrite',
-                `${name} called ctx.${prop} on ${type}, which it does not declare as an output, and the runtime allowed it`,
-              );
-            }
-            if (type !== undefined && finalizerCalls.has(prop) && !finalizable.has(type)) {
-              hooks.monitor.report(
-                'undeclaredWrite',
-                `${name} called ctx.${prop} on ${type}, which is not a strong input, and the runtime allowed it`,
-              );
-            }
-            if (after && hooks.crash(run, `after ${name} ${prop} (call #${run.calls} of ${run.key})`)) {
-              return never();
-            }
-            return result;
-          };
-        }
-        cache.set(prop, wrapped);
-        return wrapped;
-      },
-    });
-  };
+  const declared = declaredTypes(definition);
 
   const planThrow = (key: string): ThrowPlan => {
     const what = key === name ? name : `${name} ${key}`;
@@ -176,7 +46,7 @@ export function instrumentController(
         hooks.trace('fault', `${name} throws at the start of its reconcile`);
         throw new InjectedFault('reconcileThrows', `${name} failed at the start`);
       }
-      const result = await call(wrapContext(ctx, run, plan));
+      const result = await runAs({ run, plan, controller: name, ...declared }, () => call(ctx));
       if (plan.current !== undefined) {
         hooks.trace('fault', `${name} throws at the end of its reconcile`);
         throw new InjectedFault('reconcileThrows', `${name} failed after its last call`);

@@ -1,3 +1,5 @@
+import type { AnyControllerDefinition } from '../../runtime/controller/define-controller.js';
+import type { ControllerMetrics } from '../../runtime/controller/metrics.js';
 import type { LastReconcile, Violation } from './invariants.js';
 import type { Difference } from './oracle.js';
 
@@ -8,6 +10,24 @@ export interface ControllerSummary {
   /** The current runtime's counters. */
   readonly reconciles?: number;
   readonly errors?: number;
+}
+
+/** Each controller's last reconcile and, while its runtime lives, its counters. @internal */
+export function summarizeControllers(
+  controllers: readonly AnyControllerDefinition[],
+  metrics: Readonly<Record<string, ControllerMetrics>>,
+  lastReconcile: ReadonlyMap<string, LastReconcile>,
+): Record<string, ControllerSummary> {
+  const out: Record<string, ControllerSummary> = {};
+  for (const c of controllers) {
+    const m = metrics[c.name];
+    const last = lastReconcile.get(c.name);
+    out[c.name] = {
+      ...(last !== undefined ? { last } : {}),
+      ...(m !== undefined ? { reconciles: m.reconciles, errors: m.errors } : {}),
+    };
+  }
+  return out;
 }
 
 /** Everything a failed run leaves for the person who has to fix it. */

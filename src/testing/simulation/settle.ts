@@ -1,9 +1,28 @@
 import type { VirtualClock } from '../virtual-clock.js';
+import type { DriveEnd } from './drive.js';
 import type { InvariantMonitor } from './invariants.js';
-import type { SettleOptions, SettleResult } from './simulation-options.js';
 
-/** How a drive of the simulation ended. @internal */
-export type DriveEnd = 'done' | 'idle' | 'deadline' | 'maxSteps';
+/** Options of `Simulation.runUntilSettled`. */
+export interface SettleOptions {
+  /** Virtual milliseconds allowed to settle (default 600,000). */
+  within?: number;
+  /** Virtual milliseconds without a write that count as settled while only timers remain (default 120,000). */
+  quietMs?: number;
+  /** Steps allowed (default 200,000). */
+  maxSteps?: number;
+}
+
+/** The outcome of `Simulation.runUntilSettled`. */
+export interface SettleResult {
+  /** True when nothing was runnable and nothing changed for the quiet period, within the limits. */
+  readonly settled: boolean;
+  /** Why it did not settle. */
+  readonly reason?: string;
+  /** Steps taken while settling. */
+  readonly steps: number;
+  /** Virtual milliseconds it took. */
+  readonly elapsedMs: number;
+}
 
 /** What settling needs from a simulation. @internal */
 export interface SettleHost {

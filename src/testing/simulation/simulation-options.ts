@@ -1,21 +1,13 @@
 import type { Scheduler as FastCheckScheduler } from 'fast-check';
 import type { Logger } from 'pino';
-import type { AnyControllerDefinition } from '../../runtime/controller/define-controller.js';
 import type { CoreState } from '../../runtime/state/state.js';
 import type { VirtualClock } from '../virtual-clock.js';
 import type { FaultRates } from './faults.js';
 import type { SimulationRuntimeOptions } from './incarnation.js';
 import type { Choices } from './seeded-random.js';
-import type { Simulation } from './simulation.js';
 
-/** Options of {@link createSimulation}. */
-export interface SimulationOptions {
-  /**
-   * The controllers the runtime runs, or a factory of them: a factory is called for every new
-   * runtime (after a crash or a restart), as a new process would load them, so state a controller
-   * keeps in memory does not survive a restart.
-   */
-  controllers: ControllerSet;
+/** Options of {@link createSimulation} besides the controllers. */
+export interface SimulationSettings {
   /** Seed of every decision (default 0); ignored when `choices` is given. */
   seed?: number;
   /** The source of decisions, e.g. `scriptedChoices(script)` from a fast-check arbitrary. */
@@ -44,46 +36,4 @@ export interface SimulationOptions {
   maxDelay?: number;
   /** Trace entries kept for the report (default 400). */
   traceCapacity?: number;
-}
-
-/**
- * Controllers, or a factory that makes them afresh for every runtime; the factory gets the
- * simulation, e.g. to wrap a fake platform's calls with `sim.scheduleFunction`.
- */
-export type ControllerSet =
-  | readonly AnyControllerDefinition[]
-  | ((sim: Simulation) => readonly AnyControllerDefinition[]);
-
-/** Calls a factory or copies a list; checks it is one. */
-export function loadControllers(
-  set: ControllerSet,
-  what: string,
-  sim: Simulation,
-): readonly AnyControllerDefinition[] {
-  const list = typeof set === 'function' ? set(sim) : set;
-  if (!Array.isArray(list))
-    throw new TypeError(`${what}: controllers must be an array or a function returning one`);
-  return [...list];
-}
-
-/** Options of {@link Simulation.runUntilSettled}. */
-export interface SettleOptions {
-  /** Virtual milliseconds allowed to settle (default 600,000). */
-  within?: number;
-  /** Virtual milliseconds without a write that count as settled while only timers remain (default 120,000). */
-  quietMs?: number;
-  /** Steps allowed (default 200,000). */
-  maxSteps?: number;
-}
-
-/** The outcome of {@link Simulation.runUntilSettled}. */
-export interface SettleResult {
-  /** True when nothing was runnable and nothing changed for the quiet period, within the limits. */
-  readonly settled: boolean;
-  /** Why it did not settle. */
-  readonly reason?: string;
-  /** Steps taken while settling. */
-  readonly steps: number;
-  /** Virtual milliseconds it took. */
-  readonly elapsedMs: number;
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { SpecInputOf } from '../../runtime/resource/resource.js';
+import type { AnySchema, CheckDef, ZodInternals } from './zod-internals.js';
 import { numberArbitrary, stringArbitrary } from './zod-leaf-arbitrary.js';
 
 /** Options of {@link arbitraryFromSchema}. */
@@ -27,23 +28,6 @@ export class SchemaArbitraryError extends Error {
     this.name = 'SchemaArbitraryError';
   }
 }
-
-/** The internals the walker reads; zod 4 keeps them under `_zod.def`. */
-interface ZodInternals {
-  readonly def: {
-    readonly type: string;
-    readonly checks?: readonly { readonly _zod: { readonly def: CheckDef } }[];
-  } & Record<string, unknown>;
-  readonly values?: ReadonlySet<unknown>;
-  readonly pattern?: RegExp;
-  readonly optin?: 'optional' | 'defaulted';
-}
-
-/** One check of a schema, as zod 4 stores it. */
-export type CheckDef = { readonly check: string } & Record<string, unknown>;
-
-/** A schema as the walker sees it. */
-export type AnySchema = { readonly _zod: ZodInternals; safeParse(value: unknown): { success: boolean } };
 
 interface Walk {
   readonly maxLength: number;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { AnySchema, CheckDef } from './zod-arbitrary.js';
+import type { AnySchema, CheckDef } from './zod-internals.js';
 
 const int32 = 0x7fffffff;
 

@@ -6,10 +6,9 @@ import { defineResource } from '../../../src/runtime/resource/define-resource.js
 import {
   type ConvergenceOptions,
   checkConvergence,
-  replayFromEnvironment,
-  replayVariable,
 } from '../../../src/testing/simulation/check-convergence.js';
 import type { InputModel } from '../../../src/testing/simulation/input-model.js';
+import { replayFromEnvironment, replayVariable } from '../../../src/testing/simulation/replay.js';
 import { type ConvergenceError, isConvergenceError } from '../../../src/testing/simulation/report.js';
 
 const Ints = defineResource({
@@ -45,7 +44,7 @@ const expected = (model: InputModel) =>
     .filter((i) => i.metadata.phase === 'running')
     .map((i) => Strs.make(i.metadata.id, { value: String(i.spec.value) }));
 
-const base: ConvergenceOptions = { controllers: [IntToStr], inputs: [Ints], expected };
+const base: ConvergenceOptions = { controllers: () => [IntToStr], inputs: [Ints], expected };
 
 async function failure(promise: Promise<unknown>): Promise<ConvergenceError> {
   const error = await promise.then(
@@ -79,11 +78,11 @@ describe('checkConvergence', () => {
   });
 
   it('should print a replay command that replays the same shrunk failure', async () => {
-    const options = { ...base, controllers: [Leaky], numRuns: 100, seed: 5 };
+    const options = { ...base, controllers: () => [Leaky], numRuns: 100, seed: 5 };
     const first = await failure(checkConvergence(options));
     const replay = first.report.replay!;
     expect(replay).toMatch(
-      /^CONVERGE_REPLAY='5,[\d:]+,[A-Za-z0-9+/:]*' npx vitest run test\/testing\/simulation\/check-convergence\.test\.ts -t 'checkConvergence should print a replay command that replays the same shrunk failure'$/,
+      /^CONVERGE_REPLAY='5,[\d:]+,[A-Za-z0-9+/:]*' npx vitest run test\/testing\/simulation\/check-convergence\.test\.ts -t '\^checkConvergence should print a replay command that replays the same shrunk failure\$'$/,
     );
     expect(first.message).toContain(`replay: ${replay}`);
     process.env[replayVariable] = /'([^']+)'/.exec(replay)![1]!;
@@ -111,7 +110,7 @@ describe('checkConvergence', () => {
         faults: { writeConflict: 0.1 },
       });
       const caught = await failure(
-        checkConvergence({ ...base, controllers: [Leaky], numRuns: 100, seed: 3, schedule: { kind } }),
+        checkConvergence({ ...base, controllers: () => [Leaky], numRuns: 100, seed: 3, schedule: { kind } }),
       );
       expect(caught.report.differences[0]?.kind).toBe('unexpected');
     }
@@ -148,7 +147,7 @@ describe('checkConvergence', () => {
     });
     const error = await failure(
       checkConvergence({
-        controllers: [Storm],
+        controllers: () => [Storm],
         inputs: [Ints],
         numRuns: 5,
         seed: 1,

@@ -25,7 +25,7 @@ describe('userCommands', () => {
         userCommands([Links, Routes], { maxCommands: 25 }),
         scheduleArbitrary(),
         async (commands, schedule) => {
-          const sim = createSimulation({ controllers: [], choices: schedule.choices() });
+          const sim = createSimulation({ controllers: () => [], choices: schedule.choices() });
           const model = new InputModel();
           await sim.start();
           await fc.asyncModelRun(() => ({ model, real: sim }), commands);
@@ -95,7 +95,7 @@ describe('userCommands', () => {
         userCommands([Links], { recreate, ids: ['a'], maxCommands: 30, weights: { finalizers: 0 } }),
         { seed: 2, numRuns: 30 },
       )) {
-        const sim = createSimulation({ controllers: [], seed: 1 });
+        const sim = createSimulation({ controllers: () => [], seed: 1 });
         await sim.start();
         await fc.asyncModelRun(() => ({ model: new InputModel(), real: sim }), commands);
         counts.push(sim.operations.filter((o) => o.startsWith('create ')).length);

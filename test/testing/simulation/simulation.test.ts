@@ -40,7 +40,7 @@ describe('createSimulation', () => {
   it('should replay the same run step for step from the same seed, and another from another seed', async () => {
     const run = async (seed: number) => {
       const sim = createSimulation({
-        controllers: [IntToStr],
+        controllers: () => [IntToStr],
         seed,
         faults: { writeConflict: 0.2, crash: 0.05, reconcileThrows: 0.2, clockJump: 0.05 },
       });
@@ -66,7 +66,11 @@ describe('createSimulation', () => {
 
   it('should converge from crashes anywhere and graceful restarts, on the same store', async () => {
     for (let seed = 0; seed < 20; seed++) {
-      const sim = createSimulation({ controllers: [IntToStr], seed, faults: { crash: 0.1, restart: 0.02 } });
+      const sim = createSimulation({
+        controllers: () => [IntToStr],
+        seed,
+        faults: { crash: 0.1, restart: 0.02 },
+      });
       await churn(sim);
       sim.heal();
       expect((await sim.runUntilSettled()).settled).toBe(true);
@@ -80,7 +84,7 @@ describe('createSimulation', () => {
   });
 
   it('should crash and restart on request, abandoning the reconcile in flight', async () => {
-    const sim = createSimulation({ controllers: [IntToStr], choices: scriptedChoices([]) });
+    const sim = createSimulation({ controllers: () => [IntToStr], choices: scriptedChoices([]) });
     await sim.start();
     await sim.user.create(Ints.make('a', { value: 1 }));
     await sim.step();
@@ -120,7 +124,7 @@ describe('createSimulation', () => {
         return undefined;
       },
     });
-    const sim = createSimulation({ controllers: [Slow], choices: scriptedChoices([]) });
+    const sim = createSimulation({ controllers: () => [Slow], choices: scriptedChoices([]) });
     await sim.start();
     const result = await sim.runUntilSettled();
     expect(result.settled).toBe(true);
@@ -139,7 +143,7 @@ describe('createSimulation', () => {
         return ctx.requeueAfter(5_000);
       },
     });
-    const sim = createSimulation({ controllers: [Poll], seed: 1 });
+    const sim = createSimulation({ controllers: () => [Poll], seed: 1 });
     await sim.start();
     const result = await sim.runUntilSettled({ quietMs: 60_000 });
     expect(result.settled).toBe(true);
@@ -159,7 +163,7 @@ describe('createSimulation', () => {
         });
       },
     });
-    const sim = createSimulation({ controllers: [Storm], seed: 3, stormThreshold: 50 });
+    const sim = createSimulation({ controllers: () => [Storm], seed: 3, stormThreshold: 50 });
     await sim.start();
     const result = await sim.runUntilSettled();
     expect(result).toMatchObject({ settled: false, reason: 'a reconcile storm' });
@@ -176,7 +180,7 @@ describe('createSimulation', () => {
       outputs: [output.exclusive(Strs)],
       reconcile: () => new Promise<void>(() => {}),
     });
-    const sim = createSimulation({ controllers: [Hang], seed: 1 });
+    const sim = createSimulation({ controllers: () => [Hang], seed: 1 });
     await sim.start();
     const result = await sim.runUntilSettled();
     expect(result).toMatchObject({ settled: false, reason: '1 reconcile(s) never finished' });
@@ -186,12 +190,12 @@ describe('createSimulation', () => {
   });
 
   it('should find finalizers left behind by a controller that no longer exists', async () => {
-    const sim = createSimulation({ controllers: [IntToStr], seed: 2 });
+    const sim = createSimulation({ controllers: () => [IntToStr], seed: 2 });
     await sim.start();
     await sim.user.create(Ints.make('a', { value: 1 }));
     expect((await sim.runUntilSettled()).settled).toBe(true);
     expect(await sim.violations()).toEqual([]);
-    await sim.restart({ controllers: [] });
+    await sim.restart({ controllers: () => [] });
     expect((await sim.runUntilSettled()).settled).toBe(true);
     expect((await sim.violations()).map((v) => v.message)).toEqual([
       'Ints.sim.test.converge.dev(default/a) carries finalizer(s) IntToStr of no running controller',
@@ -199,7 +203,7 @@ describe('createSimulation', () => {
   });
 
   it('should flag a write that reaches the store under a controller name for a type it does not declare', async () => {
-    const sim = createSimulation({ controllers: [IntToStr], seed: 2 });
+    const sim = createSimulation({ controllers: () => [IntToStr], seed: 2 });
     await sim.start();
     await sim.user.create(Ticks.make('x', { n: 1 }), { owner: 'IntToStr' });
     expect((await sim.violations()).map((v) => v.invariant)).toEqual(['undeclaredWrite']);
@@ -208,7 +212,7 @@ describe('createSimulation', () => {
   it('should let the seed decide when async work inside a reconcile completes', async () => {
     const orders = new Set<string>();
     for (let seed = 0; seed < 12; seed++) {
-      const sim = createSimulation({ controllers: [], seed });
+      const sim = createSimulation({ controllers: () => [], seed });
       const done: string[] = [];
       const work = sim.scheduleFunction(async (name: string) => name, 'lookup');
       const all = Promise.all(['x', 'y', 'z'].map((n) => work(n).then((v) => done.push(v))));
@@ -281,7 +285,7 @@ describe('createSimulation', () => {
     });
     for (let seed = 0; seed < 10; seed++) {
       const sim = createSimulation({
-        controllers: [Echo],
+        controllers: () => [Echo],
         seed,
         faults: { reconcileThrows: 0.2, writeConflict: 0.2 },
       });
@@ -298,13 +302,17 @@ describe('createSimulation', () => {
   });
 
   it('should refuse bad options and misuse with clear errors', async () => {
-    expect(() => createSimulation({ controllers: [], faults: { crash: 2 } })).toThrow(
+    expect(() => createSimulation({ controllers: () => [], faults: { crash: 2 } })).toThrow(
       'fault rate crash must be a number in [0, 1], got 2',
     );
     expect(() => createSimulation({ controllers: undefined as never })).toThrow(
-      /controllers must be an array/,
+      /controllers must be a factory/,
     );
-    const sim = createSimulation({ controllers: [] });
+    // A list would share its instances' closures across runs: refused, with the way to write it.
+    expect(() => createSimulation({ controllers: [IntToStr] as never })).toThrow(
+      'createSimulation: controllers must be a factory, e.g. `controllers: () => [MyController]`',
+    );
+    const sim = createSimulation({ controllers: () => [] });
     expect(() => sim.runtime).toThrow(/not started/);
     await sim.start();
     await expect(sim.start()).rejects.toThrow(/already started/);

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRemoteState } from '../../src/api/remote-state.js';
 import type { AnyResource } from '../../src/runtime/resource/resource.js';
 import type { State } from '../../src/runtime/state/state.js';
-import { type ChildServer, startChildServer } from './helpers/child-server.js';
-import { Items, testCertificates } from './helpers/fixture.js';
+import { type ChildServer, startChildServer } from '../api/helpers/child-server.js';
+import { Items, testCertificates } from '../api/helpers/fixture.js';
 
 /**
  * The issue's load figure: 100 watch streams and 1,000 writes per second for 30 seconds against a
