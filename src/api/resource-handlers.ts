@@ -60,7 +60,7 @@ async function resourceBody(
   ctx: RequestContext,
   path: { namespace: string; type: string; id?: string },
 ): Promise<AnyResource> {
-  const body = parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes));
+  const body = await parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes), ctx.limits);
   const bodyId = (body as { metadata?: { id?: unknown } } | null)?.metadata?.id;
   const parsed = parseWire(wireResource, body, {
     namespace: path.namespace,
@@ -153,7 +153,7 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
     case 'transaction': {
       policy.checkWriter(identity);
       queryOf(ctx, []);
-      const body = parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes));
+      const body = await parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes), ctx.limits);
       const parsed = parseWire(wireTransaction, body);
       for (const op of parsed.ops) {
         policy.checkWrite(identity, op.op === 'destroy' ? op.pointer : op.resource.metadata);
