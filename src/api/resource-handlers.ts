@@ -91,12 +91,15 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
   switch (route.name) {
     case 'get': {
       queryOf(ctx, []);
-      sendResource(ctx, 200, await state.get(checkedPointer(route)));
+      const pointer = checkedPointer(route);
+      policy.checkKnown(pointer.type);
+      sendResource(ctx, 200, await state.get(pointer));
       return;
     }
     case 'list': {
       const params = queryOf(ctx, ['labelQuery', 'idQuery', 'idQueryFlags']);
       const kind = checkedPointer(route);
+      policy.checkKnown(kind.type);
       const items = await state.list({ namespace: kind.namespace, type: kind.type }, listOptionsOf(params));
       const redact = redactFor(ctx, route.type);
       if (wantsYaml(ctx.req)) {

@@ -32,7 +32,9 @@ describe('parseYamlBody', () => {
     const over = 'metadata:\n  namespace: default\n  type: T\n   id: a\nspec:\n  value: 1\n';
     expect(await refusal(over)).toMatch(/line 4: bad indentation/);
     const under = 'metadata:\n  namespace: default\n  type: T\n id: a\nspec:\n  value: 1\n';
-    expect(await refusal(under)).toMatch(/line 4, column \d+: All mapping items must start at the same column/);
+    expect(await refusal(under)).toMatch(
+      /line 4, column \d+: All mapping items must start at the same column/,
+    );
   });
 
   it('should refuse a duplicate key, naming its line, and aliases', async () => {
