@@ -4,6 +4,7 @@ import type { Phase } from '../runtime/resource/metadata.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
 import { resourcesToYaml, resourceToYaml } from '../runtime/resource/yaml.js';
 import { ApiError } from './api-error.js';
+import { requestDelete } from './delete-reaper.js';
 import { booleanParam, parseBody, readBody, sendJsonText, sendYamlText, wantsYaml } from './http-io.js';
 import {
   checkedPointer,
@@ -138,9 +139,22 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
       return;
     }
     case 'destroy': {
-      const owner = ownerParam(queryOf(ctx, ['owner']));
+      const params = queryOf(ctx, ['owner', 'teardown']);
+      const owner = ownerParam(params);
       const pointer = checkedPointer(route);
       policy.checkWrite(identity, pointer);
+      if (booleanParam(params, 'teardown')) {
+        // A client's delete: tear down now, destroy once the last finalizer goes (202 until then).
+        const outcome = await requestDelete(state, pointer, identity.name || 'a client', owner);
+        if (outcome.destroyed) {
+          sendJsonText(ctx.res, 200, '{"destroyed":true}');
+        } else {
+          const resource = resourceJson(outcome.resource, redactFor(ctx, pointer.type));
+          const waitingFor = JSON.stringify(outcome.waitingFor);
+          sendJsonText(ctx.res, 202, `{"destroyed":false,"resource":${resource},"waitingFor":${waitingFor}}`);
+        }
+        return;
+      }
       await state.destroy(pointer, { owner });
       ctx.res.writeHead(204).end();
       return;
