@@ -62,6 +62,16 @@ export interface WireError {
   readonly issues?: readonly ValidationIssue[];
   /** How many issues were left out of `issues` (error answers carry only the first ones). */
   readonly issuesOmitted?: number;
+  /** What the caller can do about it, when the server knows (e.g. who owns a resource). */
+  readonly hint?: string;
+}
+
+const hints = new WeakMap<object, string>();
+
+/** Attaches a hint to an error; the answer carries it next to the store's own message. */
+export function withHint<T extends object>(error: T, hint: string): T {
+  hints.set(error, hint);
+  return error;
 }
 
 /** At most this many issues, and this many characters of message, go into an error answer. */
@@ -116,6 +126,7 @@ export function errorToWire(error: unknown): WireError {
       message: wireMessage(error.message, error instanceof ValidationError ? error.issues : undefined),
       pointer: subjectOf(error.pointer),
       ...(error instanceof ValidationError ? wireIssues(error.issues) : {}),
+      ...(hints.has(error) ? { hint: hints.get(error)! } : {}),
     };
     return wire;
   }

@@ -15,7 +15,7 @@ export const deleteRequestedAnnotation = 'converge.dev/delete-requested-by';
  * A delete a client asked for, kept in the store (the `meta` namespace) until the resource is
  * gone, so the server finishes it even if the client left or the server restarted meanwhile.
  */
-const DeleteRequests = defineResource({
+export const DeleteRequests = defineResource({
   type: 'DeleteRequests.api.converge.dev',
   defaultNamespace: metaNamespace,
   spec: z.object({

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { ValidationError } from '../runtime/errors.js';
 import { lookupDefinition, validateSpec } from '../runtime/resource/define-resource.js';
 import { deepFreeze } from '../runtime/resource/freeze.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
@@ -13,6 +14,7 @@ import type { ResolvedLimits } from './limits.js';
 import { seesSensitive } from './roles.js';
 import type { Route } from './routes.js';
 import { linearRegExp } from './safe-regex.js';
+import { unknownFields } from './strict-spec.js';
 import { parseWire, wireLabelQueries, wireLimits, wirePointer, type wireResource } from './wire.js';
 
 /** Everything a handler needs for one request. */
@@ -106,5 +108,15 @@ export function storableResource(parsed: z.output<typeof wireResource>): AnyReso
     definition !== undefined
       ? validateSpec(definition.spec, { namespace, type, id }, parsed.spec)
       : deepFreeze(parsed.spec);
+  if (definition !== undefined) {
+    // Strict, as kubectl: a field the schema does not know is a mistake, not something to drop.
+    const unknown = unknownFields(definition.spec, parsed.spec);
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        { namespace, type, id },
+        unknown.map((i) => ({ ...i, path: ['spec', ...i.path] })),
+      );
+    }
+  }
   return deepFreeze({ metadata: parsed.metadata, spec }) as AnyResource;
 }

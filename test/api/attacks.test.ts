@@ -172,9 +172,9 @@ describe('api under attack, in a child process', () => {
       spec: { value: 1 },
     });
     expect(Buffer.byteLength(labelled)).toBeLessThan(1024 * 1024);
-    // A transaction of 1,024 ops with every field wrong: about 9,000 issues.
+    // A transaction of 256 ops with every field wrong: about 1,800 issues.
     const bad = { namespace: 1, type: 1, id: 1, version: 'x', phase: 'x', owner: 1, finalizers: 'x' };
-    const ops = Array.from({ length: 1024 }, () => ({ op: 'create', resource: { metadata: bad, spec: 1 } }));
+    const ops = Array.from({ length: 256 }, () => ({ op: 'create', resource: { metadata: bad, spec: 1 } }));
     const labelAttack = await underAttack([
       () => send('operator', { method: 'POST', path: resourcePath('default', Items.type), body: labelled }),
     ]);
@@ -193,7 +193,7 @@ describe('api under attack, in a child process', () => {
     const opsError = JSON.parse(answers[1]!.ok ? answers[1]!.body : '').error;
     expect(opsError.code).toBe('Validation');
     expect(opsError.issues).toHaveLength(20);
-    expect(opsError.issuesOmitted).toBeGreaterThan(5_000);
+    expect(opsError.issuesOmitted).toBeGreaterThan(1_000);
     expect(opsError.message).toMatch(/issues in all\)$/);
     for (const attack of [labelAttack, opsAttack]) {
       expect(attack.otherMs).toBeLessThan(1_000);
