@@ -56,7 +56,7 @@ export function unknownFields(schema: z.ZodType, value: unknown, max = 100): Val
         break;
       case 'array':
         if (Array.isArray(v) && def.element !== undefined) {
-          v.forEach((item, i) => stack.push([def.element!, item, [...path, i]]));
+          for (let i = 0; i < v.length; i++) stack.push([def.element, v[i], [...path, i]]);
         }
         break;
       case 'record':
@@ -66,10 +66,10 @@ export function unknownFields(schema: z.ZodType, value: unknown, max = 100): Val
         break;
       case 'tuple':
         if (Array.isArray(v)) {
-          v.forEach((item, i) => {
+          for (let i = 0; i < v.length; i++) {
             const t = def.items?.[i] ?? def.rest ?? undefined;
-            if (t) stack.push([t, item, [...path, i]]);
-          });
+            if (t) stack.push([t, v[i], [...path, i]]);
+          }
         }
         break;
       case 'union': {
