@@ -141,7 +141,7 @@ export class AccessPolicy {
   }
 
   /**
-   * Refuses (403) a write the caller's role does not allow, and (400) a write of an unknown type.
+   * Refuses (403) a write the caller's role does not allow, and (404) a write of an unknown type.
    * The role check comes first so that a refused caller learns nothing about types.
    */
   checkWrite(identity: ClientIdentity, pointer: { namespace: string; type: string; id?: string }): void {
@@ -159,11 +159,19 @@ export class AccessPolicy {
         `${describe(identity)} may not write ${formatPointer(pointer)}: writing ${why} needs converge:${needed}`,
       );
     }
-    if (!this.isKnown(pointer.type)) {
+    this.checkKnown(pointer.type);
+  }
+
+  /**
+   * Refuses (404) any request about a type without a definition, reads and watches included: the
+   * store keeps a collection per kind it is asked about, so made-up kinds would grow its memory.
+   */
+  checkKnown(type: string): void {
+    if (!this.isKnown(type)) {
       throw new ApiError(
-        400,
+        404,
         'UnknownType',
-        `unknown resource type ${JSON.stringify(pointer.type)}: no resource definition is registered for it`,
+        `unknown resource type ${JSON.stringify(type.slice(0, 253))}: no resource definition is registered for it`,
       );
     }
   }

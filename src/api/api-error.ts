@@ -60,6 +60,46 @@ export interface WireError {
   readonly message: string;
   readonly pointer?: ErrorSubject;
   readonly issues?: readonly ValidationIssue[];
+  /** How many issues were left out of `issues` (error answers carry only the first ones). */
+  readonly issuesOmitted?: number;
+  /** What the caller can do about it, when the server knows (e.g. who owns a resource). */
+  readonly hint?: string;
+}
+
+const hints = new WeakMap<object, string>();
+
+/** Attaches a hint to an error; the answer carries it next to the store's own message. */
+export function withHint<T extends object>(error: T, hint: string): T {
+  hints.set(error, hint);
+  return error;
+}
+
+/** At most this many issues, and this many characters of message, go into an error answer. */
+const maxWireIssues = 20;
+const maxWireMessage = 2_000;
+const maxIssueMessage = 500;
+const maxIssuePath = 32;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/**
+ * The issues of an error as an answer carries them: the first {@link maxWireIssues}, each clipped,
+ * and the count of the rest, so a request with 90,000 bad labels cannot make a 17 MB answer.
+ */
+function wireIssues(issues: readonly ValidationIssue[]): Pick<WireError, 'issues' | 'issuesOmitted'> {
+  const kept = issues.slice(0, maxWireIssues).map(plainIssue);
+  return issues.length > maxWireIssues
+    ? { issues: kept, issuesOmitted: issues.length - maxWireIssues }
+    : { issues: kept };
+}
+
+/** The message of an error, clipped, saying how many issues there are when some were left out. */
+function wireMessage(message: string, issues: readonly ValidationIssue[] | undefined): string {
+  if (message.length <= maxWireMessage) return message;
+  const count = issues !== undefined && issues.length > 0 ? ` (${issues.length} issues in all)` : '';
+  return `${message.slice(0, maxWireMessage)}…${count}`;
 }
 
 const statusOfCode: Record<string, number> = {
@@ -83,9 +123,10 @@ export function errorToWire(error: unknown): WireError {
     const wire: WireError = {
       status: statusOfCode[error.code] ?? 500,
       code: error.code,
-      message: error.message,
+      message: wireMessage(error.message, error instanceof ValidationError ? error.issues : undefined),
       pointer: subjectOf(error.pointer),
-      ...(error instanceof ValidationError ? { issues: error.issues.map(plainIssue) } : {}),
+      ...(error instanceof ValidationError ? wireIssues(error.issues) : {}),
+      ...(hints.has(error) ? { hint: hints.get(error)! } : {}),
     };
     return wire;
   }
@@ -93,8 +134,8 @@ export function errorToWire(error: unknown): WireError {
     return {
       status: error.status,
       code: error.code,
-      message: error.message,
-      ...(error.issues ? { issues: error.issues.map(plainIssue) } : {}),
+      message: wireMessage(error.message, error.issues),
+      ...(error.issues ? wireIssues(error.issues) : {}),
     };
   }
   return { status: 500, code: 'Internal', message: 'internal server error' };
@@ -109,8 +150,10 @@ function subjectOf(p: ErrorSubject): ErrorSubject {
 
 function plainIssue(issue: ValidationIssue): ValidationIssue {
   return {
-    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-    message: issue.message,
+    path: issue.path
+      .slice(0, maxIssuePath)
+      .map((p) => (typeof p === 'symbol' ? String(p) : typeof p === 'string' ? clip(p, maxIssueMessage) : p)),
+    message: clip(issue.message, maxIssueMessage),
     ...(issue.code !== undefined ? { code: issue.code } : {}),
   };
 }

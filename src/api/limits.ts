@@ -2,6 +2,8 @@
 export interface ApiLimits {
   /** Largest request body in bytes (default 1 MiB); larger ones get 413. */
   maxBodyBytes?: number;
+  /** Largest YAML request body in bytes (default 64 KiB): YAML costs far more CPU to parse than JSON. */
+  maxYamlBodyBytes?: number;
   /** Largest request head (request line and headers) in bytes (default 16 KiB); larger ones get 431. */
   maxHeaderBytes?: number;
   /** Most headers in a request (default 64). */
@@ -33,6 +35,7 @@ export type ResolvedLimits = Required<ApiLimits>;
 export function resolveLimits(limits: ApiLimits = {}): ResolvedLimits {
   const resolved: ResolvedLimits = {
     maxBodyBytes: 1024 * 1024,
+    maxYamlBodyBytes: 64 * 1024,
     maxHeaderBytes: 16 * 1024,
     maxHeadersCount: 64,
     maxWatchesPerClient: 256,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { ValidationError } from '../runtime/errors.js';
 import { lookupDefinition, validateSpec } from '../runtime/resource/define-resource.js';
 import { deepFreeze } from '../runtime/resource/freeze.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
@@ -12,7 +13,8 @@ import { parseQuery } from './http-io.js';
 import type { ResolvedLimits } from './limits.js';
 import { seesSensitive } from './roles.js';
 import type { Route } from './routes.js';
-import { unsafeRegexReason } from './safe-regex.js';
+import { linearRegExp } from './safe-regex.js';
+import { unknownFields } from './strict-spec.js';
 import { parseWire, wireLabelQueries, wireLimits, wirePointer, type wireResource } from './wire.js';
 
 /** Everything a handler needs for one request. */
@@ -80,21 +82,13 @@ export function listOptionsOf(params: Map<string, string>): ListOptions {
     }
     if (!/^[imsu]*$/.test(flags))
       throw new ApiError(400, 'BadRequest', 'idQueryFlags may only hold i, m, s and u');
-    const unsafe = unsafeRegexReason(source);
-    if (unsafe !== undefined) {
-      throw new ApiError(
-        400,
-        'BadRequest',
-        `idQuery ${JSON.stringify(source.slice(0, 100))} is refused: ${unsafe}`,
-      );
-    }
     try {
-      options.idQuery = new RegExp(source, flags);
+      options.idQuery = linearRegExp(source, flags);
     } catch (error) {
       throw new ApiError(
         400,
         'BadRequest',
-        `idQuery is not a valid regular expression: ${(error as Error).message}`,
+        `idQuery ${JSON.stringify(source.slice(0, 100))} is refused: ${(error as Error).message}`,
       );
     }
   } else if (params.has('idQueryFlags')) {
@@ -114,5 +108,15 @@ export function storableResource(parsed: z.output<typeof wireResource>): AnyReso
     definition !== undefined
       ? validateSpec(definition.spec, { namespace, type, id }, parsed.spec)
       : deepFreeze(parsed.spec);
+  if (definition !== undefined) {
+    // Strict, as kubectl: a field the schema does not know is a mistake, not something to drop.
+    const unknown = unknownFields(definition.spec, parsed.spec);
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        { namespace, type, id },
+        unknown.map((i) => ({ ...i, path: ['spec', ...i.path] })),
+      );
+    }
+  }
   return deepFreeze({ metadata: parsed.metadata, spec }) as AnyResource;
 }

@@ -3,7 +3,9 @@ import { ValidationError } from '../runtime/errors.js';
 import type { Phase } from '../runtime/resource/metadata.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
 import { resourcesToYaml, resourceToYaml } from '../runtime/resource/yaml.js';
+import type { TransactionOp } from '../runtime/state/state.js';
 import { ApiError } from './api-error.js';
+import { requestDelete } from './delete-reaper.js';
 import { booleanParam, parseBody, readBody, sendJsonText, sendYamlText, wantsYaml } from './http-io.js';
 import {
   checkedPointer,
@@ -22,6 +24,7 @@ import {
   wireResource,
   wireTransaction,
 } from './wire.js';
+import { dryRun, explainOwnerConflict } from './write-checks.js';
 
 /** The handlers of every route that answers once (everything but watches). */
 
@@ -60,7 +63,7 @@ async function resourceBody(
   ctx: RequestContext,
   path: { namespace: string; type: string; id?: string },
 ): Promise<AnyResource> {
-  const body = parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes));
+  const body = await parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes), ctx.limits);
   const bodyId = (body as { metadata?: { id?: unknown } } | null)?.metadata?.id;
   const parsed = parseWire(wireResource, body, {
     namespace: path.namespace,
@@ -83,20 +86,31 @@ async function resourceBody(
   return storableResource(parsed);
 }
 
-/** Answers a request of any non-watch route. */
+/** Answers a request of any non-watch route; an owner conflict says who owns the resource. */
 export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
+  try {
+    await answer(ctx);
+  } catch (error) {
+    throw await explainOwnerConflict(ctx.state, error);
+  }
+}
+
+async function answer(ctx: RequestContext): Promise<void> {
   const { route, state, policy, identity } = ctx;
   // Every route but whoami needs a role; refuse before looking at anything else.
   if (route.name !== 'whoami') policy.checkRead(identity);
   switch (route.name) {
     case 'get': {
       queryOf(ctx, []);
-      sendResource(ctx, 200, await state.get(checkedPointer(route)));
+      const pointer = checkedPointer(route);
+      policy.checkKnown(pointer.type);
+      sendResource(ctx, 200, await state.get(pointer));
       return;
     }
     case 'list': {
       const params = queryOf(ctx, ['labelQuery', 'idQuery', 'idQueryFlags']);
       const kind = checkedPointer(route);
+      policy.checkKnown(kind.type);
       const items = await state.list({ namespace: kind.namespace, type: kind.type }, listOptionsOf(params));
       const redact = redactFor(ctx, route.type);
       if (wantsYaml(ctx.req)) {
@@ -108,13 +122,23 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
       return;
     }
     case 'create': {
-      const params = queryOf(ctx, ['owner', 'dryRun']);
+      const params = queryOf(ctx, ['owner', 'dryRun', 'validateOnly']);
       const owner = ownerParam(params);
       policy.checkWrite(identity, checkedPointer(route));
       const resource = await resourceBody(ctx, { namespace: route.namespace, type: route.type });
-      // A dry run answers the resource as checked and normalised by its schema, and stores nothing.
-      if (booleanParam(params, 'dryRun')) sendResource(ctx, 200, resource);
-      else sendResource(ctx, 201, await state.create(resource, { owner }));
+      // Only the body and its schema: the resource as the schema normalises it, whatever is stored.
+      if (booleanParam(params, 'validateOnly')) {
+        sendResource(ctx, 200, resource);
+        return;
+      }
+      // A dry run goes through the store's checks without committing, and answers the resource as
+      // checked and normalised by its schema.
+      if (booleanParam(params, 'dryRun')) {
+        await dryRun(state, [{ op: 'create', resource, owner }]);
+        sendResource(ctx, 200, resource);
+      } else {
+        sendResource(ctx, 201, await state.create(resource, { owner }));
+      }
       return;
     }
     case 'update': {
@@ -124,6 +148,9 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
       policy.checkWrite(identity, checkedPointer(route));
       const resource = await resourceBody(ctx, route);
       if (booleanParam(params, 'dryRun')) {
+        await dryRun(state, [
+          { op: 'update', resource, owner, ...(expectedPhase !== undefined ? { expectedPhase } : {}) },
+        ]);
         sendResource(ctx, 200, resource);
         return;
       }
@@ -135,9 +162,22 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
       return;
     }
     case 'destroy': {
-      const owner = ownerParam(queryOf(ctx, ['owner']));
+      const params = queryOf(ctx, ['owner', 'teardown']);
+      const owner = ownerParam(params);
       const pointer = checkedPointer(route);
       policy.checkWrite(identity, pointer);
+      if (booleanParam(params, 'teardown')) {
+        // A client's delete: tear down now, destroy once the last finalizer goes (202 until then).
+        const outcome = await requestDelete(state, pointer, identity.name || 'a client', owner);
+        if (outcome.destroyed) {
+          sendJsonText(ctx.res, 200, '{"destroyed":true}');
+        } else {
+          const resource = resourceJson(outcome.resource, redactFor(ctx, pointer.type));
+          const waitingFor = JSON.stringify(outcome.waitingFor);
+          sendJsonText(ctx.res, 202, `{"destroyed":false,"resource":${resource},"waitingFor":${waitingFor}}`);
+        }
+        return;
+      }
       await state.destroy(pointer, { owner });
       ctx.res.writeHead(204).end();
       return;
@@ -152,8 +192,8 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
     }
     case 'transaction': {
       policy.checkWriter(identity);
-      queryOf(ctx, []);
-      const body = parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes));
+      const dry = booleanParam(queryOf(ctx, ['dryRun']), 'dryRun') ?? false;
+      const body = await parseBody(ctx.req, await readBody(ctx.req, ctx.limits.maxBodyBytes), ctx.limits);
       const parsed = parseWire(wireTransaction, body);
       for (const op of parsed.ops) {
         policy.checkWrite(identity, op.op === 'destroy' ? op.pointer : op.resource.metadata);
@@ -161,6 +201,16 @@ export async function handleResourceRoute(ctx: RequestContext): Promise<void> {
       const ops = parsed.ops.map((op) =>
         op.op === 'destroy' ? wireOpToOp(op) : { ...wireOpToOp(op), resource: storableResource(op.resource) },
       );
+      if (dry) {
+        // Every op through the store's checks, none committed; the answer holds the checked resources.
+        await dryRun(state, ops as TransactionOp[]);
+        const checked = ops.map((op) => ('resource' in op ? op.resource : null));
+        const text = checked.map((r) =>
+          r === null ? 'null' : resourceJson(r, redactFor(ctx, r.metadata.type)),
+        );
+        sendJsonText(ctx.res, 200, `{"results":[${text.join(',')}]}`);
+        return;
+      }
       const results = await state.transaction(ops as Parameters<typeof state.transaction>[0]);
       const parts = results.map((r) =>
         r === null ? 'null' : resourceJson(r, redactFor(ctx, r.metadata.type)),

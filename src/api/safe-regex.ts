@@ -1,66 +1,56 @@
+import { RE2JS } from 're2js';
+
 /**
- * Why a regular expression could backtrack without bound, or `undefined` when it cannot.
- *
- * @remarks Node has no regex timeout, and an id query runs on the server's event loop, so the API
- * takes only patterns without backreferences and without a repeated group that itself repeats or
- * alternates (`(a+)+`, `(a|aa)*`): the shapes behind catastrophic backtracking. Anchors, classes,
- * plain repeats and alternation outside repeated groups (`^(eth|wlan)[0-9]+$`) are fine.
+ * Id queries from clients run on the server's event loop, and Node's backtracking engine has no
+ * timeout: `.*.*.*!` takes seconds on a long id. So the API matches them with RE2 (a pure-JS port,
+ * linear in the id's length), behind a `RegExp` whose `exec` the store's `test` calls.
  */
-export function unsafeRegexReason(source: string): string | undefined {
-  // One frame per open group: does it hold a quantifier, or an alternation?
-  const groups: { quantified: boolean; alternates: boolean }[] = [];
-  let inClass = false;
-  let unbounded = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      const next = source[i + 1] ?? '';
-      if (!inClass && (/[1-9]/.test(next) || next === 'k')) return 'backreferences are not allowed';
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-    } else if (c === '(') {
-      groups.push({ quantified: false, alternates: false });
-    } else if (c === ')') {
-      const group = groups.pop();
-      if (group === undefined) continue;
-      const repeated = isQuantifier(source, i + 1);
-      if (repeated && (group.quantified || group.alternates)) {
-        return 'a repeated group may not contain repeats or alternatives';
-      }
-      const parent = groups[groups.length - 1];
-      if (parent !== undefined) {
-        parent.quantified ||= group.quantified || repeated;
-        parent.alternates ||= group.alternates;
-      }
-    } else if (c === '|') {
-      const top = groups[groups.length - 1];
-      if (top !== undefined) top.alternates = true;
-    } else if (isQuantifier(source, i)) {
-      const top = groups[groups.length - 1];
-      if (top !== undefined) top.quantified = true;
-    }
-    // Several unbounded repeats in a row backtrack polynomially (`.*.*.*x`).
-    if ((c === '*' || c === '+' || (c === '{' && /^\{\d+,\}/.test(source.slice(i)))) && !inClass) {
-      if (++unbounded > maxUnbounded) return `at most ${maxUnbounded} unbounded repeats are allowed`;
-    }
+
+/** The largest compiled program accepted: it bounds the work per id (RE2's cost is program × input). */
+const maxProgramSize = 4_000;
+
+const flagBits: Record<string, number> = {
+  i: RE2JS.CASE_INSENSITIVE,
+  m: RE2JS.MULTILINE,
+  s: RE2JS.DOTALL,
+  u: 0, // RE2 matches by code point already
+};
+
+/** A `RegExp` that matches with RE2 in linear time; `test`, `exec` and `String#match` go through it. */
+class LinearRegExp extends RegExp {
+  readonly #engine: RE2JS;
+
+  constructor(source: string, flags: string, engine: RE2JS) {
+    // The native pattern is never run: every match goes through `exec` below.
+    super('(?:)', flags);
+    this.#engine = engine;
+    Object.defineProperty(this, 'source', { value: source });
   }
-  return undefined;
+
+  override exec(input: string): RegExpExecArray | null {
+    return this.#engine.exec(String(input)) as RegExpExecArray | null;
+  }
 }
 
-const maxUnbounded = 3;
-
-/** True when `source[at]` starts a quantifier: `*`, `+`, `?` (after an atom) or `{n}`, `{n,}`, `{n,m}`. */
-function isQuantifier(source: string, at: number): boolean {
-  const c = source[at];
-  if (c === '*' || c === '+') return true;
-  if (c === '?') return at > 0 && source[at - 1] !== '(';
-  if (c === '{') return /^\{\d+(,\d*)?\}/.test(source.slice(at));
-  return false;
+/**
+ * Compiles a client's regular expression for linear-time matching, or throws a `SyntaxError` that
+ * says why not (RE2 has no backreferences or lookarounds, and very large programs are refused).
+ */
+export function linearRegExp(source: string, flags = ''): RegExp {
+  let bits = 0;
+  for (const flag of flags) {
+    const bit = flagBits[flag];
+    if (bit === undefined) throw new SyntaxError(`flag ${JSON.stringify(flag)} is not supported`);
+    bits |= bit;
+  }
+  let engine: RE2JS;
+  try {
+    engine = RE2JS.compile(RE2JS.translateRegExp(source), bits);
+  } catch (error) {
+    throw new SyntaxError((error as Error).message);
+  }
+  if (engine.programSize() > maxProgramSize) {
+    throw new SyntaxError(`the pattern is too large (its program exceeds ${maxProgramSize} instructions)`);
+  }
+  return new LinearRegExp(source, flags, engine);
 }

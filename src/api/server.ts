@@ -9,6 +9,7 @@ import type { CoreState } from '../runtime/state/state.js';
 import { withStateHelpers } from '../runtime/state/state-helpers.js';
 import { AccessPolicy, type ClientIdentity } from './access-policy.js';
 import { ApiError, errorToWire } from './api-error.js';
+import { DeleteReaper } from './delete-reaper.js';
 import { sendError } from './http-io.js';
 import { type ApiLimits, resolveLimits } from './limits.js';
 import type { RequestContext } from './request-context.js';
@@ -86,7 +87,8 @@ function clientErrorResponse(status: number, message: string): string {
  * const server = createApiServer({ state: createState(), tls: { ca, cert, key } });
  * const url = await server.listen();
  * ```
- * @remarks Routes: `GET|POST /v1/resources/{ns}/{type}`, `GET|PUT|DELETE /v1/resources/{ns}/{type}/{id}`,
+ * @remarks Routes: `GET|POST /v1/resources/{ns}/{type}`, `GET|PUT|DELETE /v1/resources/{ns}/{type}/{id}`
+ * (`DELETE …?teardown=true`: tear down, and destroy once the last finalizer goes: 200 or 202),
  * `POST …/{id}/teardown`, `POST /v1/transaction`, `GET /v1/watch/{ns}/{type}[/{id}]` (NDJSON),
  * `GET /v1/definitions[/{name}]`, `GET /v1/whoami`. JSON by default, YAML with `Accept: application/yaml`.
  */
@@ -97,6 +99,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const state = options.state;
   const helpers = withStateHelpers(state);
   const policy = new AccessPolicy(state, logger, clock);
+  const reaper = new DeleteReaper(state, logger, clock);
   const registry = new WatchRegistry();
   const sockets = new Set<Duplex>();
   const identities = new WeakMap<object, ClientIdentity | undefined>();
@@ -184,6 +187,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   return {
     async listen() {
       await policy.start();
+      reaper.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -206,6 +210,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     stats: () => ({ connections: sockets.size, watches: registry.streams.size }),
     async close() {
       policy.stop();
+      reaper.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const stream of [...registry.streams]) stream.end();
       for (const socket of sockets) socket.destroy();

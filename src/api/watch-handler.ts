@@ -103,6 +103,7 @@ function openerOf(ctx: RequestContext): Opener {
   if (route.name === 'watch') {
     const params = queryOf(ctx, ['tailEvents', 'startFromBookmark']);
     const pointer = checkedPointer(route);
+    ctx.policy.checkKnown(pointer.type);
     const tailEvents = integerParam(params, 'tailEvents', 1_000_000);
     const startFromBookmark = bookmarkParam(params, { namespace: route.namespace, type: route.type });
     if (tailEvents !== undefined && startFromBookmark !== undefined) {
@@ -128,6 +129,7 @@ function openerOf(ctx: RequestContext): Opener {
     'aggregated',
   ]);
   const kind = checkedPointer(route);
+  ctx.policy.checkKnown(kind.type);
   const filters = listOptionsOf(params);
   const bootstrapContents = booleanParam(params, 'bootstrapContents') ?? false;
   const bootstrapBookmark = booleanParam(params, 'bootstrapBookmark') ?? false;

@@ -26,10 +26,21 @@ export const wireLimits = {
 
 const name = z.string().min(1).max(wireLimits.maxNameLength);
 const id = z.string().min(1).max(wireLimits.maxIdLength);
+/**
+ * Refuses a list or map with more than `max` entries before its entries are parsed, so an oversized
+ * one costs one issue rather than an issue per entry.
+ */
+function atMost<T extends z.ZodType>(max: number, schema: T): z.ZodPipe<z.ZodCustom<unknown>, T> {
+  const size = (v: unknown): number =>
+    Array.isArray(v) ? v.length : typeof v === 'object' && v !== null ? Object.keys(v).length : 0;
+  return z.custom<unknown>((v) => size(v) <= max, { message: `at most ${max} entries` }).pipe(schema);
+}
+
 const stringMap = (max: number) =>
-  z
-    .record(z.string().min(1).max(wireLimits.maxNameLength), z.string().max(wireLimits.maxLabelValueLength))
-    .refine((m) => Object.keys(m).length <= max, { message: `at most ${max} entries` });
+  atMost(
+    max,
+    z.record(z.string().min(1).max(wireLimits.maxNameLength), z.string().max(wireLimits.maxLabelValueLength)),
+  );
 
 /** The metadata of a resource in a request body. */
 const wireMetadata = z.strictObject({
@@ -39,7 +50,7 @@ const wireMetadata = z.strictObject({
   version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   owner: z.string().max(wireLimits.maxNameLength).default(''),
   phase: z.enum(['running', 'tearingDown']).default('running'),
-  finalizers: z.array(name).max(wireLimits.maxFinalizers).default([]),
+  finalizers: atMost(wireLimits.maxFinalizers, z.array(name)).default([]),
   labels: stringMap(wireLimits.maxLabels).default({}),
   annotations: stringMap(wireLimits.maxLabels).default({}),
   created: z.string().max(64).optional(),
@@ -72,7 +83,7 @@ export const wireTransactionOp = z.discriminatedUnion('op', [
 
 /** The body of `POST /v1/transaction`. */
 export const wireTransaction = z.strictObject({
-  ops: z.array(wireTransactionOp).max(wireLimits.maxTransactionOps),
+  ops: atMost(wireLimits.maxTransactionOps, z.array(wireTransactionOp)),
 });
 
 const labelTerm = z.strictObject({

@@ -73,7 +73,7 @@ export function openSession(flags: ConnectionFlags): Session {
     },
     async normalize(resource) {
       const m = resource.metadata;
-      const path = withQuery(resourcePath(m.namespace, m.type), { dryRun: 'true' });
+      const path = withQuery(resourcePath(m.namespace, m.type), { validateOnly: 'true' });
       const body = {
         metadata: {
           namespace: m.namespace,

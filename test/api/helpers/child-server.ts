@@ -11,6 +11,8 @@ export interface ChildServer {
   readonly process: ChildProcess;
   /** The child's heap after a full GC, and its open connections and watches. */
   memory(): Promise<{ heapUsed: number; connections: number; watches: number }>;
+  /** The child's CPU time so far (user and system), in milliseconds. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,12 @@ export async function startChildServer(
       const answer = next<{ heapUsed: number; connections: number; watches: number }>('memory');
       child.send({ type: 'memory' });
       return answer;
+    },
+    async cpuMs() {
+      const answer = next<{ cpu: { user: number; system: number } }>('cpu');
+      child.send({ type: 'cpu' });
+      const { cpu } = await answer;
+      return (cpu.user + cpu.system) / 1000;
     },
     async stop() {
       if (child.exitCode !== null) return;

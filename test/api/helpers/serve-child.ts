@@ -1,7 +1,7 @@
 /**
  * An API server over a fresh in-memory store, in its own process (started with `fork`), for the
  * load and multi-process tests. It reads its certificates from the first IPC message, answers
- * `{ url }`, reports its heap after a full GC on `memory`, and exits on `stop` or when the parent goes.
+ * `{ url }`, reports its heap after a full GC on `memory` and its CPU time on `cpu`, and exits on `stop` or when the parent goes.
  */
 import { createApiServer } from '../../../src/api/server.js';
 import { createState } from '../../../src/runtime/state/create-state.js';
@@ -35,6 +35,8 @@ process.once('message', async (start: StartMessage) => {
         cpu: process.cpuUsage(),
         ...server.stats(),
       });
+    } else if (message.type === 'cpu') {
+      send({ type: 'cpu', cpu: process.cpuUsage() });
     } else if (message.type === 'stop') {
       await server.close();
       process.exit(0);
