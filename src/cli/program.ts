@@ -164,6 +164,48 @@ function buildProgram(io: CliIo): Command {
       },
     );
 
+  program
+    .command('serve')
+    .description('run the API server over the in-memory store or etcd')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7443')
+    .option('--certs <dir>', 'directory with ca.crt, server.crt and server.key (see `gen certs`)', '.')
+    .option('--etcd <endpoints>', 'etcd client URLs, comma-separated (default: an in-memory store)')
+    .option('--etcd-prefix <prefix>', 'key prefix of the store in etcd', 'converge')
+    .option('--types <module>', 'module exporting resource definitions (.ts or .js); repeatable', collect)
+    .option(
+      '--log-level <level>',
+      'log level on stderr (fatal, error, warn, info, debug, trace, silent)',
+      'info',
+    )
+    .addHelpText(
+      'after',
+      '\nTypes can also be added while it runs: apply a ResourceDefinition (namespace meta) whose\n' +
+        'spec.schema is the JSON Schema of the spec.',
+    )
+    .action(
+      async (options: {
+        listen: string;
+        certs: string;
+        etcd?: string;
+        etcdPrefix: string;
+        types?: string[];
+        logLevel: string;
+      }) => {
+        const { serveCommand } = await import('./commands/serve.js');
+        await serveCommand(
+          {
+            listen: options.listen,
+            certs: options.certs,
+            etcdPrefix: options.etcdPrefix,
+            types: options.types ?? [],
+            logLevel: options.logLevel,
+            ...(options.etcd !== undefined ? { etcd: options.etcd } : {}),
+          },
+          io.stdout,
+        );
+      },
+    );
+
   const gen = program.command('gen').description('generate files');
   gen
     .command('certs')
