@@ -1,9 +1,9 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Output } from './commands/get.js';
 import type { ConnectionFlags } from './config.js';
 import { describeError, exitCodeOf, exitCodes } from './exit-codes.js';
 import type { OutputFormat } from './output.js';
-import type { Session } from './session.js';
+import type { Session, SessionOptions } from './session.js';
 
 // Commands load their modules when they run, so `--help` and small commands start fast.
 
@@ -27,9 +27,13 @@ Exit codes:
 Connection: --endpoint/--ca/--cert/--key, else CONVERGE_ENDPOINT/CONVERGE_CA/CONVERGE_CERT/CONVERGE_KEY,
 else the config file (--config, CONVERGE_CONFIG, or <user config dir>/converge/config.yaml).`;
 
-async function withSession<T>(flags: ConnectionFlags, fn: (session: Session) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  flags: ConnectionFlags,
+  fn: (session: Session) => Promise<T>,
+  options: SessionOptions = {},
+): Promise<T> {
   const { openSession } = await import('./session.js');
-  const session = openSession(flags);
+  const session = openSession(flags, options);
   try {
     return await fn(session);
   } finally {
@@ -44,6 +48,14 @@ function connectionFlags(command: Command): ConnectionFlags {
     if (all[key] !== undefined) flags[key] = all[key];
   }
   return flags;
+}
+
+/** Parses `-o`: `table`, `wide`, `yaml`, `json` or `jsonpath=<template>`. */
+function outputFormat(value: string): OutputFormat {
+  if (value === 'table' || value === 'wide' || value === 'yaml' || value === 'json') return value;
+  const match = /^jsonpath=(.*)$/s.exec(value);
+  if (match === null) throw new InvalidArgumentError('use table, wide, yaml, json or jsonpath=<template>.');
+  return { jsonpath: match[1]! };
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -74,10 +86,11 @@ function buildProgram(io: CliIo): Command {
     .argument('[id]', 'one resource')
     .option('-n, --namespace <namespace>', "namespace (default: the type's default namespace)")
     .option('-l, --selector <selector>', 'label selector: k=v, k!=v, k, !k, "k in (a,b)", "k notin (a,b)"')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['table', 'yaml', 'json'])
-        .default('table'),
+    .option(
+      '-o, --output <format>',
+      'output format: table, wide, yaml, json or jsonpath=<template> (as kubectl)',
+      outputFormat,
+      'table' as OutputFormat,
     )
     .option('-w, --watch', 'print changes as they happen (+ created, - destroyed, blank updated)')
     .action(
@@ -88,8 +101,10 @@ function buildProgram(io: CliIo): Command {
         command: Command,
       ) => {
         const { getCommand } = await import('./commands/get.js');
-        await withSession(connectionFlags(command), (session) =>
-          getCommand(session, type, id, options, io.stdout),
+        await withSession(
+          connectionFlags(command),
+          (session) => getCommand(session, type, id, options, io.stdout, io.stderr),
+          options.watch ? { reportDrops: true } : {},
         );
       },
     );

@@ -58,24 +58,63 @@ describe('converge get', () => {
       code: 0,
       stderr: '',
       stdout: [
-        'NAMESPACE   TYPE   ID   VERSION   VALUE',
-        'default     Item   a    1         1',
-        'default     Item   b    1         22',
+        'NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE',
+        'default     Item   a    1         running   1',
+        'default     Item   b    1         running   22',
         '',
       ].join('\n'),
     });
     expect(yaml.code).toBe(0);
     expect(yaml.stdout).toBe(resourceToYaml(await t.state.get(Items.pointer('a'))));
     expect(json.code).toBe(0);
-    const objects = json.stdout
-      .trim()
-      .split(/\n(?=\{)/)
-      .map((s) => JSON.parse(s));
-    expect(objects.map((o) => [o.metadata.id, o.spec.value])).toEqual([
+    // One document, as kubectl prints a list.
+    const list = JSON.parse(json.stdout) as {
+      items: { metadata: { id: string }; spec: { value: number } }[];
+    };
+    expect(list.items.map((o) => [o.metadata.id, o.spec.value])).toEqual([
       ['a', 1],
       ['b', 22],
     ]);
-    expect(selected.stdout.trim().split('\n').slice(1)).toEqual(['default     Item   a    1         1']);
+    expect(selected.stdout.trim().split('\n').slice(1)).toEqual([
+      'default     Item   a    1         running   1',
+    ]);
+  });
+
+  it('should print wide tables, jsonpath templates, and say when nothing is found', async () => {
+    const [wide, ids, range, one, empty, emptyJson] = await Promise.all([
+      runCli(['get', 'items', 'a', '-o', 'wide'], envFor('reader')),
+      runCli(['get', 'items', '-o', 'jsonpath={.items[*].metadata.id}'], envFor('reader')),
+      runCli(
+        ['get', 'items', '-o', 'jsonpath={range .items[*]}{.metadata.id}:{.spec.value}{"\\n"}{end}'],
+        envFor('reader'),
+      ),
+      runCli(['get', 'items', 'b', '-o', 'jsonpath={.spec.value}'], envFor('reader')),
+      runCli(['get', 'items', '-n', 'nowhere'], envFor('reader')),
+      runCli(['get', 'items', '-n', 'nowhere', '-o', 'json'], envFor('reader')),
+    ]);
+    expect(wide).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        'NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE   OWNER    FINALIZERS   LABELS',
+        'default     Item   a    1         running   1       <user>                tier=web',
+        '',
+      ].join('\n'),
+    });
+    expect(ids).toEqual({ code: 0, stderr: '', stdout: 'a b' });
+    expect(range.stdout).toBe('a:1\nb:22\n');
+    expect(one.stdout).toBe('22');
+    expect(empty).toEqual({ code: 0, stderr: 'No resources found in namespace nowhere.\n', stdout: '' });
+    expect(JSON.parse(emptyJson.stdout)).toEqual({ items: [] });
+  }, 120_000);
+
+  it('should find a resource definition by its type’s alias, as the type is found', async () => {
+    const [byAlias, byType] = await Promise.all([
+      runCli(['get', 'rd', 'items', '-o', 'jsonpath={.metadata.id}'], envFor('reader')),
+      runCli(['get', 'rd', Items.type, '-o', 'jsonpath={.metadata.id}'], envFor('reader')),
+    ]);
+    expect(byAlias).toEqual({ code: 0, stderr: '', stdout: Items.type.toLowerCase() });
+    expect(byType.stdout).toBe(Items.type.toLowerCase());
   });
 
   it('should list resource definitions with their aliases and redact sensitive specs for a reader', async () => {
@@ -96,10 +135,10 @@ describe('converge get', () => {
     ]);
     expect(rd.code).toBe(0);
     expect(rd.stdout.split('\n')[0]).toBe(
-      'NAMESPACE   TYPE                 ID                                  VERSION   ALIASES',
+      'NAMESPACE   TYPE                 ID                                  VERSION   PHASE     ALIASES',
     );
     expect(rd.stdout).toContain(
-      'meta        ResourceDefinition   items.api.test.converge.dev         1         ["item"]',
+      'meta        ResourceDefinition   items.api.test.converge.dev         1         running   ["item"]',
     );
     expect(secret.stdout).toContain('spec: <redacted>');
     expect(secret.stdout).not.toContain('s3cret');
@@ -124,12 +163,12 @@ describe('converge get', () => {
     }
     expect(await exited).toBe(0);
     expect(out.split('\n')).toEqual([
-      '*   NAMESPACE   TYPE   ID   VERSION   VALUE',
-      '+   default     Item   a    1         1',
-      '+   default     Item   b    1         22',
-      '    default     Item   a    2         2',
-      '+   default     Item   w    1         7',
-      '-   default     Item   w    1         7',
+      '*   NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE',
+      '+   default     Item   a    1         running   1',
+      '+   default     Item   b    1         running   22',
+      '    default     Item   a    2         running   2',
+      '+   default     Item   w    1         running   7',
+      '-   default     Item   w    1         running   7',
       '',
     ]);
   });
@@ -202,6 +241,19 @@ describe('converge apply and delete', () => {
       'error: -: invalid manifest: document 2, line 11, field spec.value: Invalid input: expected number, received string\n',
     );
     expect(JSON.stringify(await t.state.list(Items.kind()))).toBe(before);
+  });
+
+  it('should refuse empty input to apply -f -', async () => {
+    const [empty, blank] = await Promise.all([
+      runCli(['apply', '-f', '-'], envFor('operator'), ''),
+      runCli(['apply', '-f', '-'], envFor('operator'), '---\n# nothing\n'),
+    ]);
+    for (const r of [empty, blank]) {
+      expect(r.code).toBe(5);
+      expect(r.stderr).toBe(
+        'error: standard input: no resources in it (expected YAML documents with metadata and spec)\n',
+      );
+    }
   });
 
   it('should delete, report pending finalizers, and wait for them with --wait', async () => {
@@ -302,7 +354,8 @@ describe('converge gen certs', () => {
       expect(get).toEqual({
         code: 0,
         stderr: '',
-        stdout: 'NAMESPACE   TYPE   ID   VERSION   VALUE\ndefault     Item   g    1         9\n',
+        stdout:
+          'NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE\ndefault     Item   g    1         running   9\n',
       });
     } finally {
       await server.close();

@@ -44,7 +44,7 @@ const gadgetDefinition = [
 describe('converge serve', () => {
   it('should serve the types of a --types module, validating their specs', async () => {
     const listed = await runCli(['get', 'widgets'], serve.env('reader'));
-    expect(listed).toEqual({ code: 0, stderr: '', stdout: 'NAMESPACE   TYPE   ID   VERSION   SIZE\n' });
+    expect(listed).toEqual({ code: 0, stderr: 'No resources found in namespace default.\n', stdout: '' });
     const good = await runCli(
       ['apply', '-f', '-'],
       serve.env('operator'),
