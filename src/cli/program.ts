@@ -136,8 +136,9 @@ function buildProgram(io: CliIo): Command {
     .argument('[ids...]', 'ids of the resources')
     .option('-n, --namespace <namespace>', "namespace (default: the type's default namespace)")
     .option('-f, --file <file>', 'manifest file naming the resources; repeatable', collect)
-    .option('--wait', 'wait for pending finalizers, then destroy')
-    .option('--timeout <seconds>', 'how long --wait waits', '60')
+    .option('--wait', 'wait until each resource is destroyed, its finalizers gone (the default)')
+    .option('--no-wait', 'return once the teardown started (also --wait=false)')
+    .option('--timeout <seconds>', 'how long to wait', '60')
     .option('--ignore-not-found', 'a missing resource is not an error')
     .action(
       async (
@@ -146,7 +147,7 @@ function buildProgram(io: CliIo): Command {
         options: {
           namespace?: string;
           file?: string[];
-          wait?: boolean;
+          wait: boolean;
           timeout: string;
           ignoreNotFound?: boolean;
         },
@@ -170,10 +171,11 @@ function buildProgram(io: CliIo): Command {
               timeout,
               ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
               ...(options.file !== undefined ? { files: options.file } : {}),
-              ...(options.wait ? { wait: true } : {}),
+              wait: options.wait,
               ...(options.ignoreNotFound ? { ignoreNotFound: true } : {}),
             },
             io.stdout,
+            io.stderr,
           ),
         );
       },
@@ -248,11 +250,22 @@ function buildProgram(io: CliIo): Command {
   return program;
 }
 
+/** kubectl's `--wait=false` and `--wait=true` spelled as commander's boolean flags. */
+function normalizeArgs(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((arg, i) => {
+    if (end >= 0 && i > end) return arg;
+    if (arg === '--wait=false') return '--no-wait';
+    if (arg === '--wait=true') return '--wait';
+    return arg;
+  });
+}
+
 /** Runs the CLI on `argv` (without `node` and the script); resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(normalizeArgs(argv), { from: 'user' });
     return exitCodes.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -256,21 +256,50 @@ describe('converge apply and delete', () => {
     }
   });
 
-  it('should delete, report pending finalizers, and wait for them with --wait', async () => {
+  it('should wait by default until a deleted resource is destroyed, saying which finalizers it waits for', async () => {
     await t.state.create(Items.make('d1', { value: 1 }));
-    await t.state.create(Items.make('d2', { value: 1 }, { finalizers: ['hold'] }));
-    const first = await runCli(['delete', 'items', 'd1', 'd2'], envFor('operator'));
-    expect(first).toEqual({
+    await t.state.create(Items.make('d2', { value: 1 }, { finalizers: ['a', 'b'] }));
+    const first = await runCli(['delete', 'items', 'd1'], envFor('operator'));
+    expect(first).toEqual({ code: 0, stderr: '', stdout: `${Items.type}(default/d1) deleted\n` });
+    const child = spawnCli(['delete', 'items', 'd2', '--timeout', '60'], envFor('operator'));
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin!.end();
+    await waitFor(() => err.includes('waiting for finalizers: a, b'), 'the first progress line', 30_000);
+    expect((await t.state.get(Items.pointer('d2'))).metadata.phase).toBe('tearingDown');
+    await t.state.removeFinalizer(Items.pointer('d2'), 'a');
+    await waitFor(() => err.includes('waiting for finalizers: b\n'), 'the second progress line', 30_000);
+    expect(out).toBe('');
+    await t.state.removeFinalizer(Items.pointer('d2'), 'b');
+    expect(await exited).toBe(0);
+    expect(out).toBe(`${Items.type}(default/d2) deleted\n`);
+    expect(err).toBe(
+      `${Items.type}(default/d2) waiting for finalizers: a, b\n${Items.type}(default/d2) waiting for finalizers: b\n`,
+    );
+    await expect(t.state.get(Items.pointer('d2'))).rejects.toThrow(/not found/);
+  }, 120_000);
+
+  it('should return at once with --wait=false, and give up waiting after --timeout', async () => {
+    await t.state.create(Items.make('d3', { value: 1 }, { finalizers: ['hold'] }));
+    const quick = await runCli(['delete', 'items', 'd3', '--wait=false'], envFor('operator'));
+    expect(quick).toEqual({
       code: 0,
       stderr: '',
-      stdout: `${Items.type}(default/d1) deleted\n${Items.type}(default/d2) tearing down, waiting for finalizers: hold\n`,
+      stdout: `${Items.type}(default/d3) tearing down, waiting for finalizers: hold\n`,
     });
-    expect((await t.state.get(Items.pointer('d2'))).metadata.phase).toBe('tearingDown');
-    const waiting = runCli(['delete', 'items', 'd2', '--wait', '--timeout', '30'], envFor('operator'));
-    await t.state.removeFinalizer(Items.pointer('d2'), 'hold');
-    expect(await waiting).toEqual({ code: 0, stderr: '', stdout: `${Items.type}(default/d2) deleted\n` });
-    expect((await t.state.list(Items.kind())).map((r) => r.metadata.id)).not.toContain('d2');
-  });
+    expect((await t.state.get(Items.pointer('d3'))).metadata.phase).toBe('tearingDown');
+    const late = await runCli(['delete', 'items', 'd3', '--timeout', '1'], envFor('operator'));
+    expect(late.code).toBe(4);
+    expect(late.stderr).toContain(`still waiting for finalizers after 1 s: hold`);
+    await t.state.removeFinalizer(Items.pointer('d3'), 'hold');
+  }, 120_000);
 });
 
 describe('converge errors and exit codes', () => {
