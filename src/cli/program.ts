@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Output } from './commands/get.js';
 import type { ConnectionFlags } from './config.js';
@@ -62,6 +63,12 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** The package's version, from its package.json (two levels up from src/cli and dist/cli alike). */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 /** Builds the `converge` command line. */
 function buildProgram(io: CliIo): Command {
   const program = new Command('converge')
@@ -71,6 +78,7 @@ function buildProgram(io: CliIo): Command {
     .option('--cert <file>', 'client certificate (PEM); its role decides what you may do')
     .option('--key <file>', 'client key (PEM)')
     .option('--config <file>', 'config file with endpoint, ca, cert and key')
+    .version(packageVersion(), '--version', 'print the version of converge')
     .addHelpText('after', exitCodeHelp)
     .showSuggestionAfterError()
     .exitOverride()
@@ -222,6 +230,19 @@ function buildProgram(io: CliIo): Command {
         );
       },
     );
+
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText(
+      'after',
+      '\nbash: source <(converge completion bash)\nzsh:  source <(converge completion zsh)\nfish: converge completion fish | source',
+    )
+    .action(async (shell: string) => {
+      const { completionScript } = await import('./completion.js');
+      io.stdout.write(completionScript(program, shell));
+    });
 
   const gen = program.command('gen').description('generate files');
   gen
