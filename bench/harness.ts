@@ -44,6 +44,116 @@ export async function bestOf(
   return best;
 }
 
+/** Timings of a measured workload and its baseline from interleaved pairs of trials. */
+export interface PairedTiming {
+  /** Median time of the measured workload, ms. */
+  ours: number;
+  /** Median time of the baseline, ms. */
+  baseline: number;
+  /** Median of the per-pair ratios ours / baseline: a load spike hits both sides of a pair alike. */
+  ratio: number;
+  /** Lowest and highest per-pair ratio, for the spread. */
+  ratioRange: [number, number];
+}
+
+/** Milliseconds one call of `fn` takes. */
+export async function timeOnce(fn: () => unknown | Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Runs `ours` and `baseline` in `trials` adjacent pairs, swapping which goes first every pair, and
+ * reports medians and the median per-pair ratio. Pairs, not separate series, so that neighbours'
+ * load on a shared machine and the heap's state weigh on both sides of each comparison alike.
+ */
+export async function pairedTrials(
+  trials: number,
+  ours: () => unknown | Promise<unknown>,
+  baseline: () => unknown | Promise<unknown>,
+): Promise<PairedTiming> {
+  return pairedMeasures(
+    trials,
+    () => timeOnce(ours),
+    () => timeOnce(baseline),
+  );
+}
+
+/**
+ * As {@link pairedTrials}, for workloads that measure themselves (a latency median, the time of one
+ * phase after a set-up that is not to be counted): each function returns its own figure in ms.
+ */
+export async function pairedMeasures(
+  trials: number,
+  ours: () => number | Promise<number>,
+  baseline: () => number | Promise<number>,
+): Promise<PairedTiming> {
+  const oursTimes: number[] = [];
+  const baseTimes: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < trials; i++) {
+    let o: number;
+    let b: number;
+    if (i % 2 === 0) {
+      o = await ours();
+      b = await baseline();
+    } else {
+      b = await baseline();
+      o = await ours();
+    }
+    oursTimes.push(o);
+    baseTimes.push(b);
+    ratios.push(o / b);
+  }
+  return {
+    ours: median(oursTimes),
+    baseline: median(baseTimes),
+    ratio: median(ratios),
+    ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+  };
+}
+
+/** A row for a paired cost (time), its ratio the median per-pair ratio. */
+export function pairedCostRow(figure: string, t: PairedTiming, maxRatio: number): BenchRow {
+  return {
+    figure,
+    value: t.ours,
+    unit: 'ms',
+    baseline: t.baseline,
+    ratio: t.ratio,
+    target: `<= ${maxRatio} x baseline`,
+    met: t.ratio <= maxRatio,
+  };
+}
+
+/** A row for a paired rate (`work` units per trial, higher is better), from the median per-pair ratio. */
+export function pairedRateRow(
+  figure: string,
+  t: PairedTiming,
+  work: number,
+  unit: string,
+  minRatio: number,
+): BenchRow {
+  const ratio = 1 / t.ratio;
+  return {
+    figure,
+    value: work / (t.ours / 1000),
+    unit,
+    baseline: work / (t.baseline / 1000),
+    ratio,
+    target: `>= ${minRatio} x baseline`,
+    met: ratio >= minRatio,
+  };
+}
+
 /** Runs a full garbage collection when node was started with --expose-gc. */
 export function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();

@@ -2,10 +2,15 @@
  * `npm run bench -- runtime`: the controller runtime against baselines measured in the same run.
  *
  * - a 3-stage transform chain over 10k inputs (write the inputs, then `settled()`) against the same
- *   three map functions applied directly into `Map`s;
+ *   three map functions applied directly into `Map`s, with ids in order, shuffled, and remapped (an
+ *   output id that differs from its input's);
+ * - a teardown wave: 10k inputs torn down through the chain, against deleting them from the Maps;
  * - the latency of one input change to its dependent output with 1,000 idle controllers registered,
- *   against the same with only the one controller;
- * - chain convergence at 1k, 10k and 100k inputs, and the growth exponent of its time.
+ *   against the same with only the one controller, and one change read by 1,000 controllers against
+ *   1,000 times the cost of one reader;
+ * - chain convergence at 1k, 10k and 100k inputs, and its growth exponent next to the baseline's.
+ *
+ * Every timed ratio is the median of interleaved (chain, baseline) pairs run in the same process.
  */
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -21,7 +26,14 @@ import {
   type TransactionOp,
   transformController,
 } from '../src/index.js';
-import { type BenchReport, type BenchRow, costRow } from './harness.js';
+import {
+  type BenchReport,
+  type BenchRow,
+  median,
+  pairedCostRow,
+  pairedMeasures,
+  pairedTrials,
+} from './harness.js';
 
 const Ints = defineResource({ type: 'Ints.bench.converge.dev', spec: z.object({ value: z.number() }) });
 const Strs = defineResource({ type: 'Strs.bench.converge.dev', spec: z.object({ value: z.string() }) });
@@ -30,25 +42,47 @@ const Flags = defineResource({ type: 'Flags.bench.converge.dev', spec: z.object(
 const Idles = defineResource({ type: 'Idles.bench.converge.dev', spec: z.object({ value: z.number() }) });
 
 type R<T> = { metadata: { id: string }; spec: { value: T } };
-const f1 = (i: R<number>) => Strs.make(i.metadata.id, { value: `#${i.spec.value}` });
-const f2 = (s: R<string>) => Lens.make(s.metadata.id, { value: s.spec.value.length });
-const f3 = (l: R<number>) => Flags.make(l.metadata.id, { value: l.spec.value % 2 === 0 });
+/** How a stage names its output: the input's id, or another id (a remapped 1:1 chain). */
+type IdMap = (id: string) => string;
+const sameId: IdMap = (id) => id;
+/** Reverses the id, so outputs sort in another order than their inputs. */
+const remapId: IdMap = (id) => `o${[...id].reverse().join('')}`;
+const stages = (m: IdMap) =>
+  [
+    (i: R<number>) => Strs.make(m(i.metadata.id), { value: `#${i.spec.value}` }),
+    (s: R<string>) => Lens.make(m(s.metadata.id), { value: s.spec.value.length }),
+    (l: R<number>) => Flags.make(m(l.metadata.id), { value: l.spec.value % 2 === 0 }),
+  ] as const;
+const [f1, f2, f3] = stages(sameId);
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `in-${String(i).padStart(7, '0')}`);
 const silent = pino({ level: 'silent' });
 
-function chainRuntime(state: State): Runtime {
+/** A deterministic shuffle (Fisher-Yates over a fixed LCG), so every run measures the same order. */
+function shuffle<T>(xs: readonly T[]): T[] {
+  const out = [...xs];
+  let seed = 42;
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+function chainRuntime(state: State, idMap: IdMap = sameId): Runtime {
+  const [m1, m2, m3] = stages(idMap);
   const runtime = createRuntime({ state, logger: silent });
-  runtime.register(transformController({ name: 'IntToStr', input: Ints, output: Strs, map: f1 }));
-  runtime.register(transformController({ name: 'StrToLen', input: Strs, output: Lens, map: f2 }));
-  runtime.register(transformController({ name: 'LenToFlag', input: Lens, output: Flags, map: f3 }));
+  runtime.register(transformController({ name: 'IntToStr', input: Ints, output: Strs, map: m1 }));
+  runtime.register(transformController({ name: 'StrToLen', input: Strs, output: Lens, map: m2 }));
+  runtime.register(transformController({ name: 'LenToFlag', input: Lens, output: Flags, map: m3 }));
   return runtime;
 }
 
 /** Writes every input one by one, then waits until the chain has converged. */
-async function chain(idList: readonly string[]): Promise<void> {
+async function chain(idList: readonly string[], idMap: IdMap = sameId): Promise<void> {
   const state = createState({ history: { maxCapacity: 10_000 } });
-  const runtime = chainRuntime(state);
+  const runtime = chainRuntime(state, idMap);
   await runtime.start();
   for (let i = 0; i < idList.length; i++) await state.create(Ints.make(idList[i]!, { value: i }));
   await runtime.settled();
@@ -58,16 +92,88 @@ async function chain(idList: readonly string[]): Promise<void> {
 }
 
 /** The same three functions applied directly, each stage into its own Map. */
-function baselineChain(idList: readonly string[]): void {
+function baselineChain(idList: readonly string[], idMap: IdMap = sameId): Map<string, AnyResource>[] {
+  const [m1, m2, m3] = stages(idMap);
   const ins = new Map<string, AnyResource>();
   const s1 = new Map<string, AnyResource>();
   const s2 = new Map<string, AnyResource>();
   const s3 = new Map<string, AnyResource>();
   for (let i = 0; i < idList.length; i++) ins.set(idList[i]!, Ints.make(idList[i]!, { value: i }));
-  for (const [id, r] of ins) s1.set(id, f1(r as unknown as R<number>));
-  for (const [id, r] of s1) s2.set(id, f2(r as unknown as R<string>));
-  for (const [id, r] of s2) s3.set(id, f3(r as unknown as R<number>));
+  for (const r of ins.values()) {
+    const o = m1(r as unknown as R<number>);
+    s1.set(o.metadata.id, o);
+  }
+  for (const r of s1.values()) {
+    const o = m2(r as unknown as R<string>);
+    s2.set(o.metadata.id, o);
+  }
+  for (const r of s2.values()) {
+    const o = m3(r as unknown as R<number>);
+    s3.set(o.metadata.id, o);
+  }
   if (s3.size !== idList.length) throw new Error('baseline: lost outputs');
+  return [ins, s1, s2, s3];
+}
+
+/** A converged chain over `idList`, ready for its inputs to be torn down. */
+async function convergedChain(idList: readonly string[]): Promise<{ state: State; runtime: Runtime }> {
+  const state = createState({ history: { maxCapacity: 10_000 } });
+  const runtime = chainRuntime(state);
+  await runtime.start();
+  for (let i = 0; i < idList.length; i++) await state.create(Ints.make(idList[i]!, { value: i }));
+  await runtime.settled();
+  return { state, runtime };
+}
+
+/**
+ * The teardown wave: every input torn down at once; the chain tears its outputs down stage by stage
+ * and releases its holds; then every input is destroyed. Returns the time of the wave alone.
+ */
+async function teardownWave(idList: readonly string[]): Promise<number> {
+  const { state, runtime } = await convergedChain(idList);
+  const start = process.hrtime.bigint();
+  for (const id of idList) await state.teardown(Ints.pointer(id));
+  await runtime.settled();
+  for (const id of idList) await state.destroy(Ints.pointer(id));
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const left = (await state.list(Ints.kind())).length + (await state.list(Flags.kind())).length;
+  if (left !== 0) throw new Error(`teardown wave: ${left} resources left`);
+  await runtime.stop();
+  return ms;
+}
+
+/** A frozen copy of `r` with some metadata changed: the plainest immutable write. */
+function withMetadata(r: AnyResource, patch: Partial<AnyResource['metadata']>): AnyResource {
+  return Object.freeze({ metadata: Object.freeze({ ...r.metadata, ...patch }), spec: r.spec });
+}
+
+/**
+ * The baseline's teardown, the same writes in their plainest form on the Maps: per input and stage,
+ * the input marked tearing down, its output marked tearing down and deleted, the input's hold
+ * released; then the input deleted. Only the wave is timed.
+ */
+function baselineTeardown(idList: readonly string[]): number {
+  const maps = baselineChain(idList);
+  const start = process.hrtime.bigint();
+  for (const id of idList) {
+    for (let k = 0; k < maps.length - 1; k++) {
+      const from = maps[k]!;
+      const to = maps[k + 1]!;
+      from.set(id, withMetadata(from.get(id)!, { phase: 'tearingDown' }));
+      to.set(id, withMetadata(to.get(id)!, { phase: 'tearingDown' }));
+    }
+  }
+  for (const id of idList) {
+    for (let k = maps.length - 1; k > 0; k--) {
+      maps[k]!.delete(id);
+      const from = maps[k - 1]!;
+      from.set(id, withMetadata(from.get(id)!, { finalizers: [] }));
+    }
+    maps[0]!.delete(id);
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (maps.some((m) => m.size !== 0)) throw new Error('baseline teardown: left resources');
+  return ms;
 }
 
 /**
@@ -77,11 +183,11 @@ function baselineChain(idList: readonly string[]): void {
  */
 async function storeOnlyChain(idList: readonly string[]): Promise<void> {
   const state = createState({ history: { maxCapacity: 10_000 } });
-  const stages = [f1, f2, f3] as ((r: unknown) => AnyResource)[];
+  const mapped = [f1, f2, f3] as ((r: unknown) => AnyResource)[];
   let current: AnyResource[] = [];
   for (let i = 0; i < idList.length; i++)
     current.push(await state.create(Ints.make(idList[i]!, { value: i })));
-  for (const [k, f] of stages.entries()) {
+  for (const [k, f] of mapped.entries()) {
     const next: AnyResource[] = [];
     const finalizers = Object.freeze([`stage${k}`]);
     for (let start = 0; start < current.length; start += 16) {
@@ -136,34 +242,71 @@ async function changeLatency(idleControllers: number, rounds: number): Promise<n
 }
 
 /**
- * Best (lowest) of `n` timings. Unlike the harness's `bestOf` this does not force a full GC before
- * each trial: that shrinks the heap, and the next allocation-heavy trial then pays for growing it
- * back (a 1k-input chain measured 40 ms warm and 250-470 ms right after a forced GC). Baselines are
- * timed the same way.
+ * Median latency of `rounds` single changes until every one of `readers` controllers reading the
+ * changed kind has reconciled (each reads the changed resource).
  */
-async function bestOf(n: number, fn: () => unknown | Promise<unknown>): Promise<number> {
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+async function readerLatency(readers: number, rounds: number): Promise<number> {
+  const state = createState();
+  const runtime = createRuntime({ state, logger: silent });
+  const target = Ints.pointer('hot');
+  let reads = 0;
+  for (let i = 0; i < readers; i++) {
+    runtime.register(
+      defineController({
+        name: `Reader${i}`,
+        inputs: [input.weak(Ints)],
+        outputs: [],
+        async reconcile(ctx) {
+          await ctx.get(target);
+          reads++;
+        },
+      }),
+    );
   }
-  return best;
+  await state.create(Ints.make('hot', { value: 0 }));
+  await runtime.start();
+  await runtime.settled();
+  const samples: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const current = await state.get(target);
+    reads = 0;
+    const start = process.hrtime.bigint();
+    await state.update({ ...current, spec: { value: round + 1 } });
+    await runtime.settled();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (reads < readers) throw new Error(`reader latency: ${reads} of ${readers} readers ran`);
+  }
+  await runtime.stop();
+  return median(samples);
 }
 
-/** Best (lowest) time of `a` and of `b` over `trials` alternating runs, so load spikes hit both alike. */
-async function interleaved(
-  trials: number,
-  a: () => unknown | Promise<unknown>,
-  b: () => unknown | Promise<unknown>,
-): Promise<[number, number]> {
-  let bestA = Number.POSITIVE_INFINITY;
-  let bestB = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < trials; i++) {
-    bestA = Math.min(bestA, await bestOf(1, a));
-    bestB = Math.min(bestB, await bestOf(1, b));
+/** One row per id shape: the chain against its Maps baseline, in interleaved pairs. */
+async function chainShapes(ten: readonly string[]): Promise<BenchRow[]> {
+  const shapes: [string, readonly string[], IdMap][] = [
+    ['ids in order', ten, sameId],
+    ['shuffled ids', shuffle(ten), sameId],
+    ['remapped output ids', ten, remapId],
+  ];
+  const rows: BenchRow[] = [];
+  for (const [label, idList, idMap] of shapes) {
+    const t = await pairedTrials(
+      9,
+      () => chain(idList, idMap),
+      () => baselineChain(idList, idMap),
+    );
+    rows.push(pairedCostRow(`3-stage transform chain, 10k inputs, ${label}: write → settled()`, t, 5));
   }
-  return [bestA, bestB];
+  return rows;
+}
+
+/** The teardown wave against the Maps' deletes, in interleaved pairs (median of per-pair ratios). */
+async function teardownRow(ten: readonly string[]): Promise<BenchRow> {
+  const t = await pairedMeasures(
+    5,
+    () => teardownWave(ten),
+    () => baselineTeardown(ten),
+  );
+  return pairedCostRow('teardown wave: 10k inputs torn down through the chain', t, 8);
 }
 
 export async function run(): Promise<BenchReport> {
@@ -176,73 +319,82 @@ export async function run(): Promise<BenchReport> {
     await chain(ten);
     baselineChain(ten);
   }
-  // Nine alternating trials: on shared 2-core machines a trial can lose a third of its CPU to
-  // neighbours, and the best of each side is what both are compared by.
-  const [ours, base] = await interleaved(
-    9,
-    () => chain(ten),
-    () => baselineChain(ten),
-  );
-  rows.push(costRow('3-stage transform chain, 10k inputs: write → settled()', ours, base, 'ms', 5));
-  const [, storeOnly] = await interleaved(
+  rows.push(...(await chainShapes(ten)));
+  const storeOnly = await pairedTrials(
     3,
-    () => chain(ten),
     () => storeOnlyChain(ten),
+    () => baselineChain(ten),
   );
   rows.push({
     figure: '  of which the store: the same 70k writes, batched alike, straight on the store',
-    value: storeOnly,
+    value: storeOnly.ours,
     unit: 'ms',
-    baseline: base,
-    ratio: storeOnly / base,
+    baseline: storeOnly.baseline,
+    ratio: storeOnly.ratio,
   });
-  rows.push({
-    figure: "  runtime / store-only (the runtime's own overhead)",
-    value: ours / storeOnly,
-    unit: 'x',
-  });
+
+  rows.push(await teardownRow(ten));
 
   await changeLatency(1_000, 50);
   await changeLatency(1, 50);
-  let many = Number.POSITIVE_INFINITY;
-  let one = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
-    many = Math.min(many, await changeLatency(1_000, 300));
-    one = Math.min(one, await changeLatency(1, 300));
-  }
-  rows.push(costRow('one change → output written, 1,000 idle controllers (median)', many, one, 'ms', 1.2));
+  const idle = await pairedMeasures(
+    5,
+    () => changeLatency(1_000, 200),
+    () => changeLatency(1, 200),
+  );
+  rows.push(pairedCostRow('one change → output written, 1,000 idle controllers (median latency)', idle, 1.2));
 
-  const sizes = [1_000, 10_000, 100_000];
-  const times: number[] = [];
-  for (const n of sizes) {
-    const list = ids(n);
-    const t = await bestOf(n >= 100_000 ? 3 : 9, () => chain(list));
-    times.push(t);
-    rows.push({ figure: `chain convergence, ${n.toLocaleString('en')} inputs`, value: t, unit: 'ms' });
-  }
-  const exponent = Math.log(times[2]! / times[0]!) / Math.log(sizes[2]! / sizes[0]!);
-  rows.push({
-    figure: 'chain convergence growth exponent (1k → 100k)',
-    value: exponent,
-    unit: 'log t / log n',
-    target: '<= 1.1',
-    met: exponent <= 1.1,
-  });
-  /** The growth exponent 1k → 100k of another workload, for comparison. */
-  const growthRow = async (figure: string, fn: (idList: readonly string[]) => unknown) => {
-    const small = await bestOf(9, () => fn(ids(sizes[0]!)));
-    const large = await bestOf(3, () => fn(ids(sizes[2]!)));
-    const value = Math.log(large / small) / Math.log(sizes[2]! / sizes[0]!);
-    rows.push({ figure, value, unit: 'log t / log n' });
-  };
-  // The store's own share of the work, and the baseline itself: plain Maps slow down per item too
-  // as they outgrow the caches.
-  await growthRow('  store-only writes, growth exponent (1k → 100k)', storeOnlyChain);
-  await growthRow('  the Maps baseline, growth exponent (1k → 100k)', baselineChain);
+  await readerLatency(1_000, 10);
+  const readers = await pairedMeasures(
+    5,
+    () => readerLatency(1_000, 30),
+    async () => 1_000 * (await readerLatency(1, 300)),
+  );
+  rows.push(
+    pairedCostRow(
+      'one change read by 1,000 controllers, vs 1,000 × one reader (median latencies)',
+      readers,
+      1.1,
+    ),
+  );
+
+  rows.push(...(await growthRows()));
   notes.push(
+    'timed ratios: median of per-pair ratios over interleaved (measured, baseline) pairs in this process',
     'chain baseline: Ints.make + f1/f2/f3 (each a zod-validated make) into four Maps: no store, no events, no finalizers',
+    'teardown baseline: the same phase changes, hold releases and deletes as frozen copies in those Maps (only the wave is timed on both sides)',
     'latency baseline: the same transform with no other controller registered; the idle ones watch 1,000 other kinds',
     'the runtime figures include the in-memory store: 7 store writes and their watch events per input',
   );
   return { name: 'runtime', rows, notes };
+}
+
+/** Chain convergence at 1k, 10k, 100k inputs and the growth exponents of the chain and its baseline. */
+async function growthRows(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const sizes = [1_000, 10_000, 100_000];
+  const ours: number[] = [];
+  const base: number[] = [];
+  for (const n of sizes) {
+    const list = ids(n);
+    const t = await pairedTrials(
+      n >= 100_000 ? 3 : 7,
+      () => chain(list),
+      () => baselineChain(list),
+    );
+    ours.push(t.ours);
+    base.push(t.baseline);
+    rows.push({ figure: `chain convergence, ${n.toLocaleString('en')} inputs`, value: t.ours, unit: 'ms' });
+  }
+  const exponent = (xs: number[]) => Math.log(xs[2]! / xs[0]!) / Math.log(sizes[2]! / sizes[0]!);
+  const baseExponent = exponent(base);
+  rows.push({
+    figure: 'chain convergence growth exponent (1k → 100k)',
+    value: exponent(ours),
+    unit: 'log t / log n',
+    baseline: baseExponent,
+    target: `<= baseline's + 0.05 (${(baseExponent + 0.05).toFixed(2)})`,
+    met: exponent(ours) <= baseExponent + 0.05,
+  });
+  return rows;
 }
