@@ -46,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('converge get', () => {
+describe('converge get', { timeout: 120_000 }, () => {
   it('should print a table with the type’s print columns, YAML, JSON and a label-selected list', async () => {
     const [table, yaml, json, selected] = await Promise.all([
       runCli(['get', 'items'], envFor('reader')),
@@ -174,7 +174,7 @@ describe('converge get', () => {
   });
 });
 
-describe('converge apply and delete', () => {
+describe('converge apply and delete', { timeout: 120_000 }, () => {
   it('should show a diff on --dry-run without writing, then create and update in one go', async () => {
     const manifest = join(dir, 'apply.yaml');
     writeFileSync(
@@ -302,7 +302,7 @@ describe('converge apply and delete', () => {
   }, 120_000);
 });
 
-describe('converge errors and exit codes', () => {
+describe('converge errors and exit codes', { timeout: 120_000 }, () => {
   it('should print one clear line and exit with the documented code', async () => {
     const noConfig = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'empty-config') };
     const [unknownType, missing, denied, foreign, unreachable, unconfigured, usage] = await Promise.all([
@@ -335,10 +335,10 @@ describe('converge errors and exit codes', () => {
     expect(denied.stderr).toContain('converge:operator');
     expect(unconfigured.stderr).toContain('CONVERGE_ENDPOINT');
     expect((await t.state.get(Items.pointer('a'))).metadata.phase).toBe('running');
-  });
+  }, 120_000);
 });
 
-describe('converge gen certs', () => {
+describe('converge gen certs', { timeout: 120_000 }, () => {
   it('should write working certificates and a config file that the CLI finds in the user config dir', async () => {
     const out = join(dir, 'generated');
     const gen = await runCli(

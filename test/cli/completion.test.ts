@@ -22,7 +22,7 @@ async function complete(script: string, typed: string[]): Promise<string[]> {
   return stdout.split('\n').filter((l) => l !== '');
 }
 
-describe('converge --version and completion', () => {
+describe('converge --version and completion', { timeout: 120_000 }, () => {
   it('should print the package version', async () => {
     const version = (
       JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {

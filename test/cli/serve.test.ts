@@ -14,7 +14,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'converge-serve-'));
   const certs = await writeCertificates(dir);
   serve = await startServe(dir, certs, ['--types', widgetTypes]);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await serve?.stop();
@@ -62,7 +62,7 @@ describe('converge serve', () => {
     );
     expect(bad.code).toBe(5);
     expect(bad.stderr).toContain('line 5, field spec.size');
-  }, 60_000);
+  }, 120_000);
 
   it('should add a type from a ResourceDefinition with a JSON Schema while it runs', async () => {
     const defined = await runCli(['apply', '-f', '-'], serve.env('admin'), gadgetDefinition);
@@ -101,7 +101,7 @@ describe('converge serve', () => {
     expect(again.stdout).toBe(
       'ResourceDefinitions.meta.cosi.dev(meta/gadgets.serve.test.converge.dev) unchanged\n',
     );
-  }, 60_000);
+  }, 120_000);
 
   it('should refuse a ResourceDefinition whose JSON Schema cannot be used', async () => {
     const bad = await runCli(
@@ -114,7 +114,7 @@ describe('converge serve', () => {
     );
     expect(bad.code).toBe(5);
     expect(bad.stderr).toContain('field spec.schema: not a usable JSON Schema');
-  }, 60_000);
+  }, 120_000);
 
   it('should log every request with method, path, client, role, status and time', () => {
     const lines = serve
