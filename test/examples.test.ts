@@ -11,6 +11,8 @@ const examples = readdirSync(join(root, 'examples'), { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
+const outputs = new Map<string, string>();
+
 // Examples are documentation that runs: each must exit 0 on its own, as a reader would run it.
 describe('examples', () => {
   it('should have the numbered examples', () => {
@@ -26,7 +28,23 @@ describe('examples', () => {
         { cwd: root, timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } },
       );
       expect(stdout.length).toBeGreaterThan(0);
+      // Output never ends on a heading that announces more ("stopping the runtime:").
+      expect(stdout.trimEnd().split('\n').at(-1)).not.toMatch(/:$/);
+      outputs.set(name, stdout);
     },
     90_000,
   );
+
+  it('should explain the watch of a missing resource and label each version bump in example 01', () => {
+    const stdout = outputs.get('01-resources-and-watches');
+    expect(stdout, 'example 01 ran').toBeDefined();
+    expect(stdout!.split('\n').filter((l) => l.startsWith('endpoint web:'))).toEqual([
+      'endpoint web: does not exist yet',
+      'endpoint web: created (version 1)',
+      'endpoint web: updated (version 2): finalizer example-cleanup added',
+      'endpoint web: updated (version 3): teardown (phase tearingDown)',
+      'endpoint web: updated (version 4): finalizer example-cleanup removed',
+      'endpoint web: destroyed (version 4)',
+    ]);
+  });
 });

@@ -3,7 +3,16 @@
  *
  * Run: npm start   (or: npx tsx --conditions=source examples/01-resources-and-watches/main.ts)
  */
-import { createState, defineResource, diffResources, label, type ResourceOf, resourceToYaml } from 'converge';
+import {
+  type AnyResource,
+  createState,
+  defineResource,
+  diffResources,
+  isTombstone,
+  label,
+  type ResourceOf,
+  resourceToYaml,
+} from 'converge';
 import { z } from 'zod';
 
 // 1. Define resource types: the zod schema is the source of truth for the spec's type.
@@ -28,10 +37,28 @@ const serverWatch = state
     if (event.type === 'bootstrapped') out('servers: bootstrapped, now live');
     else if (event.type !== 'noop') out(`servers: ${event.type} ${event.resource.metadata.id}`);
   });
+// What an update changed: the spec, the finalizers, or the phase (teardown).
+const why = (old: AnyResource, now: AnyResource): string => {
+  const added = now.metadata.finalizers.filter((f) => !old.metadata.finalizers.includes(f));
+  const removed = old.metadata.finalizers.filter((f) => !now.metadata.finalizers.includes(f));
+  const reasons = [
+    ...(JSON.stringify(old.spec) !== JSON.stringify(now.spec) ? ['spec changed'] : []),
+    ...added.map((f) => `finalizer ${f} added`),
+    ...removed.map((f) => `finalizer ${f} removed`),
+    ...(old.metadata.phase !== now.metadata.phase ? [`teardown (phase ${now.metadata.phase})`] : []),
+  ];
+  return reasons.length > 0 ? `: ${reasons.join(', ')}` : '';
+};
 const endpointWatch = state.watch(Endpoints.pointer('web')).subscribe((event) => {
-  if (event.type === 'created' || event.type === 'updated' || event.type === 'destroyed') {
-    out(`endpoint web: ${event.type} (version ${event.resource.metadata.version})`);
+  if (event.type === 'noop' || event.type === 'bootstrapped') return;
+  // A single watch starts with the current state; a resource that does not exist yet arrives as a
+  // tombstone (a `destroyed` event whose spec is null), which says "nothing here yet".
+  if (isTombstone(event.resource)) {
+    out('endpoint web: does not exist yet');
+    return;
   }
+  const detail = event.type === 'updated' ? why(event.old, event.resource) : '';
+  out(`endpoint web: ${event.type} (version ${event.resource.metadata.version})${detail}`);
 });
 
 // 3. Write: create, update through an immer draft, modify (create-or-update).

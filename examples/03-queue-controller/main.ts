@@ -108,5 +108,6 @@ out(`\nreconciles ${m.reconciles}, errors ${m.errors} (edge retried with backoff
 for (const s of await state.list(ProbeStatuses.kind())) {
   out(`status ${s.metadata.id}: ${s.spec.probes} probe(s), last ${s.spec.lastLatencyMs} ms`);
 }
-out('stopping the runtime:');
+out('stopping the runtime');
 await runtime.stop();
+out('runtime stopped: probes in flight are cancelled, and none runs afterwards');

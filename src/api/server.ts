@@ -106,9 +106,27 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   let address: AddressInfo | undefined;
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = clock.now();
+    let identity: ClientIdentity | undefined;
+    // One line per request once its answer is sent (or its watch stream ends).
+    res.once('close', () => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      logger.info(
+        {
+          method: req.method,
+          path: q < 0 ? url : url.slice(0, q),
+          client: identity?.name ?? '',
+          role: identity?.role ?? '',
+          status: res.statusCode,
+          ms: clock.now() - started,
+        },
+        'request',
+      );
+    });
     try {
       const socket = req.socket as TLSSocket;
-      let identity = identities.get(socket);
+      identity = identities.get(socket);
       if (identity === undefined) {
         identity = identityOf(socket);
         identities.set(socket, identity);

@@ -74,3 +74,13 @@ export function describeError(error: unknown): string {
   }
   return message.replace(/\s*\n\s*/g, ' ');
 }
+
+/** True for {@link CliError}. */
+export const isCliError = (e: unknown): e is CliError => e instanceof CliError;
+
+/** True when an error is the API being out of reach (a dropped connection, a server restarting). */
+export function isUnreachable(error: unknown): boolean {
+  if (!isApiError(error)) return false;
+  if (error.status === 0) return !tlsCodes.test(causeCode(error)) || error.code === 'Unavailable';
+  return error.status === 502 || error.status === 503 || error.status === 504;
+}

@@ -2,8 +2,8 @@ import type { PrintColumn } from '../runtime/resource/define-resource.js';
 import { resourceToObject, resourceToYaml } from '../runtime/resource/yaml.js';
 import type { WatchEventType } from '../runtime/state/watch-event.js';
 
-/** The output formats of `converge get`. */
-export type OutputFormat = 'table' | 'yaml' | 'json';
+/** The output formats of `converge get`: `jsonpath` carries its template. */
+export type OutputFormat = 'table' | 'wide' | 'yaml' | 'json' | { readonly jsonpath: string };
 
 /** What table output needs to know about a type. */
 export interface TypeColumns {
@@ -13,7 +13,16 @@ export interface TypeColumns {
 
 /** A resource as the CLI prints it. */
 export interface Printable {
-  readonly metadata: { namespace: string; type: string; id: string; version: number };
+  readonly metadata: {
+    namespace: string;
+    type: string;
+    id: string;
+    version: number;
+    phase?: string;
+    owner?: string;
+    finalizers?: readonly string[];
+    labels?: Readonly<Record<string, string>>;
+  };
   readonly spec: unknown;
 }
 
@@ -42,14 +51,19 @@ export function cell(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The column headers of a type's table: `NAMESPACE TYPE ID VERSION` plus its print columns. */
-export function headers(columns: TypeColumns, watch: boolean): string[] {
+/**
+ * The column headers of a type's table: `NAMESPACE TYPE ID VERSION PHASE`, its print columns, and
+ * with `wide` the owner, finalizers and labels.
+ */
+export function headers(columns: TypeColumns, watch: boolean, wide = false): string[] {
   const base = [
     'NAMESPACE',
     'TYPE',
     'ID',
     'VERSION',
+    'PHASE',
     ...columns.printColumns.map((c) => c.name.toUpperCase()),
+    ...(wide ? ['OWNER', 'FINALIZERS', 'LABELS'] : []),
   ];
   return watch ? ['*', ...base] : base;
 }
@@ -57,14 +71,24 @@ export function headers(columns: TypeColumns, watch: boolean): string[] {
 const markers: Partial<Record<WatchEventType, string>> = { created: '+', destroyed: '-', updated: '' };
 
 /** One table row of a resource (with the watch marker first in watch mode). */
-export function row(columns: TypeColumns, resource: Printable, event?: WatchEventType): string[] {
+export function row(
+  columns: TypeColumns,
+  resource: Printable,
+  event?: WatchEventType,
+  wide = false,
+): string[] {
   const m = resource.metadata;
+  const labels = Object.entries(m.labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const cells = [
     m.namespace,
     columns.displayType,
     m.id,
     String(m.version),
+    m.phase ?? '',
     ...columns.printColumns.map((c) => cell(evaluateJsonPath(c.jsonPath, resource.spec))),
+    ...(wide ? [m.owner || '<user>', (m.finalizers ?? []).join(','), labels] : []),
   ];
   return event === undefined ? cells : [markers[event] ?? '', ...cells];
 }
@@ -112,4 +136,9 @@ export function yamlOf(resource: Printable, event?: WatchEventType): string {
 export function jsonOf(resource: Printable, event?: WatchEventType): string {
   const object = resourceToObject(resource);
   return event === undefined ? JSON.stringify(object, null, 2) : JSON.stringify({ event, ...object });
+}
+
+/** A list as one JSON document, `{ "items": [...] }`, as kubectl prints a list. */
+export function jsonListOf(resources: readonly Printable[]): string {
+  return JSON.stringify({ items: resources.map((r) => resourceToObject(r)) }, null, 2);
 }

@@ -1,9 +1,10 @@
-import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Output } from './commands/get.js';
 import type { ConnectionFlags } from './config.js';
 import { describeError, exitCodeOf, exitCodes } from './exit-codes.js';
 import type { OutputFormat } from './output.js';
-import type { Session } from './session.js';
+import type { Session, SessionOptions } from './session.js';
 
 // Commands load their modules when they run, so `--help` and small commands start fast.
 
@@ -27,9 +28,13 @@ Exit codes:
 Connection: --endpoint/--ca/--cert/--key, else CONVERGE_ENDPOINT/CONVERGE_CA/CONVERGE_CERT/CONVERGE_KEY,
 else the config file (--config, CONVERGE_CONFIG, or <user config dir>/converge/config.yaml).`;
 
-async function withSession<T>(flags: ConnectionFlags, fn: (session: Session) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  flags: ConnectionFlags,
+  fn: (session: Session) => Promise<T>,
+  options: SessionOptions = {},
+): Promise<T> {
   const { openSession } = await import('./session.js');
-  const session = openSession(flags);
+  const session = openSession(flags, options);
   try {
     return await fn(session);
   } finally {
@@ -46,8 +51,22 @@ function connectionFlags(command: Command): ConnectionFlags {
   return flags;
 }
 
+/** Parses `-o`: `table`, `wide`, `yaml`, `json` or `jsonpath=<template>`. */
+function outputFormat(value: string): OutputFormat {
+  if (value === 'table' || value === 'wide' || value === 'yaml' || value === 'json') return value;
+  const match = /^jsonpath=(.*)$/s.exec(value);
+  if (match === null) throw new InvalidArgumentError('use table, wide, yaml, json or jsonpath=<template>.');
+  return { jsonpath: match[1]! };
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** The package's version, from its package.json (two levels up from src/cli and dist/cli alike). */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 /** Builds the `converge` command line. */
@@ -59,6 +78,7 @@ function buildProgram(io: CliIo): Command {
     .option('--cert <file>', 'client certificate (PEM); its role decides what you may do')
     .option('--key <file>', 'client key (PEM)')
     .option('--config <file>', 'config file with endpoint, ca, cert and key')
+    .version(packageVersion(), '--version', 'print the version of converge')
     .addHelpText('after', exitCodeHelp)
     .showSuggestionAfterError()
     .exitOverride()
@@ -74,10 +94,11 @@ function buildProgram(io: CliIo): Command {
     .argument('[id]', 'one resource')
     .option('-n, --namespace <namespace>', "namespace (default: the type's default namespace)")
     .option('-l, --selector <selector>', 'label selector: k=v, k!=v, k, !k, "k in (a,b)", "k notin (a,b)"')
-    .addOption(
-      new Option('-o, --output <format>', 'output format')
-        .choices(['table', 'yaml', 'json'])
-        .default('table'),
+    .option(
+      '-o, --output <format>',
+      'output format: table, wide, yaml, json or jsonpath=<template> (as kubectl)',
+      outputFormat,
+      'table' as OutputFormat,
     )
     .option('-w, --watch', 'print changes as they happen (+ created, - destroyed, blank updated)')
     .action(
@@ -88,8 +109,10 @@ function buildProgram(io: CliIo): Command {
         command: Command,
       ) => {
         const { getCommand } = await import('./commands/get.js');
-        await withSession(connectionFlags(command), (session) =>
-          getCommand(session, type, id, options, io.stdout),
+        await withSession(
+          connectionFlags(command),
+          (session) => getCommand(session, type, id, options, io.stdout, io.stderr),
+          options.watch ? { reportDrops: true } : {},
         );
       },
     );
@@ -121,8 +144,9 @@ function buildProgram(io: CliIo): Command {
     .argument('[ids...]', 'ids of the resources')
     .option('-n, --namespace <namespace>', "namespace (default: the type's default namespace)")
     .option('-f, --file <file>', 'manifest file naming the resources; repeatable', collect)
-    .option('--wait', 'wait for pending finalizers, then destroy')
-    .option('--timeout <seconds>', 'how long --wait waits', '60')
+    .option('--wait', 'wait until each resource is destroyed, its finalizers gone (the default)')
+    .option('--no-wait', 'return once the teardown started (also --wait=false)')
+    .option('--timeout <seconds>', 'how long to wait', '60')
     .option('--ignore-not-found', 'a missing resource is not an error')
     .action(
       async (
@@ -131,7 +155,7 @@ function buildProgram(io: CliIo): Command {
         options: {
           namespace?: string;
           file?: string[];
-          wait?: boolean;
+          wait: boolean;
           timeout: string;
           ignoreNotFound?: boolean;
         },
@@ -155,14 +179,70 @@ function buildProgram(io: CliIo): Command {
               timeout,
               ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
               ...(options.file !== undefined ? { files: options.file } : {}),
-              ...(options.wait ? { wait: true } : {}),
+              wait: options.wait,
               ...(options.ignoreNotFound ? { ignoreNotFound: true } : {}),
             },
             io.stdout,
+            io.stderr,
           ),
         );
       },
     );
+
+  program
+    .command('serve')
+    .description('run the API server over the in-memory store or etcd')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7443')
+    .option('--certs <dir>', 'directory with ca.crt, server.crt and server.key (see `gen certs`)', '.')
+    .option('--etcd <endpoints>', 'etcd client URLs, comma-separated (default: an in-memory store)')
+    .option('--etcd-prefix <prefix>', 'key prefix of the store in etcd', 'converge')
+    .option('--types <module>', 'module exporting resource definitions (.ts or .js); repeatable', collect)
+    .option(
+      '--log-level <level>',
+      'log level on stderr (fatal, error, warn, info, debug, trace, silent)',
+      'info',
+    )
+    .addHelpText(
+      'after',
+      '\nTypes can also be added while it runs: apply a ResourceDefinition (namespace meta) whose\n' +
+        'spec.schema is the JSON Schema of the spec.',
+    )
+    .action(
+      async (options: {
+        listen: string;
+        certs: string;
+        etcd?: string;
+        etcdPrefix: string;
+        types?: string[];
+        logLevel: string;
+      }) => {
+        const { serveCommand } = await import('./commands/serve.js');
+        await serveCommand(
+          {
+            listen: options.listen,
+            certs: options.certs,
+            etcdPrefix: options.etcdPrefix,
+            types: options.types ?? [],
+            logLevel: options.logLevel,
+            ...(options.etcd !== undefined ? { etcd: options.etcd } : {}),
+          },
+          io.stdout,
+        );
+      },
+    );
+
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText(
+      'after',
+      '\nbash: source <(converge completion bash)\nzsh:  source <(converge completion zsh)\nfish: converge completion fish | source',
+    )
+    .action(async (shell: string) => {
+      const { completionScript } = await import('./completion.js');
+      io.stdout.write(completionScript(program, shell));
+    });
 
   const gen = program.command('gen').description('generate files');
   gen
@@ -191,11 +271,22 @@ function buildProgram(io: CliIo): Command {
   return program;
 }
 
+/** kubectl's `--wait=false` and `--wait=true` spelled as commander's boolean flags. */
+function normalizeArgs(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((arg, i) => {
+    if (end >= 0 && i > end) return arg;
+    if (arg === '--wait=false') return '--no-wait';
+    if (arg === '--wait=true') return '--wait';
+    return arg;
+  });
+}
+
 /** Runs the CLI on `argv` (without `node` and the script); resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(normalizeArgs(argv), { from: 'user' });
     return exitCodes.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

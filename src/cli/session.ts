@@ -14,6 +14,10 @@ import { CliError, exitCodes } from './exit-codes.js';
 /** A connection to the API plus what the CLI learns from it: the resource definitions. */
 export interface Session {
   readonly state: State;
+  /** The API's URL. */
+  readonly endpoint: string;
+  /** Resolves when the API answers (who am I), rejects as a call would. */
+  ping(): Promise<void>;
   /** The type a name or alias stands for (`rd`, `items`, `Items.test.dev`). */
   resolveType(name: string): Promise<DefinitionSpec>;
   /**
@@ -26,10 +30,23 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/** How a session's watches behave. */
+export interface SessionOptions {
+  /**
+   * Watches fail at the first dropped connection instead of resuming by themselves, for callers
+   * that resume and report it themselves (`get -w`).
+   */
+  readonly reportDrops?: boolean;
+}
+
 /** Connects with the flags, environment or config file. */
-export function openSession(flags: ConnectionFlags): Session {
+export function openSession(flags: ConnectionFlags, options: SessionOptions = {}): Session {
   const connection = resolveConnection(flags);
-  const state = createRemoteState({ url: connection.endpoint, tls: connection.tls });
+  const state = createRemoteState({
+    url: connection.endpoint,
+    tls: connection.tls,
+    ...(options.reportDrops ? { watchRetry: { maxRetryMs: 0 } } : {}),
+  });
   const transport = new ApiTransport(connection.endpoint, connection.tls, { maxSockets: 4 });
   let cached: Promise<DefinitionSpec[]> | undefined;
   const definitions = () => {
@@ -40,6 +57,10 @@ export function openSession(flags: ConnectionFlags): Session {
   };
   return {
     state,
+    endpoint: connection.endpoint,
+    async ping() {
+      await transport.json('GET', '/v1/whoami');
+    },
     async resolveType(name) {
       const all = await definitions();
       const exact = all.find((d) => d.type === name);

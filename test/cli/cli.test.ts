@@ -46,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('converge get', () => {
+describe('converge get', { timeout: 120_000 }, () => {
   it('should print a table with the type’s print columns, YAML, JSON and a label-selected list', async () => {
     const [table, yaml, json, selected] = await Promise.all([
       runCli(['get', 'items'], envFor('reader')),
@@ -58,24 +58,63 @@ describe('converge get', () => {
       code: 0,
       stderr: '',
       stdout: [
-        'NAMESPACE   TYPE   ID   VERSION   VALUE',
-        'default     Item   a    1         1',
-        'default     Item   b    1         22',
+        'NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE',
+        'default     Item   a    1         running   1',
+        'default     Item   b    1         running   22',
         '',
       ].join('\n'),
     });
     expect(yaml.code).toBe(0);
     expect(yaml.stdout).toBe(resourceToYaml(await t.state.get(Items.pointer('a'))));
     expect(json.code).toBe(0);
-    const objects = json.stdout
-      .trim()
-      .split(/\n(?=\{)/)
-      .map((s) => JSON.parse(s));
-    expect(objects.map((o) => [o.metadata.id, o.spec.value])).toEqual([
+    // One document, as kubectl prints a list.
+    const list = JSON.parse(json.stdout) as {
+      items: { metadata: { id: string }; spec: { value: number } }[];
+    };
+    expect(list.items.map((o) => [o.metadata.id, o.spec.value])).toEqual([
       ['a', 1],
       ['b', 22],
     ]);
-    expect(selected.stdout.trim().split('\n').slice(1)).toEqual(['default     Item   a    1         1']);
+    expect(selected.stdout.trim().split('\n').slice(1)).toEqual([
+      'default     Item   a    1         running   1',
+    ]);
+  });
+
+  it('should print wide tables, jsonpath templates, and say when nothing is found', async () => {
+    const [wide, ids, range, one, empty, emptyJson] = await Promise.all([
+      runCli(['get', 'items', 'a', '-o', 'wide'], envFor('reader')),
+      runCli(['get', 'items', '-o', 'jsonpath={.items[*].metadata.id}'], envFor('reader')),
+      runCli(
+        ['get', 'items', '-o', 'jsonpath={range .items[*]}{.metadata.id}:{.spec.value}{"\\n"}{end}'],
+        envFor('reader'),
+      ),
+      runCli(['get', 'items', 'b', '-o', 'jsonpath={.spec.value}'], envFor('reader')),
+      runCli(['get', 'items', '-n', 'nowhere'], envFor('reader')),
+      runCli(['get', 'items', '-n', 'nowhere', '-o', 'json'], envFor('reader')),
+    ]);
+    expect(wide).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        'NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE   OWNER    FINALIZERS   LABELS',
+        'default     Item   a    1         running   1       <user>                tier=web',
+        '',
+      ].join('\n'),
+    });
+    expect(ids).toEqual({ code: 0, stderr: '', stdout: 'a b' });
+    expect(range.stdout).toBe('a:1\nb:22\n');
+    expect(one.stdout).toBe('22');
+    expect(empty).toEqual({ code: 0, stderr: 'No resources found in namespace nowhere.\n', stdout: '' });
+    expect(JSON.parse(emptyJson.stdout)).toEqual({ items: [] });
+  }, 120_000);
+
+  it('should find a resource definition by its type’s alias, as the type is found', async () => {
+    const [byAlias, byType] = await Promise.all([
+      runCli(['get', 'rd', 'items', '-o', 'jsonpath={.metadata.id}'], envFor('reader')),
+      runCli(['get', 'rd', Items.type, '-o', 'jsonpath={.metadata.id}'], envFor('reader')),
+    ]);
+    expect(byAlias).toEqual({ code: 0, stderr: '', stdout: Items.type.toLowerCase() });
+    expect(byType.stdout).toBe(Items.type.toLowerCase());
   });
 
   it('should list resource definitions with their aliases and redact sensitive specs for a reader', async () => {
@@ -96,10 +135,10 @@ describe('converge get', () => {
     ]);
     expect(rd.code).toBe(0);
     expect(rd.stdout.split('\n')[0]).toBe(
-      'NAMESPACE   TYPE                 ID                                  VERSION   ALIASES',
+      'NAMESPACE   TYPE                 ID                                  VERSION   PHASE     ALIASES',
     );
     expect(rd.stdout).toContain(
-      'meta        ResourceDefinition   items.api.test.converge.dev         1         ["item"]',
+      'meta        ResourceDefinition   items.api.test.converge.dev         1         running   ["item"]',
     );
     expect(secret.stdout).toContain('spec: <redacted>');
     expect(secret.stdout).not.toContain('s3cret');
@@ -124,18 +163,18 @@ describe('converge get', () => {
     }
     expect(await exited).toBe(0);
     expect(out.split('\n')).toEqual([
-      '*   NAMESPACE   TYPE   ID   VERSION   VALUE',
-      '+   default     Item   a    1         1',
-      '+   default     Item   b    1         22',
-      '    default     Item   a    2         2',
-      '+   default     Item   w    1         7',
-      '-   default     Item   w    1         7',
+      '*   NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE',
+      '+   default     Item   a    1         running   1',
+      '+   default     Item   b    1         running   22',
+      '    default     Item   a    2         running   2',
+      '+   default     Item   w    1         running   7',
+      '-   default     Item   w    1         running   7',
       '',
     ]);
   });
 });
 
-describe('converge apply and delete', () => {
+describe('converge apply and delete', { timeout: 120_000 }, () => {
   it('should show a diff on --dry-run without writing, then create and update in one go', async () => {
     const manifest = join(dir, 'apply.yaml');
     writeFileSync(
@@ -204,24 +243,66 @@ describe('converge apply and delete', () => {
     expect(JSON.stringify(await t.state.list(Items.kind()))).toBe(before);
   });
 
-  it('should delete, report pending finalizers, and wait for them with --wait', async () => {
+  it('should refuse empty input to apply -f -', async () => {
+    const [empty, blank] = await Promise.all([
+      runCli(['apply', '-f', '-'], envFor('operator'), ''),
+      runCli(['apply', '-f', '-'], envFor('operator'), '---\n# nothing\n'),
+    ]);
+    for (const r of [empty, blank]) {
+      expect(r.code).toBe(5);
+      expect(r.stderr).toBe(
+        'error: standard input: no resources in it (expected YAML documents with metadata and spec)\n',
+      );
+    }
+  });
+
+  it('should wait by default until a deleted resource is destroyed, saying which finalizers it waits for', async () => {
     await t.state.create(Items.make('d1', { value: 1 }));
-    await t.state.create(Items.make('d2', { value: 1 }, { finalizers: ['hold'] }));
-    const first = await runCli(['delete', 'items', 'd1', 'd2'], envFor('operator'));
-    expect(first).toEqual({
+    await t.state.create(Items.make('d2', { value: 1 }, { finalizers: ['a', 'b'] }));
+    const first = await runCli(['delete', 'items', 'd1'], envFor('operator'));
+    expect(first).toEqual({ code: 0, stderr: '', stdout: `${Items.type}(default/d1) deleted\n` });
+    const child = spawnCli(['delete', 'items', 'd2', '--timeout', '60'], envFor('operator'));
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin!.end();
+    await waitFor(() => err.includes('waiting for finalizers: a, b'), 'the first progress line', 30_000);
+    expect((await t.state.get(Items.pointer('d2'))).metadata.phase).toBe('tearingDown');
+    await t.state.removeFinalizer(Items.pointer('d2'), 'a');
+    await waitFor(() => err.includes('waiting for finalizers: b\n'), 'the second progress line', 30_000);
+    expect(out).toBe('');
+    await t.state.removeFinalizer(Items.pointer('d2'), 'b');
+    expect(await exited).toBe(0);
+    expect(out).toBe(`${Items.type}(default/d2) deleted\n`);
+    expect(err).toBe(
+      `${Items.type}(default/d2) waiting for finalizers: a, b\n${Items.type}(default/d2) waiting for finalizers: b\n`,
+    );
+    await expect(t.state.get(Items.pointer('d2'))).rejects.toThrow(/not found/);
+  }, 120_000);
+
+  it('should return at once with --wait=false, and give up waiting after --timeout', async () => {
+    await t.state.create(Items.make('d3', { value: 1 }, { finalizers: ['hold'] }));
+    const quick = await runCli(['delete', 'items', 'd3', '--wait=false'], envFor('operator'));
+    expect(quick).toEqual({
       code: 0,
       stderr: '',
-      stdout: `${Items.type}(default/d1) deleted\n${Items.type}(default/d2) tearing down, waiting for finalizers: hold\n`,
+      stdout: `${Items.type}(default/d3) tearing down, waiting for finalizers: hold\n`,
     });
-    expect((await t.state.get(Items.pointer('d2'))).metadata.phase).toBe('tearingDown');
-    const waiting = runCli(['delete', 'items', 'd2', '--wait', '--timeout', '30'], envFor('operator'));
-    await t.state.removeFinalizer(Items.pointer('d2'), 'hold');
-    expect(await waiting).toEqual({ code: 0, stderr: '', stdout: `${Items.type}(default/d2) deleted\n` });
-    expect((await t.state.list(Items.kind())).map((r) => r.metadata.id)).not.toContain('d2');
-  });
+    expect((await t.state.get(Items.pointer('d3'))).metadata.phase).toBe('tearingDown');
+    const late = await runCli(['delete', 'items', 'd3', '--timeout', '1'], envFor('operator'));
+    expect(late.code).toBe(4);
+    expect(late.stderr).toContain(`still waiting for finalizers after 1 s: hold`);
+    await t.state.removeFinalizer(Items.pointer('d3'), 'hold');
+  }, 120_000);
 });
 
-describe('converge errors and exit codes', () => {
+describe('converge errors and exit codes', { timeout: 120_000 }, () => {
   it('should print one clear line and exit with the documented code', async () => {
     const noConfig = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'empty-config') };
     const [unknownType, missing, denied, foreign, unreachable, unconfigured, usage] = await Promise.all([
@@ -254,10 +335,10 @@ describe('converge errors and exit codes', () => {
     expect(denied.stderr).toContain('converge:operator');
     expect(unconfigured.stderr).toContain('CONVERGE_ENDPOINT');
     expect((await t.state.get(Items.pointer('a'))).metadata.phase).toBe('running');
-  });
+  }, 120_000);
 });
 
-describe('converge gen certs', () => {
+describe('converge gen certs', { timeout: 120_000 }, () => {
   it('should write working certificates and a config file that the CLI finds in the user config dir', async () => {
     const out = join(dir, 'generated');
     const gen = await runCli(
@@ -302,7 +383,8 @@ describe('converge gen certs', () => {
       expect(get).toEqual({
         code: 0,
         stderr: '',
-        stdout: 'NAMESPACE   TYPE   ID   VERSION   VALUE\ndefault     Item   g    1         9\n',
+        stdout:
+          'NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE\ndefault     Item   g    1         running   9\n',
       });
     } finally {
       await server.close();

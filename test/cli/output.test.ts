@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileJsonPathTemplate } from '../../src/cli/jsonpath-template.js';
 import { cell, evaluateJsonPath, headers, printTable, row } from '../../src/cli/output.js';
 
 describe('table output', () => {
@@ -15,7 +16,7 @@ describe('table output', () => {
   it('should lay out columns three spaces apart, with a watch marker column first', () => {
     const columns = { displayType: 'Item', printColumns: [{ name: 'Value', jsonPath: '{.value}' }] };
     const r = {
-      metadata: { namespace: 'default', type: 'Items.t.dev', id: 'a', version: 12 },
+      metadata: { namespace: 'default', type: 'Items.t.dev', id: 'a', version: 12, phase: 'running' },
       spec: { value: 7 },
     };
     let out = '';
@@ -24,11 +25,36 @@ describe('table output', () => {
     });
     expect(out).toBe(
       [
-        '*   NAMESPACE   TYPE   ID   VERSION   VALUE',
-        '+   default     Item   a    12        7',
-        '    default     Item   a    12        7',
+        '*   NAMESPACE   TYPE   ID   VERSION   PHASE     VALUE',
+        '+   default     Item   a    12        running   7',
+        '    default     Item   a    12        running   7',
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('jsonpath templates', () => {
+  const list = {
+    items: [
+      { metadata: { id: 'a', labels: { tier: 'web' } }, spec: { value: 1 } },
+      { metadata: { id: 'b', labels: {} }, spec: { value: 22 } },
+    ],
+  };
+
+  it('should print paths, literals and ranges as kubectl does', () => {
+    const render = (t: string) => compileJsonPathTemplate(t).render(list);
+    expect(render('{.items[*].metadata.id}')).toBe('a b');
+    expect(render('.items[0].spec.value')).toBe('1');
+    expect(render('{range .items[*]}{.metadata.id}={.spec.value}{"\\n"}{end}')).toBe('a=1\nb=22\n');
+    expect(render('{.items[?(@.spec.value > 5)].metadata.id}')).toBe('b');
+    expect(render('{.items[0].metadata.labels}')).toBe('{"tier":"web"}');
+    expect(render('ids: {.items[*].metadata.missing}.')).toBe('ids: .');
+  });
+
+  it('should refuse a malformed template with a usage error', () => {
+    for (const t of ['{.items', '{range .items[*]}{.x}', '{end}', '{}']) {
+      expect(() => compileJsonPathTemplate(t), t).toThrow(/invalid jsonpath template/);
+    }
   });
 });

@@ -49,6 +49,12 @@ export function readManifests(files: readonly string[]): ManifestEntry[] {
       if (error instanceof ManifestError) throw new CliError(`${file}: ${error.message}`, exitCodes.invalid);
       throw error;
     }
+    if (resources.length === 0) {
+      throw new CliError(
+        `${file === '-' ? 'standard input' : file}: no resources in it (expected YAML documents with metadata and spec)`,
+        exitCodes.invalid,
+      );
+    }
     // loadManifests skips empty documents; number the others the same way to find lines.
     const lines = new LineCounter();
     const docs = parseAllDocuments(text, { lineCounter: lines });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { type AnyResourceDefinition, defineResource } from './define-resource.js';
+import { specSchemaFromJsonSchema } from './json-schema-spec.js';
+import { parseTypeName } from './type-name.js';
 
 /** The namespace that holds resource definitions and namespaces. */
 export const metaNamespace = 'meta';
@@ -12,15 +14,40 @@ export const ResourceDefinitions = defineResource({
   defaultNamespace: metaNamespace,
   aliases: ['api-resources'],
   printColumns: [{ name: 'Aliases', jsonPath: '{.aliases}' }],
-  spec: z.object({
-    type: z.string(),
-    displayType: z.string(),
-    defaultNamespace: z.string(),
-    aliases: z.array(z.string()).default([]),
-    allAliases: z.array(z.string()).default([]),
-    printColumns: z.array(z.object({ name: z.string(), jsonPath: z.string() })).default([]),
-    sensitivity: z.enum(['', 'sensitive']).default(''),
-  }),
+  spec: z
+    .object({
+      type: z.string(),
+      /** Derived from the type (with `allAliases`) when a user leaves it out. */
+      displayType: z.string().default(''),
+      defaultNamespace: z.string().default('default'),
+      aliases: z.array(z.string()).default([]),
+      allAliases: z.array(z.string()).default([]),
+      printColumns: z.array(z.object({ name: z.string(), jsonPath: z.string() })).default([]),
+      sensitivity: z.enum(['', 'sensitive']).default(''),
+      /** The spec's JSON Schema, for a type added at run time (`converge serve` validates with it). */
+      schema: z.record(z.string(), z.unknown()).optional(),
+    })
+    .transform((s, ctx) => {
+      if (s.schema !== undefined) {
+        try {
+          specSchemaFromJsonSchema(s.schema);
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schema'],
+            message: `not a usable JSON Schema: ${(error as Error).message}`,
+          });
+        }
+      }
+      if (s.displayType !== '') return s;
+      try {
+        const info = parseTypeName(s.type, s.aliases);
+        return { ...s, displayType: info.displayType, allAliases: [...info.allAliases] };
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['type'], message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 /** Namespaces as resources (`get ns`). */
