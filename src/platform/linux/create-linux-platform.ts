@@ -133,7 +133,16 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): LinuxPlatfor
     cmdline: async () => options.cmdline ?? '',
     async metadata() {
       if (options.metadataFile === undefined) return undefined;
-      const text = await readFile(options.metadataFile, 'utf8');
+      let text: string;
+      try {
+        text = await readFile(options.metadataFile, 'utf8');
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'ENOENT' : 'EIO';
+        throw new PlatformError(code, `metadata ${options.metadataFile}: ${String(cause)}`, {
+          op: 'metadata',
+          cause,
+        });
+      }
       try {
         return JSON.parse(text) as unknown;
       } catch (cause) {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
 import type { NetworkChange } from '../network.js';
+import { ipCommand, iproute2Install } from './run-ip.js';
 
 const restartMinMs = 500;
 const restartMaxMs = 30_000;
@@ -63,7 +64,7 @@ export function monitorNetns(options: MonitorOptions): Observable<NetworkChange>
     };
 
     const start = () => {
-      const proc = spawn('ip', ['-n', netns, '-o', 'monitor', 'label', 'link', 'address', 'route'], {
+      const proc = spawn(ipCommand, ['-n', netns, '-o', 'monitor', 'label', 'link', 'address', 'route'], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, LC_ALL: 'C' },
       });
@@ -83,7 +84,9 @@ export function monitorNetns(options: MonitorOptions): Observable<NetworkChange>
           for (const kind of ['link', 'address', 'route'] as const) subscriber.next({ kind });
         }),
       );
-      proc.on('error', (error) => logger.error({ err: error, netns }, 'ip monitor could not start'));
+      proc.on('error', (error) =>
+        logger.error({ err: error, netns, install: iproute2Install }, 'ip monitor could not start'),
+      );
       proc.on('close', (code, signal) => {
         if (stopped || child !== proc) return;
         child = undefined;

@@ -8,6 +8,9 @@ import { PlatformError, type PlatformErrorCode } from '../errors.js';
 /** The install command named when `ip` is missing. */
 export const iproute2Install = 'apt-get install -y iproute2';
 
+/** iproute2's command, found on PATH. */
+export const ipCommand = 'ip';
+
 /** How long one `ip` call may take, and how much it may print. */
 const timeoutMs = 10_000;
 const maxBuffer = 32 * 1024 * 1024;
@@ -47,7 +50,7 @@ export function runIp(netns: string, args: readonly string[], options: RunIpOpti
   const { op, subject } = options;
   return new Promise((resolve, reject) => {
     execFile(
-      'ip',
+      ipCommand,
       ['-n', netns, ...args],
       {
         timeout: timeoutMs,

@@ -47,6 +47,15 @@ export async function createTestNetns(): Promise<TestNetns> {
   };
 }
 
+/** The names of every network namespace on the machine. */
+export async function listNetns(): Promise<string[]> {
+  const { stdout } = await run('ip', ['netns', 'list']);
+  return stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name !== '');
+}
+
 /** The pids of processes whose command line mentions `text` (e.g. a namespace name). */
 export async function processesMentioning(text: string): Promise<number[]> {
   const pids: number[] = [];

@@ -18,7 +18,7 @@ export interface NetworkHarness {
 }
 
 /** Polls `check` (settling between tries) until it passes or `tries` run out, then asserts it once more. */
-export async function eventually(
+async function eventually(
   harness: NetworkHarness,
   check: () => Promise<void> | void,
   tries = 200,
