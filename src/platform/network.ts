@@ -239,7 +239,7 @@ export interface NetworkPlatform {
   addAddress(spec: PlatformAddressSpec): Promise<void>;
   /** Removes an address (`EADDRNOTAVAIL` if absent); routes that depended on it go too. */
   removeAddress(ref: PlatformAddressRef): Promise<void>;
-  /** Adds a route (`EEXIST`, `ENODEV`, `ENETDOWN` for a down link, `ENETUNREACH` for an unreachable gateway). */
+  /** Adds a route (`EEXIST`; `ENODEV`; `ENETUNREACH` when the gateway is not in a connected prefix of a link that is up; `ENETDOWN` for a gateway-less route on a link that is down). */
   addRoute(spec: PlatformRouteSpec): Promise<void>;
   /** Removes a route (`ESRCH` if absent). */
   removeRoute(ref: PlatformRouteRef): Promise<void>;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLinuxPlatform } from '../../src/platform/linux/create-linux-platform.js';
-import { createTestNetns } from './helpers/netns.js';
+import { createTestNetns, removeLeftoverNetns } from './helpers/netns.js';
 import { describeNetworkBehaviour } from './helpers/network-behaviour.js';
 
 describeNetworkBehaviour('linux (iproute2 in a test namespace)', async () => {
@@ -22,6 +22,7 @@ describeNetworkBehaviour('linux (iproute2 in a test namespace)', async () => {
         await platform.close();
       } finally {
         await ns.remove();
+        await removeLeftoverNetns();
         await rm(stateDir, { recursive: true, force: true });
       }
     },

@@ -9,6 +9,7 @@ describe('iproute2 output', () => {
     expect(codeOfIpError('Error: ipv4: Address already assigned.')).toBe('EEXIST');
     expect(codeOfIpError('Cannot find device "eth9"')).toBe('ENODEV');
     expect(codeOfIpError('RTNETLINK answers: No such process')).toBe('ESRCH');
+    expect(codeOfIpError('Error: FIB table does not exist.')).toBe('ESRCH');
     expect(codeOfIpError('Error: ipv4: Address not found.')).toBe('EADDRNOTAVAIL');
     expect(codeOfIpError('RTNETLINK answers: Cannot assign requested address')).toBe('EADDRNOTAVAIL');
     expect(codeOfIpError('Error: Nexthop has invalid gateway.')).toBe('ENETUNREACH');

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLinuxPlatform, type LinuxPlatform } from '../../src/platform/linux/create-linux-platform.js';
 import type { NetworkChange } from '../../src/platform/network.js';
-import { createTestNetns, listNetns, processesMentioning, type TestNetns } from './helpers/netns.js';
+import {
+  createTestNetns,
+  listNetns,
+  processesMentioning,
+  removeLeftoverNetns,
+  type TestNetns,
+} from './helpers/netns.js';
 import { codeOf } from './helpers/network-behaviour.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
@@ -45,6 +51,7 @@ describe('linux platform in a test namespace', () => {
       expect(await processesMentioning(ns.name)).toEqual([]);
     } finally {
       await ns.remove();
+      await removeLeftoverNetns();
       await rm(stateDir, { recursive: true, force: true });
     }
     expect(await listNetns()).not.toContain(ns.name);

@@ -19,6 +19,8 @@ const maxBuffer = 32 * 1024 * 1024;
 const messageCodes: ReadonlyArray<readonly [RegExp, PlatformErrorCode]> = [
   [/Cannot open network namespace/i, 'ENOENT'],
   [/File exists|already assigned/i, 'EEXIST'],
+  // An empty table does not exist: the route to remove is not there either.
+  [/FIB table does not exist/i, 'ESRCH'],
   [/Cannot find device|does not exist|No such device/i, 'ENODEV'],
   [/No such process/i, 'ESRCH'],
   [/Address not found|Cannot assign requested address/i, 'EADDRNOTAVAIL'],

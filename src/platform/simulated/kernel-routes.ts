@@ -73,19 +73,18 @@ export function addRoute(state: KernelState, spec: PlatformRouteSpec): void {
   const type = spec.type ?? 'unicast';
   if (!types.has(type)) fail('EINVAL', op, subject, `unsupported route type ${type}`);
   let outLinkName = spec.outLinkName ?? '';
-  if (outLinkName !== '') {
-    const link = requireLink(state, op, outLinkName);
-    if (!link.up && !linkless.has(type))
+  if (outLinkName !== '') requireLink(state, op, outLinkName);
+  if (type === 'unicast' && gateway !== '') {
+    // The kernel looks the gateway up first: through a link that is down it is simply unreachable.
+    const via = gatewayLink(state, family, gateway, outLinkName);
+    if (via === undefined) fail('ENETUNREACH', op, subject, `nexthop has invalid gateway ${gateway}`);
+    outLinkName = via;
+  } else if (outLinkName !== '') {
+    if (state.links.get(outLinkName)?.up !== true && !linkless.has(type)) {
       fail('ENETDOWN', op, subject, `device for nexthop ${outLinkName} is not up`);
-  }
-  if (type === 'unicast') {
-    if (gateway !== '') {
-      const via = gatewayLink(state, family, gateway, outLinkName);
-      if (via === undefined) fail('ENETUNREACH', op, subject, `nexthop has invalid gateway ${gateway}`);
-      outLinkName = via;
-    } else if (outLinkName === '') {
-      fail('EINVAL', op, subject, 'a route needs a gateway or an outgoing link');
     }
+  } else if (type === 'unicast') {
+    fail('EINVAL', op, subject, 'a route needs a gateway or an outgoing link');
   }
   if (
     source !== '' &&

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 let counter = 0;
+/** Namespaces made and not yet removed, for the safety net after a timed-out test. */
+const live = new Map<string, () => Promise<void>>();
 
 /** A namespace a test owns. */
 export interface TestNetns {
@@ -35,16 +37,24 @@ export async function createTestNetns(): Promise<TestNetns> {
   }
   let removed = false;
   const ip = async (...args: string[]) => (await run('ip', ['-n', name, ...args])).stdout;
+  const remove = async () => {
+    if (removed) return;
+    removed = true;
+    live.delete(name);
+    await run('ip', ['netns', 'del', name]);
+  };
+  live.set(name, remove);
   return {
     name,
     ip,
     json: async <T>(...args: string[]) => JSON.parse(await ip('-json', ...args)) as T,
-    async remove() {
-      if (removed) return;
-      removed = true;
-      await run('ip', ['netns', 'del', name]);
-    },
+    remove,
   };
+}
+
+/** Removes every namespace this process made and did not remove yet (a test that timed out). */
+export async function removeLeftoverNetns(): Promise<void> {
+  await Promise.all([...live.values()].map((remove) => remove()));
 }
 
 /** The names of every network namespace on the machine. */
