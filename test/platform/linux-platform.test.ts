@@ -134,6 +134,8 @@ describe('linux platform in a test namespace', () => {
     const again = createLinuxPlatform({ netns: ns.name, stateDir });
     expect(await again.network.hostname()).toEqual({ hostname: 'node-7', domainname: 'cluster.local' });
     await again.close();
+    await writeFile(join(stateDir, 'network', 'hostname.json'), '{not json');
+    expect(await codeOf(platform.network.hostname())).toBe('EIO');
   });
 
   it('reports that DHCP is not supported, a synced system clock, the command line and metadata', async () => {

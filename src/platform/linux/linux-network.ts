@@ -58,6 +58,15 @@ function checkIp(op: string, family: AddressFamily, what: string, text: string):
   if (parseIp(text)?.family !== family) invalid(op, text, `${what} is not an ${family} address`);
 }
 
+/** Parses a state file; a corrupt one is `EIO` naming the file. */
+function readJson<T>(op: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new PlatformError('EIO', `${op}: the state file is not JSON (${String(cause)})`, { op, cause });
+  }
+}
+
 const familyFlag = (family: AddressFamily) => (family === 'inet4' ? '-4' : '-6');
 const defaultPriority = (family: AddressFamily) => (family === 'inet4' ? 0 : 1024);
 
@@ -291,7 +300,9 @@ export class LinuxNetwork implements NetworkPlatform {
   async hostname(): Promise<PlatformHostname> {
     this.#check('hostname');
     const text = await readFileIfExists(join(this.#dir, 'hostname.json'));
-    return text === undefined ? { hostname: '', domainname: '' } : (JSON.parse(text) as PlatformHostname);
+    return text === undefined
+      ? { hostname: '', domainname: '' }
+      : readJson<PlatformHostname>('hostname', text);
   }
 
   async setHostname(hostname: string, domainname: string): Promise<void> {
@@ -312,7 +323,7 @@ export class LinuxNetwork implements NetworkPlatform {
     const text = await readFileIfExists(join(this.#dir, 'resolvers.json'));
     return text === undefined
       ? { nameServers: [], searchDomains: [] }
-      : (JSON.parse(text) as PlatformResolvers);
+      : readJson<PlatformResolvers>('resolvers', text);
   }
 
   async setResolvers(resolvers: PlatformResolvers): Promise<void> {
