@@ -23,9 +23,11 @@ export {
   type AddressFamily,
   addressFamilySchema,
   ipFamily,
+  ipOrEmptySchema,
   ipSchema,
   type ParsedPrefix,
   parsePrefix,
+  prefixOrEmptySchema,
   prefixSchema,
 } from './ip.js';
 export {
@@ -48,6 +50,13 @@ export {
   operatorKinds,
   operatorSpecSchema,
 } from './operator-spec.js';
+export {
+  activePlatformConfigId,
+  type PlatformConfig,
+  type PlatformConfigSpec,
+  PlatformConfigs,
+  platformConfigSchema,
+} from './platform-config.js';
 export {
   type ResolverSpec,
   type ResolverSpecSpec,
