@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AddressStatuses,
+  filteredNodeAddressId,
+  HostnameStatuses,
+  LinkStatuses,
+  NetworkStatuses,
+  NodeAddresses,
+  NodeAddressFilters,
+  ResolverStatuses,
+  RouteStatuses,
+  routeId,
+  TimeServerStatuses,
+  TimeStatuses,
+} from '../../src/node/index.js';
+
+describe('node status resources', () => {
+  it('should keep Talos type names, namespaces and aliases', () => {
+    const table = [
+      [LinkStatuses, 'LinkStatuses.net.talos.dev', 'network', ['link', 'links']],
+      [AddressStatuses, 'AddressStatuses.net.talos.dev', 'network', ['address', 'addresses']],
+      [RouteStatuses, 'RouteStatuses.net.talos.dev', 'network', ['route', 'routes']],
+      [HostnameStatuses, 'HostnameStatuses.net.talos.dev', 'network', ['hostname']],
+      [ResolverStatuses, 'ResolverStatuses.net.talos.dev', 'network', ['resolvers']],
+      [TimeServerStatuses, 'TimeServerStatuses.net.talos.dev', 'network', ['timeservers']],
+      [NodeAddresses, 'NodeAddresses.net.talos.dev', 'network', ['nodeaddress']],
+      [NodeAddressFilters, 'NodeAddressFilters.net.talos.dev', 'network', ['nodeaddressfilter']],
+      [NetworkStatuses, 'NetworkStatuses.net.talos.dev', 'network', ['netstatus']],
+      [TimeStatuses, 'TimeStatuses.v1alpha1.talos.dev', 'runtime', ['timestatus']],
+    ] as const;
+    for (const [definition, type, namespace, aliases] of table) {
+      expect(definition.type).toBe(type);
+      expect(definition.defaultNamespace).toBe(namespace);
+      for (const alias of aliases) expect(definition.allAliases).toContain(alias);
+    }
+  });
+
+  it('should fill defaults the way Talos prints empty statuses', () => {
+    expect(NetworkStatuses.make('status', {}).spec).toEqual({
+      addressReady: false,
+      connectivityReady: false,
+      hostnameReady: false,
+      etcFilesReady: false,
+    });
+    expect(TimeStatuses.make('node', {}).spec).toEqual({ synced: false, epoch: 0, syncDisabled: false });
+  });
+
+  it('should make Talos ids for filtered node addresses and routes', () => {
+    expect(filteredNodeAddressId('routed', 'no-k8s')).toBe('routed-no-k8s');
+    const base = {
+      family: 'inet4',
+      dst: '',
+      gateway: '10.0.0.1',
+      priority: 1024,
+      table: 'main',
+      outLinkName: 'eth0',
+    } as const;
+    expect(routeId(base)).toBe('inet4/10.0.0.1//1024');
+    expect(routeId({ ...base, family: 'inet6', gateway: 'fe80::1', table: '180' })).toBe(
+      '180/eth0/inet6/fe80::1//1024',
+    );
+  });
+});
