@@ -9,7 +9,6 @@ import {
   NodeAddressFilters,
   ResolverStatuses,
   RouteStatuses,
-  routeId,
   TimeServerStatuses,
   TimeStatuses,
 } from '../../src/node/index.js';
@@ -45,19 +44,7 @@ describe('node status resources', () => {
     expect(TimeStatuses.make('node', {}).spec).toEqual({ synced: false, epoch: 0, syncDisabled: false });
   });
 
-  it('should make Talos ids for filtered node addresses and routes', () => {
+  it('should make Talos ids for filtered node addresses', () => {
     expect(filteredNodeAddressId('routed', 'no-k8s')).toBe('routed-no-k8s');
-    const base = {
-      family: 'inet4',
-      dst: '',
-      gateway: '10.0.0.1',
-      priority: 1024,
-      table: 'main',
-      outLinkName: 'eth0',
-    } as const;
-    expect(routeId(base)).toBe('inet4/10.0.0.1//1024');
-    expect(routeId({ ...base, family: 'inet6', gateway: 'fe80::1', table: '180' })).toBe(
-      '180/eth0/inet6/fe80::1//1024',
-    );
   });
 });

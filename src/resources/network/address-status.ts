@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineResource } from '../../runtime/resource/define-resource.js';
 import type { ResourceOf } from '../../runtime/resource/resource.js';
-import { AddressFamily } from './family.js';
+import { addressFamilySchema } from './ip.js';
 
 /** An address the kernel holds (`AddressStatuses.net.talos.dev`, id `<link>/<prefix>`). */
 export const AddressStatuses = defineResource({
@@ -15,7 +15,7 @@ export const AddressStatuses = defineResource({
     broadcast: z.string().default(''),
     linkIndex: z.number().int().default(0),
     linkName: z.string(),
-    family: AddressFamily,
+    family: addressFamilySchema,
     /** `global`, `link`, `host`, ... */
     scope: z.string().default('global'),
     flags: z.array(z.string()).default([]),
@@ -28,8 +28,3 @@ export const AddressStatuses = defineResource({
 });
 /** An AddressStatus resource. */
 export type AddressStatus = ResourceOf<typeof AddressStatuses>;
-
-/** The id Talos gives an address on a link: `<link>/<prefix>`. */
-export function addressId(linkName: string, address: string): string {
-  return `${linkName}/${address}`;
-}

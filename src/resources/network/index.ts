@@ -5,6 +5,7 @@ export {
   addressId,
   addressSpecSchema,
 } from './address-spec.js';
+export { type AddressStatus, AddressStatuses } from './address-status.js';
 export {
   type DeviceConfigSpec,
   DeviceConfigSpecs,
@@ -19,6 +20,7 @@ export {
   hostnameSpecSchema,
   splitFqdn,
 } from './hostname-spec.js';
+export { fqdn, type HostnameStatus, HostnameStatuses } from './hostname-status.js';
 export {
   type AddressFamily,
   addressFamilySchema,
@@ -39,40 +41,6 @@ export {
   operatorPrefixedId,
 } from './layer.js';
 export { type LinkSpec, type LinkSpecSpec, LinkSpecs, linkSpecSchema } from './link-spec.js';
-export {
-  type OperatorKind,
-  type OperatorSpec,
-  type OperatorSpecSpec,
-  OperatorSpecs,
-  operatorId,
-  operatorKinds,
-  operatorSpecSchema,
-} from './operator-spec.js';
-export {
-  type ResolverSpec,
-  type ResolverSpecSpec,
-  ResolverSpecs,
-  resolverSpecId,
-  resolverSpecSchema,
-} from './resolver-spec.js';
-export {
-  defaultRouteMetric,
-  type RouteIdFields,
-  type RouteSpec,
-  type RouteSpecSpec,
-  RouteSpecs,
-  routeId,
-  routeSpecSchema,
-} from './route-spec.js';
-export {
-  type TimeServerSpec,
-  type TimeServerSpecSpec,
-  TimeServerSpecs,
-  timeServerSpecId,
-  timeServerSpecSchema,
-} from './time-server-spec.js';
-export { type AddressStatus, AddressStatuses } from './address-status.js';
-export { fqdn, type HostnameStatus, HostnameStatuses } from './hostname-status.js';
 export { isLinkUp, isPhysicalLink, type LinkStatus, LinkStatuses } from './link-status.js';
 export { type NetworkStatus, NetworkStatuses, networkStatusId } from './network-status.js';
 export {
@@ -91,6 +59,38 @@ export {
   noK8sFilterId,
   onlyK8sFilterId,
 } from './node-address-filter.js';
+export {
+  type OperatorKind,
+  type OperatorSpec,
+  type OperatorSpecSpec,
+  OperatorSpecs,
+  operatorId,
+  operatorKinds,
+  operatorSpecSchema,
+} from './operator-spec.js';
+export {
+  type ResolverSpec,
+  type ResolverSpecSpec,
+  ResolverSpecs,
+  resolverSpecId,
+  resolverSpecSchema,
+} from './resolver-spec.js';
 export { type ResolverStatus, ResolverStatuses } from './resolver-status.js';
+export {
+  defaultRouteMetric,
+  type RouteIdFields,
+  type RouteSpec,
+  type RouteSpecSpec,
+  RouteSpecs,
+  routeId,
+  routeSpecSchema,
+} from './route-spec.js';
 export { type RouteStatus, RouteStatuses } from './route-status.js';
+export {
+  type TimeServerSpec,
+  type TimeServerSpecSpec,
+  TimeServerSpecs,
+  timeServerSpecId,
+  timeServerSpecSchema,
+} from './time-server-spec.js';
 export { type TimeServerStatus, TimeServerStatuses } from './time-server-status.js';
