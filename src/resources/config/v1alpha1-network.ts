@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ipFamily, ipSchema, parsePrefix, prefixSchema } from '../network/ip.js';
+import { ipFamily, ipSchema, parsePrefix, prefixOrEmptySchema, prefixSchema } from '../network/ip.js';
 
 /** `dhcpOptions` of an interface: which families to ask for and the metric of the routes learned. */
 const dhcpOptionsSchema = z.strictObject({
@@ -11,7 +11,7 @@ const dhcpOptionsSchema = z.strictObject({
 /** One static route of an interface; `network` '' or absent is the default route. */
 const routeSchema = z
   .strictObject({
-    network: z.union([z.literal(''), prefixSchema]).default(''),
+    network: prefixOrEmptySchema.default(''),
     gateway: ipSchema.optional(),
     source: ipSchema.optional(),
     metric: z.number().int().nonnegative().optional(),

@@ -43,3 +43,13 @@ export const prefixSchema = z
 export const ipSchema = z.string().refine((s) => ipFamily(s) !== undefined, {
   error: (i) => `invalid IP address ${JSON.stringify(i.input)}`,
 });
+
+/** A prefix in CIDR notation, or '' for none (a default route's destination). */
+export const prefixOrEmptySchema = z.string().refine((s) => s === '' || parsePrefix(s) !== undefined, {
+  error: (i) => `invalid CIDR ${JSON.stringify(i.input)}`,
+});
+
+/** An IP address, or '' for none. */
+export const ipOrEmptySchema = z.string().refine((s) => s === '' || ipFamily(s) !== undefined, {
+  error: (i) => `invalid IP address ${JSON.stringify(i.input)}`,
+});

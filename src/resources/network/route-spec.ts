@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineResource } from '../../runtime/resource/define-resource.js';
 import type { ResourceOf } from '../../runtime/resource/resource.js';
-import { type AddressFamily, addressFamilySchema, ipSchema, prefixSchema } from './ip.js';
+import { type AddressFamily, addressFamilySchema, ipOrEmptySchema, prefixOrEmptySchema } from './ip.js';
 import { configLayerSchema, networkNamespace } from './layer.js';
 
 /** The metric Talos gives routes nobody gave one (and DHCP routes by default). */
@@ -11,11 +11,11 @@ export const defaultRouteMetric = 1024;
 export const routeSpecSchema = z.strictObject({
   family: addressFamilySchema,
   /** The destination prefix; '' = the default route. */
-  dst: z.union([z.literal(''), prefixSchema]).default(''),
+  dst: prefixOrEmptySchema.default(''),
   /** The preferred source address; '' = none. */
-  src: z.union([z.literal(''), ipSchema]).default(''),
+  src: ipOrEmptySchema.default(''),
   /** The gateway; '' = a directly connected route. */
-  gateway: z.union([z.literal(''), ipSchema]).default(''),
+  gateway: ipOrEmptySchema.default(''),
   /** The link to send through; '' = whichever reaches the gateway. */
   outLinkName: z.string().default(''),
   /** The routing table (`main`, `local`, or a number). */
