@@ -3,15 +3,8 @@
  * sockets on loopback, mutual TLS) against the in-process store, measured in the same run.
  */
 import { z } from 'zod';
-import {
-  type AnyResource,
-  createApiServer,
-  createRemoteState,
-  createState,
-  defineResource,
-  generateCertificates,
-  type State,
-} from '../src/index.js';
+import { createApiServer, createRemoteState, generateCertificates } from '../src/api/index.js';
+import { type AnyResource, createState, defineResource, type State } from '../src/index.js';
 import { type BenchReport, type BenchRow, rateRow } from './harness.js';
 
 const Items = defineResource({

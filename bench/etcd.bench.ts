@@ -4,7 +4,8 @@
  * `transaction` raises write throughput.
  */
 import { z } from 'zod';
-import { type AnyResource, createEtcdState, createState, defineResource, type State } from '../src/index.js';
+import { createEtcdState } from '../src/backends/etcd/index.js';
+import { type AnyResource, createState, defineResource, type State } from '../src/index.js';
 import { type EtcdServer, startEtcdServer } from '../src/testing/index.js';
 import { type BenchReport, type BenchRow, costRow, rateRow } from './harness.js';
 

@@ -1,34 +1,10 @@
 /**
- * converge: a resource reconciliation engine in the style of the COSI runtime.
+ * converge: a resource reconciliation engine in the style of the COSI runtime. This entry holds
+ * resources, state and the runtime; the etcd backend is `converge/etcd`, the HTTPS API, remote
+ * client and certificates `converge/api`, and test helpers `converge/testing`.
  *
  * @packageDocumentation
  */
-
-// API: HTTPS server with mutual TLS and roles, remote state client, certificates
-export { ApiError, type ApiErrorCode, isApiError, type WireError } from './api/api-error.js';
-export {
-  type CertificateBundle,
-  type GenerateCertificatesOptions,
-  generateCa,
-  generateCertificates,
-  type IssueCertificateOptions,
-  issueCertificate,
-  type PemKeyPair,
-} from './api/certificates.js';
-export type { ApiLimits } from './api/limits.js';
-export { createRemoteState, type RemoteStateOptions } from './api/remote-state.js';
-export type { WatchRetryOptions } from './api/remote-watch.js';
-export { type Role, roleFromOrganizations, roleOrganization, roles } from './api/roles.js';
-export { type ApiServer, type ApiServerOptions, type ApiTlsOptions, createApiServer } from './api/server.js';
-export { redactedSpec } from './api/wire.js';
-
-// Backends: etcd
-export {
-  createEtcdState,
-  type EtcdStateOptions,
-  EtcdUnavailableError,
-  isEtcdUnavailableError,
-} from './backends/etcd/index.js';
 
 // Time
 export { type Clock, type TimerHandle, wallClock } from './runtime/clock.js';
@@ -48,8 +24,10 @@ export {
   type DependencyEdge,
   type DependencyEdgeType,
   type DependencyGraph,
+  type DependencySource,
   defineController,
   defineQController,
+  type ExternalSource,
   type InputKind,
   type InputOptions,
   input,
@@ -80,6 +58,8 @@ export {
   type RuntimeScheduler,
   type RuntimeTask,
   type SettledOptions,
+  type SourceMetrics,
+  source,
   type TransformControllerOptions,
   transformController,
   type WriteOptions,

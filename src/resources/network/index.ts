@@ -5,6 +5,7 @@ export {
   addressId,
   addressSpecSchema,
 } from './address-spec.js';
+export { type AddressStatus, AddressStatuses } from './address-status.js';
 export {
   type DeviceConfigSpec,
   DeviceConfigSpecs,
@@ -19,6 +20,7 @@ export {
   hostnameSpecSchema,
   splitFqdn,
 } from './hostname-spec.js';
+export { fqdn, type HostnameStatus, HostnameStatuses } from './hostname-status.js';
 export {
   type AddressFamily,
   addressFamilySchema,
@@ -41,6 +43,24 @@ export {
   operatorPrefixedId,
 } from './layer.js';
 export { type LinkSpec, type LinkSpecSpec, LinkSpecs, linkSpecSchema } from './link-spec.js';
+export { isLinkUp, isPhysicalLink, type LinkStatus, LinkStatuses } from './link-status.js';
+export { type NetworkStatus, NetworkStatuses, networkStatusId } from './network-status.js';
+export {
+  filteredNodeAddressId,
+  type NodeAddress,
+  NodeAddresses,
+  type NodeAddressKind,
+  nodeAddressAccumulativeId,
+  nodeAddressCurrentId,
+  nodeAddressDefaultId,
+  nodeAddressRoutedId,
+} from './node-address.js';
+export {
+  type NodeAddressFilter,
+  NodeAddressFilters,
+  noK8sFilterId,
+  onlyK8sFilterId,
+} from './node-address-filter.js';
 export {
   type OperatorKind,
   type OperatorSpec,
@@ -64,6 +84,7 @@ export {
   resolverSpecId,
   resolverSpecSchema,
 } from './resolver-spec.js';
+export { type ResolverStatus, ResolverStatuses } from './resolver-status.js';
 export {
   defaultRouteMetric,
   type RouteIdFields,
@@ -73,6 +94,7 @@ export {
   routeId,
   routeSpecSchema,
 } from './route-spec.js';
+export { type RouteStatus, RouteStatuses } from './route-status.js';
 export {
   type TimeServerSpec,
   type TimeServerSpecSpec,
@@ -80,3 +102,4 @@ export {
   timeServerSpecId,
   timeServerSpecSchema,
 } from './time-server-spec.js';
+export { type TimeServerStatus, TimeServerStatuses } from './time-server-status.js';

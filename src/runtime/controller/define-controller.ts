@@ -1,4 +1,5 @@
 import type { Pointer } from '../resource/pointer.js';
+import type { ExternalSource } from './external-source.js';
 import type { ControllerInput, ControllerOutput, QControllerInput } from './inputs.js';
 import type { QReconcileContext, ReconcileContext } from './reconcile-context.js';
 
@@ -18,6 +19,8 @@ export interface ControllerOptions {
   name: string;
   inputs: readonly ControllerInput[];
   outputs: readonly ControllerOutput[];
+  /** Changes from outside the state that wake the controller as an input change does. */
+  sources?: readonly ExternalSource[];
   /**
    * Reads inputs and writes outputs; runs once after start and again after input changes.
    * A throw or a rejected promise is logged and retried with backoff.
@@ -36,6 +39,8 @@ export interface QControllerOptions {
   name: string;
   inputs: readonly QControllerInput[];
   outputs: readonly ControllerOutput[];
+  /** Changes from outside the state: each emission queues every primary item again. */
+  sources?: readonly ExternalSource[];
   /** How many items run at once (default 1); one item never runs concurrently with itself. */
   concurrency?: number;
   /** Reconciles one primary item; a throw retries that item alone with backoff. */

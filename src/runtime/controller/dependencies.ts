@@ -2,6 +2,7 @@ import {
   type DependencyEdge,
   type DependencyEdgeType,
   type DependencyGraph,
+  type DependencySource,
   makeDependencyGraph,
 } from './dependency-graph.js';
 import { type AnyInput, type ControllerOutput, kindKey } from './inputs.js';
@@ -139,7 +140,9 @@ export class Dependencies {
   /** The graph of every registered controller. */
   graph(): DependencyGraph {
     const edges: DependencyEdge[] = [];
+    const sources: DependencySource[] = [];
     for (const runner of this.#runners.values()) {
+      for (const s of runner.sources) sources.push({ controller: runner.name, source: s.name });
       for (const i of runner.inputs) {
         edges.push({
           controller: runner.name,
@@ -157,6 +160,11 @@ export class Dependencies {
         });
       }
     }
-    return makeDependencyGraph([...this.#runners.keys()], edges, (t) => this.#defaultNamespaces.get(t));
+    return makeDependencyGraph(
+      [...this.#runners.keys()],
+      edges,
+      (t) => this.#defaultNamespaces.get(t),
+      sources,
+    );
   }
 }

@@ -20,11 +20,20 @@ export interface DependencyEdge {
   readonly id?: string;
 }
 
+/** An external source that wakes a controller (a node of its own in the rendered graph). */
+export interface DependencySource {
+  readonly controller: string;
+  /** The source's name, unique within its controller. */
+  readonly source: string;
+}
+
 /** The controllers, the types they touch and the edges between them, with renderers. */
 export interface DependencyGraph {
   readonly controllers: readonly string[];
   readonly types: readonly string[];
   readonly edges: readonly DependencyEdge[];
+  /** External sources, sorted by controller then name. */
+  readonly sources: readonly DependencySource[];
   /** Graphviz DOT: `dot -Tsvg`. */
   toDot(): string;
   /** A Mermaid flowchart. */
@@ -54,7 +63,11 @@ export function makeDependencyGraph(
   controllers: readonly string[],
   edges: readonly DependencyEdge[],
   defaultNamespace: (type: string) => string | undefined,
+  sources: readonly DependencySource[] = [],
 ): DependencyGraph {
+  const sortedSources = [...sources].sort(
+    (a, b) => cmp(a.controller, b.controller) || cmp(a.source, b.source),
+  );
   const sortedEdges = [...edges].sort(
     (a, b) =>
       cmp(a.controller, b.controller) ||
@@ -70,10 +83,16 @@ export function makeDependencyGraph(
     controllers: Object.freeze(names),
     types: Object.freeze(types),
     edges: Object.freeze(sortedEdges.map((e) => Object.freeze({ ...e }))),
+    sources: Object.freeze(sortedSources.map((s) => Object.freeze({ ...s }))),
     toDot() {
       const lines = ['digraph dependencies {', '  rankdir=LR;'];
       for (const c of names) lines.push(`  ${dotId(`c:${c}`)} [label=${dotId(c)}, shape=box];`);
       for (const t of types) lines.push(`  ${dotId(`t:${t}`)} [label=${dotId(t)}, shape=ellipse];`);
+      for (const s of sortedSources) {
+        const id = dotId(`s:${s.controller}:${s.source}`);
+        lines.push(`  ${id} [label=${dotId(s.source)}, shape=cds];`);
+        lines.push(`  ${id} -> ${dotId(`c:${s.controller}`)} [label="source", style=dashed];`);
+      }
       for (const e of sortedEdges) {
         const style =
           e.edgeType === 'inputWeak' || e.edgeType === 'inputMapped'
@@ -103,6 +122,10 @@ export function makeDependencyGraph(
       types.forEach((t, i) => {
         ids.set(`t:${t}`, `t${i}`);
         lines.push(`  t${i}([${mermaidText(t)}])`);
+      });
+      sortedSources.forEach((s, i) => {
+        lines.push(`  s${i}{{${mermaidText(s.source)}}}`);
+        lines.push(`  s${i} -.->|"source"| ${ids.get(`c:${s.controller}`)!}`);
       });
       for (const e of sortedEdges) {
         const arrow = e.edgeType.endsWith('DestroyReady')

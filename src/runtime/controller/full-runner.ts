@@ -5,6 +5,7 @@ import { AccessPolicy } from './access-policy.js';
 import { AcknowledgedWrites } from './acknowledged-writes.js';
 import { backoffDelay } from './backoff.js';
 import { type ControllerDefinition, requeueDelay } from './define-controller.js';
+import type { ExternalSource } from './external-source.js';
 import { type AnyInput, type ControllerOutput, isDestroyReady } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
@@ -27,6 +28,7 @@ export class FullRunner implements Runner {
   readonly name: string;
   readonly logger: Logger;
   readonly outputs: readonly ControllerOutput[];
+  readonly sources: readonly ExternalSource[];
   inputs: readonly AnyInput[];
 
   readonly #definition: ControllerDefinition;
@@ -56,6 +58,7 @@ export class FullRunner implements Runner {
     this.logger = logger;
     this.inputs = Object.freeze([...definition.inputs]);
     this.outputs = Object.freeze([...definition.outputs]);
+    this.sources = Object.freeze([...(definition.sources ?? [])]);
     this.#label = `reconcile ${definition.name}`;
     this.#policy = new AccessPolicy(this.name, this.inputs, this.outputs);
     this.#contextHost = contextHostOf(this, host, () => this.#policy);
@@ -78,6 +81,10 @@ export class FullRunner implements Runner {
   }
 
   resync(): void {
+    this.#wake();
+  }
+
+  sourceChanged(): void {
     this.#wake();
   }
 

@@ -11,7 +11,13 @@ export {
   type ReconcileResult,
   type ReconcileReturn,
 } from './define-controller.js';
-export type { DependencyEdge, DependencyEdgeType, DependencyGraph } from './dependency-graph.js';
+export type {
+  DependencyEdge,
+  DependencyEdgeType,
+  DependencyGraph,
+  DependencySource,
+} from './dependency-graph.js';
+export { type ExternalSource, source } from './external-source.js';
 export type { DefinitionRef } from './generic-support.js';
 export {
   type AnyInput,
@@ -41,4 +47,5 @@ export { isRegistrationError, RegistrationError } from './registration.js';
 export type { ReconcileEvent, ReconcileOutcome } from './runner.js';
 export { createRuntime, type Runtime, type RuntimeOptions, type SettledOptions } from './runtime.js';
 export type { RuntimeScheduler, RuntimeTask } from './scheduler.js';
+export type { SourceMetrics } from './source-watch.js';
 export { type TransformControllerOptions, transformController } from './transform.js';

@@ -1,4 +1,5 @@
 import type { ReconcileOutcome } from './runner.js';
+import type { SourceMetrics } from './source-watch.js';
 
 /** Counters and gauges of one controller. */
 export interface ControllerMetrics {
@@ -44,6 +45,8 @@ export interface RuntimeMetrics {
   readonly controllers: Readonly<Record<string, ControllerMetrics>>;
   /** By `type(namespace)`. */
   readonly kinds: Readonly<Record<string, KindMetrics>>;
+  /** By `controller/source`: each controller's subscription to each of its external sources. */
+  readonly sources: Readonly<Record<string, SourceMetrics>>;
   /** The same figures in the Prometheus text exposition format. */
   toPrometheus(): string;
 }
@@ -127,6 +130,17 @@ const kindFamilies: [Family, (m: KindMetrics) => number][] = [
   ],
 ];
 
+const sourceFamilies: [Family, (m: SourceMetrics) => number][] = [
+  [
+    { name: 'converge_source_emissions_total', help: 'External source emissions received.', kind: 'counter' },
+    (m) => m.emissions,
+  ],
+  [
+    { name: 'converge_source_errors_total', help: 'External source failures.', kind: 'counter' },
+    (m) => m.errors,
+  ],
+];
+
 function labelValue(s: string): string {
   return s.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
 }
@@ -135,6 +149,7 @@ function labelValue(s: string): string {
 export function formatPrometheus(
   controllers: Readonly<Record<string, ControllerMetrics>>,
   kinds: Readonly<Record<string, KindMetrics>>,
+  sources: Readonly<Record<string, SourceMetrics>> = {},
 ): string {
   const lines: string[] = [];
   const names = Object.keys(controllers).sort();
@@ -152,6 +167,16 @@ export function formatPrometheus(
       const k = kinds[key]!;
       lines.push(
         `${family.name}{namespace="${labelValue(k.namespace)}",type="${labelValue(k.type)}"} ${value(k)}`,
+      );
+    }
+  }
+  const sourceKeys = Object.keys(sources).sort();
+  for (const [family, value] of sourceFamilies) {
+    lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.kind}`);
+    for (const key of sourceKeys) {
+      const m = sources[key]!;
+      lines.push(
+        `${family.name}{controller="${labelValue(m.controller)}",source="${labelValue(m.source)}"} ${value(m)}`,
       );
     }
   }

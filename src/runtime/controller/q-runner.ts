@@ -6,6 +6,7 @@ import type { AnyResource } from '../resource/resource.js';
 import { AccessPolicy } from './access-policy.js';
 import { backoffDelay } from './backoff.js';
 import { type QControllerDefinition, requeueDelay } from './define-controller.js';
+import type { ExternalSource } from './external-source.js';
 import { stoppingReason } from './full-runner.js';
 import {
   type AnyInput,
@@ -46,6 +47,7 @@ export class QRunner implements Runner {
   readonly name: string;
   readonly logger: Logger;
   readonly outputs: readonly ControllerOutput[];
+  readonly sources: readonly ExternalSource[];
   inputs: readonly AnyInput[];
 
   readonly #definition: QControllerDefinition;
@@ -63,6 +65,8 @@ export class QRunner implements Runner {
   #started = false;
   #stopped = false;
   #seq = 0;
+  #sourceListing = false;
+  #sourceAgain = false;
   /** Items whose last run failed. */
   #failing = 0;
   readonly #counters = newCounters();
@@ -74,6 +78,7 @@ export class QRunner implements Runner {
     this.logger = logger;
     this.inputs = Object.freeze([...definition.inputs]);
     this.outputs = Object.freeze([...definition.outputs]);
+    this.sources = Object.freeze([...(definition.sources ?? [])]);
     this.#concurrency = definition.concurrency ?? 1;
     this.#queue = new WorkQueue(host.clock, () => this.#pump());
     this.#policy = this.#rebuild();
@@ -117,6 +122,28 @@ export class QRunner implements Runner {
     for (const i of added) if (i.kind === 'primary') this.#listPrimary(i, 0);
   }
 
+  sourceChanged(): void {
+    // Before start nothing is lost: start lists every primary anyway.
+    if (!this.#started || this.#stopped) return;
+    // One listing at a time: emissions during it coalesce into one more.
+    if (this.#sourceListing) {
+      this.#sourceAgain = true;
+      return;
+    }
+    this.#sourceListing = true;
+    const primaries = this.inputs.filter((i) => i.kind === 'primary');
+    let left = primaries.length;
+    const done = () => {
+      if (--left > 0) return;
+      this.#sourceListing = false;
+      if (this.#sourceAgain) {
+        this.#sourceAgain = false;
+        this.sourceChanged();
+      }
+    };
+    for (const i of primaries) this.#listPrimary(i, 0, done);
+  }
+
   resync(): void {
     // Nothing to add: a queue controller only reconciles ids it was handed, and the re-list diff
     // hands on every id the watch knew or finds, as created, updated or destroyed.
@@ -156,7 +183,7 @@ export class QRunner implements Runner {
   }
 
   /** Queues every existing resource of a primary input (at start, and when one is added). */
-  #listPrimary(input: AnyInput, failures: number): void {
+  #listPrimary(input: AnyInput, failures: number, listed?: () => void): void {
     const { state } = this.#host;
     this.#host.busy(1);
     state
@@ -172,6 +199,7 @@ export class QRunner implements Runner {
               pointer: makePointer(namespace, type, id),
             });
           }
+          listed?.();
         },
         (error: unknown) => {
           if (this.#stopped) return;
@@ -182,7 +210,7 @@ export class QRunner implements Runner {
           );
           const timer = this.#host.clock.setTimeout(() => {
             this.#timers.delete(timer);
-            this.#listPrimary(input, failures + 1);
+            this.#listPrimary(input, failures + 1, listed);
           }, delay);
           this.#timers.add(timer);
         },

@@ -1,4 +1,5 @@
 import type { AnyControllerDefinition } from './define-controller.js';
+import type { ExternalSource } from './external-source.js';
 import type { AnyInput, ControllerOutput } from './inputs.js';
 
 /** `register` (or `ctx.updateInputs`) refused a controller: the message says why. */
@@ -45,6 +46,7 @@ export function checkDefinition(definition: unknown): asserts definition is AnyC
   if (!Array.isArray(d.outputs)) throw new RegistrationError(name, 'outputs must be an array');
   checkInputs(name, d.controllerType, d.inputs);
   checkOutputList(name, d.outputs);
+  checkSources(name, d.sources);
   if (d.controllerType === 'queue') {
     const concurrency = d.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -113,5 +115,19 @@ function checkOutputList(name: string, outputs: readonly Partial<ControllerOutpu
     }
     if (seen.has(o.type)) throw new RegistrationError(name, `output ${o.type} is declared twice`);
     seen.add(o.type);
+  }
+}
+
+function checkSources(name: string, sources: unknown): void {
+  if (sources === undefined) return;
+  if (!Array.isArray(sources)) throw new RegistrationError(name, 'sources must be an array');
+  const seen = new Set<string>();
+  for (const s of sources as Partial<ExternalSource>[]) {
+    if (typeof s !== 'object' || s === null || !isNonEmptyString(s.name) || typeof s.changes !== 'function') {
+      throw new RegistrationError(name, 'sources must be made with source(name, changes)');
+    }
+    if (seen.has(s.name))
+      throw new RegistrationError(name, `source ${JSON.stringify(s.name)} is declared twice`);
+    seen.add(s.name);
   }
 }

@@ -4,6 +4,7 @@ import type { AnyResource } from '../resource/resource.js';
 import type { State } from '../state/state.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { BackoffPolicy } from './backoff.js';
+import type { ExternalSource } from './external-source.js';
 import type { AnyInput, ControllerOutput } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
 import type { ControllerMetrics } from './metrics.js';
@@ -52,7 +53,10 @@ export interface Runner {
   readonly controllerType: 'full' | 'queue';
   readonly logger: Logger;
   readonly outputs: readonly ControllerOutput[];
+  readonly sources: readonly ExternalSource[];
   inputs: readonly AnyInput[];
+  /** One of the controller's external sources emitted. */
+  sourceChanged(): void;
   /** A change of one id arrived through one of the controller's inputs. */
   trigger(input: AnyInput, change: KindChange): void;
   /**

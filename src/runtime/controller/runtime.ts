@@ -21,6 +21,7 @@ import { TokenBucket, type WriteRateLimit } from './rate-limit.js';
 import { checkDefinition, checkInputs, RegistrationError } from './registration.js';
 import type { ReconcileEvent, Runner, RunnerHost } from './runner.js';
 import { createDrainScheduler, type RuntimeScheduler } from './scheduler.js';
+import { type SourceMetrics, SourceWatch, type SourceWatchHost } from './source-watch.js';
 
 /** Options of {@link createRuntime}; only `state` is required. */
 export interface RuntimeOptions {
@@ -107,6 +108,9 @@ class ControllerRuntime implements Runtime {
   readonly #onReconcile: ((event: ReconcileEvent) => void) | undefined;
   readonly #deps = new Dependencies();
   readonly #watches = new Map<string, KindWatch>();
+  /** Subscriptions of controllers to their external sources, open while running. */
+  readonly #sourceWatches: SourceWatch[] = [];
+  readonly #sourceHost: SourceWatchHost;
   readonly #busyRunners = new Set<Runner>();
   readonly #runnerHost: RunnerHost;
   readonly #watchHost: KindWatchHost;
@@ -159,6 +163,14 @@ class ControllerRuntime implements Runtime {
       },
       relisted: (watch) => this.#resync(watch),
     };
+    this.#sourceHost = {
+      clock: this.#clock,
+      backoff: this.#backoff,
+      random: this.#random,
+      activity: () => {
+        this.#epoch++;
+      },
+    };
   }
 
   register(definition: AnyControllerDefinition): void {
@@ -175,6 +187,7 @@ class ControllerRuntime implements Runtime {
     this.#deps.add(runner);
     if (this.#phase === 'running') {
       this.#watchInputs(runner.inputs);
+      this.#openSources(runner);
       runner.start();
     }
   }
@@ -184,6 +197,7 @@ class ControllerRuntime implements Runtime {
     if (this.#phase !== 'new') throw new Error('createRuntime: a stopped runtime cannot start again');
     this.#phase = 'running';
     for (const runner of this.#deps.runners.values()) this.#watchInputs(runner.inputs);
+    for (const runner of this.#deps.runners.values()) this.#openSources(runner);
     for (const runner of this.#deps.runners.values()) runner.start();
     this.#logger.info({ controllers: this.#deps.runners.size }, 'controller runtime started');
   }
@@ -197,6 +211,7 @@ class ControllerRuntime implements Runtime {
     const wasRunning = this.#phase === 'running';
     this.#phase = 'stopping';
     for (const watch of this.#watches.values()) watch.close();
+    for (const watch of this.#sourceWatches) watch.close();
     this.#limiter?.close(new DOMException('the controller runtime is stopping', 'AbortError'));
     await Promise.all([...this.#deps.runners.values()].map((r) => r.stop()));
     this.#phase = 'stopped';
@@ -243,10 +258,15 @@ class ControllerRuntime implements Runtime {
         watchErrors: w.errors,
       });
     }
+    const sources: Record<string, SourceMetrics> = {};
+    for (const w of this.#sourceWatches) {
+      sources[`${w.controller}/${w.source.name}`] = Object.freeze(w.metrics());
+    }
     return Object.freeze({
       controllers: Object.freeze(controllers),
       kinds: Object.freeze(kinds),
-      toPrometheus: () => formatPrometheus(controllers, kinds),
+      sources: Object.freeze(sources),
+      toPrometheus: () => formatPrometheus(controllers, kinds, sources),
     });
   }
 
@@ -350,6 +370,16 @@ class ControllerRuntime implements Runtime {
       }
       const watch = new KindWatch(i.namespace, i.type, this.#watchHost, this.#deps.queueReads(key));
       this.#watches.set(key, watch);
+      watch.open();
+    }
+  }
+
+  #openSources(runner: Runner): void {
+    for (const source of runner.sources) {
+      const watch = new SourceWatch(runner.name, source, this.#sourceHost, runner.logger, () => {
+        if (this.#phase === 'running') runner.sourceChanged();
+      });
+      this.#sourceWatches.push(watch);
       watch.open();
     }
   }

@@ -8,6 +8,7 @@ import type { VirtualClock } from '../virtual-clock.js';
 import { type InstrumentHooks, instrumentController } from './instrument.js';
 import type { Choices } from './seeded-random.js';
 import { type SimScheduler, scopedScheduler, type TaskScope } from './sim-scheduler.js';
+import { scheduledSources } from './simulated-sources.js';
 import { createSimulatedState, type SimulatedState, type StateFaultRates } from './simulated-state.js';
 import type { TraceKind } from './trace.js';
 
@@ -89,8 +90,9 @@ export function createIncarnation(options: IncarnationOptions): Incarnation {
     random: () => options.choices.float('jitter'),
     experimental_scheduler: scheduler,
   });
+  const sources = scheduledSources(scheduler);
   for (const c of options.controllers)
-    runtime.register(instrumentController(c, options.number, options.hooks));
+    runtime.register(instrumentController(sources.wrap(c), options.number, options.hooks));
   return {
     number: options.number,
     scope,
@@ -101,6 +103,7 @@ export function createIncarnation(options: IncarnationOptions): Incarnation {
       if (!scope.alive) return;
       scope.alive = false;
       state.kill();
+      sources.closeAll();
       clock.clearAll();
       options.scheduler.dropScope(scope);
     },

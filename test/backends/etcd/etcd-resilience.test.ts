@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AnyResource, isEtcdUnavailableError, type State, type WatchEvent } from '../../../src/index.js';
+import { isEtcdUnavailableError } from '../../../src/backends/etcd/index.js';
+import type { AnyResource, State, WatchEvent } from '../../../src/index.js';
 import { Collector, Things, useEtcd } from './support.js';
 import { startTcpProxy } from './tcp-proxy.js';
 

@@ -2,12 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  createRuntime,
-  isEtcdUnavailableError,
-  type State,
-  transformController,
-} from '../../../src/index.js';
+import { isEtcdUnavailableError } from '../../../src/backends/etcd/index.js';
+import { createRuntime, type State, transformController } from '../../../src/index.js';
 import { actualStrs, expectedStrs, Ints, intToStr, Strs } from './fixtures/int-to-str.js';
 import { eventually, useEtcd } from './support.js';
 
