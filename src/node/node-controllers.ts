@@ -1,0 +1,40 @@
+import { addressFilterController } from '../controllers/k8s/address-filter-controller.js';
+import { addressSpecController } from '../controllers/network/address-spec-controller.js';
+import { addressStatusController } from '../controllers/network/address-status-controller.js';
+import { hostnameSpecController } from '../controllers/network/hostname-spec-controller.js';
+import { linkSpecController } from '../controllers/network/link-spec-controller.js';
+import { linkStatusController } from '../controllers/network/link-status-controller.js';
+import { nodeAddressController } from '../controllers/network/node-address-controller.js';
+import { operatorSpecController } from '../controllers/network/operator-spec-controller.js';
+import { resolverSpecController } from '../controllers/network/resolver-spec-controller.js';
+import { routeSpecController } from '../controllers/network/route-spec-controller.js';
+import { routeStatusController } from '../controllers/network/route-status-controller.js';
+import { statusController } from '../controllers/network/status-controller.js';
+import { timeServerSpecController } from '../controllers/network/time-server-spec-controller.js';
+import { syncController } from '../controllers/time/sync-controller.js';
+import type { Platform } from '../platform/platform.js';
+import type { AnyControllerDefinition } from '../runtime/controller/define-controller.js';
+
+/** Every controller of a node's network and time, bound to its platform. */
+export function nodeControllers(platform: Platform): AnyControllerDefinition[] {
+  return [
+    // Kernel → statuses
+    linkStatusController(platform.network),
+    addressStatusController(platform.network),
+    routeStatusController(platform.network),
+    // Merged specs → kernel
+    linkSpecController(platform.network),
+    addressSpecController(platform.network),
+    routeSpecController(platform.network),
+    hostnameSpecController(platform.network),
+    resolverSpecController(platform.network),
+    timeServerSpecController,
+    // Operators
+    operatorSpecController(platform.dhcp),
+    // Derived
+    addressFilterController,
+    nodeAddressController,
+    statusController,
+    syncController(platform.time).definition,
+  ];
+}
