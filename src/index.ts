@@ -38,6 +38,7 @@ export {
   type AnyControllerDefinition,
   type AnyInput,
   type BackoffOptions,
+  type ContextOp,
   type ControllerDefinition,
   type ControllerInput,
   type ControllerMetrics,

@@ -37,6 +37,7 @@ export { type MergeControllerOptions, mergeController } from './merge.js';
 export type { ControllerMetrics, KindMetrics, RuntimeMetrics } from './metrics.js';
 export type { WriteRateLimit } from './rate-limit.js';
 export type {
+  ContextOp,
   MapContext,
   QReconcileContext,
   ReadContext,

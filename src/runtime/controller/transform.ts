@@ -1,4 +1,4 @@
-import { isUnsupportedError } from '../errors.js';
+import { isConflictError, isNotFoundError, isUnsupportedError } from '../errors.js';
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
@@ -13,7 +13,7 @@ import {
 } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
 import { OrderedMemo } from './ordered-memo.js';
-import { Context, type HoldAndCreate, type ReadContext } from './reconcile-context.js';
+import type { ContextOp, ReadContext, ReconcileContext } from './reconcile-context.js';
 import { SortedLookup } from './sorted-lookup.js';
 
 /** What a transform remembers of one input between runs. */
@@ -31,6 +31,42 @@ interface Memo {
   synced: AnyResource | undefined;
   /** The last run in which the input, running, wanted an output that was not listed (a new one). */
   wantedNew: number;
+}
+
+/** One input to hold with the transform's finalizer and the output to create for it. */
+interface HoldAndCreate {
+  readonly held: AnyResource;
+  readonly output: AnyResource;
+}
+
+/**
+ * Puts the finalizer on each input and creates its output, all in one transaction: a new input's
+ * first write, one commit instead of a read and two writes per input. Resolves the stored outputs in
+ * order, or `undefined` when any input changed meanwhile or any output exists; the caller then goes
+ * one by one, which tells them apart.
+ */
+async function holdAndCreate(
+  ctx: ReconcileContext,
+  finalizer: string,
+  items: readonly HoldAndCreate[],
+): Promise<AnyResource[] | undefined> {
+  const ops: ContextOp[] = [];
+  for (const { held, output } of items) {
+    ops.push(
+      { op: 'addFinalizer', resource: held, finalizers: [finalizer] },
+      { op: 'create', resource: output },
+    );
+  }
+  let results: readonly (AnyResource | null)[];
+  try {
+    results = await ctx.transaction(ops);
+  } catch (error) {
+    if (isConflictError(error) || isNotFoundError(error)) return undefined;
+    throw error;
+  }
+  const outputs: AnyResource[] = [];
+  for (let k = 1; k < results.length; k += 2) outputs.push(results[k]!);
+  return outputs;
 }
 
 /** Records that `output` holds what the memo entry asks for. */
@@ -200,10 +236,10 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       };
       const write = async (i: AnyResource, held: boolean, existing: AnyResource | undefined, entry: Memo) => {
         const desired = entry.desired!;
-        if (!held && existing === undefined && ctx instanceof Context) {
-          const created = await ctx.holdAndCreate(i, name, withoutFinalizers(desired));
+        if (!held && existing === undefined) {
+          const created = await holdAndCreate(ctx, name, [{ held: i, output: withoutFinalizers(desired) }]);
           if (created !== undefined) {
-            markSynced(entry, created);
+            markSynced(entry, created[0]!);
             return;
           }
         }
@@ -231,8 +267,8 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
             return undefined;
           }
         }
-        if (!held && existing === undefined && ctx instanceof Context) {
-          fresh.push({ held: i, finalizer: name, output: withoutFinalizers(desired), entry });
+        if (!held && existing === undefined) {
+          fresh.push({ held: i, output: withoutFinalizers(desired), entry });
           return fresh.length >= batchLimit ? commitFresh() : undefined;
         }
         return write(i, held, existing, entry);
@@ -247,7 +283,7 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         const items = fresh.splice(0);
         let stored: AnyResource[] | undefined;
         try {
-          stored = await (ctx as Context).holdAndCreateMany(items);
+          stored = await holdAndCreate(ctx, name, items);
         } catch (error) {
           // A backend with a lower limit on transaction size (etcd's --max-txn-ops): smaller batches.
           if (isUnsupportedError(error)) batchLimit = Math.max(1, batchLimit >> 1);

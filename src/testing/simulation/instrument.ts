@@ -37,6 +37,7 @@ const storeCalls = new Set([
   'addFinalizer',
   'removeFinalizer',
   'cleanupOutputs',
+  'transaction',
 ]);
 const writeCalls = new Set(['create', 'update', 'modify', 'teardown', 'destroy', 'teardownAndDestroy']);
 const finalizerCalls = new Set(['addFinalizer', 'removeFinalizer']);
@@ -128,18 +129,27 @@ export function instrumentController(
               return never();
             }
             const result = await method.apply(target, args);
-            const type = typeOfTarget(args[0]);
-            if (type !== undefined && writeCalls.has(prop) && !outputs.has(type)) {
-              hooks.monitor.report(
-                'undeclaredWrite',
-                `${name} called ctx.${prop} on ${type}, which it does not declare as an output, and the runtime allowed it`,
-              );
-            }
-            if (type !== undefined && finalizerCalls.has(prop) && !finalizable.has(type)) {
-              hooks.monitor.report(
-                'undeclaredWrite',
-                `${name} called ctx.${prop} on ${type}, which is not a strong input, and the runtime allowed it`,
-              );
+            // A transaction's ops are checked one by one, as the single calls they stand for.
+            const writes =
+              prop === 'transaction' && Array.isArray(args[0])
+                ? (args[0] as { op?: unknown; resource?: unknown; pointer?: unknown }[]).map(
+                    (op) => [String(op?.op), op?.resource ?? op?.pointer] as const,
+                  )
+                : [[prop, args[0]] as const];
+            for (const [call, subject] of writes) {
+              const type = typeOfTarget(subject);
+              if (type !== undefined && writeCalls.has(call) && !outputs.has(type)) {
+                hooks.monitor.report(
+                  'undeclaredWrite',
+                  `${name} called ctx.${call} on ${type}, which it does not declare as an output, and the runtime allowed it`,
+                );
+              }
+              if (type !== undefined && finalizerCalls.has(call) && !finalizable.has(type)) {
+                hooks.monitor.report(
+                  'undeclaredWrite',
+                  `${name} called ctx.${call} on ${type}, which is not a strong input, and the runtime allowed it`,
+                );
+              }
             }
             if (after && hooks.crash(run, `after ${name} ${prop} (call #${run.calls} of ${run.key})`)) {
               return never();
