@@ -125,8 +125,8 @@ export interface ContextHost {
   readonly limiter: TokenBucket | undefined;
   readonly logger: Logger;
   updateInputs(inputs: readonly AnyInput[]): void;
-  /** This exact stored value was written by the runner's own bookkeeping: its event need not wake it. */
-  acknowledge?(resource: AnyResource): void;
+  /** The runner's own finalizer writes of these ids begin: their events need not wake it (see Runner). */
+  beginOwnWrites?(targets: readonly Pointer[]): (stored: readonly (AnyResource | null)[] | undefined) => void;
 }
 
 /** The context of one reconcile (or one map call). @internal */
@@ -257,17 +257,28 @@ export class Context implements ReconcileContext {
     const writes: StateWrite[] = [];
     for (const p of planned) if (p.write !== undefined) writes.push(p.write);
     for (let i = 0; i < writes.length; i++) await this.#limit();
-    const stored = writes.length > 0 ? await this.#host.state.transaction(writes) : [];
+    if (writes.length === 0) return planned.map((p) => p.unchanged!);
+    // The controller knows what it writes on its inputs: those events alone are no reason to run again.
+    const held = planned.filter((p) => p.write !== undefined && p.finalizerEdit).map((p) => p.write!);
+    const done = held.length > 0 ? this.#host.beginOwnWrites?.(held.map(targetOf)) : undefined;
+    let stored: TransactionResult[];
+    try {
+      stored = await this.#host.state.transaction(writes);
+    } catch (error) {
+      done?.(undefined);
+      throw error;
+    }
     let next = 0;
-    return planned.map((p) => {
+    const heldStored: TransactionResult[] = [];
+    const results = planned.map((p) => {
       if (p.write === undefined) return p.unchanged;
       const result = stored[next++]!;
-      if (p.finalizerEdit) {
-        // The controller knows what it wrote on its input: that event alone is no reason to run again.
-        if (result !== null) this.#host.acknowledge?.(result);
-      } else if (result !== null) this.#track(result);
+      if (p.finalizerEdit) heldStored.push(result);
+      else if (result !== null) this.#track(result);
       return result;
     });
+    done?.(heldStored);
+    return results;
   }
 
   /**
@@ -284,12 +295,14 @@ export class Context implements ReconcileContext {
       const current = await state.get(pointer);
       const edited = edit(current.metadata.finalizers);
       if (edited === undefined) return;
+      // The controller knows what it writes on its input: that event alone is no reason to run again.
+      const done = this.#host.beginOwnWrites?.([pointerOf(current)]);
       try {
-        const [stored] = await state.transaction([finalizerUpdate(current, edited)]);
-        // The controller knows what it wrote on its input: that event alone is no reason to run again.
-        if (stored) this.#host.acknowledge?.(stored);
+        const stored = await state.transaction([finalizerUpdate(current, edited)]);
+        done?.(stored);
         return;
       } catch (error) {
+        done?.(undefined);
         if (!(isConflictError(error) && error.code === 'Conflict') || attempt >= maxConflictRetries)
           throw error;
       }
@@ -357,6 +370,11 @@ type StateWrite = TransactionOp;
 type PlannedOp =
   | { readonly write: StateWrite; readonly finalizerEdit: boolean; readonly unchanged?: undefined }
   | { readonly write: undefined; readonly finalizerEdit: true; readonly unchanged: AnyResource };
+
+/** The pointer a state write is about. */
+function targetOf(write: StateWrite): Pointer {
+  return write.op === 'destroy' ? write.pointer : pointerOf(write.resource);
+}
 
 /** Checks one op as its single method would and turns it into a state transaction op. */
 function planOp(op: ContextOp, policy: AccessPolicy, owner: string): PlannedOp {
