@@ -97,6 +97,12 @@ export interface ReconcileContext extends ReadContext {
    * As with the single methods, the events of its own finalizer edits do not wake the controller.
    */
   transaction(ops: readonly ContextOp[]): Promise<TransactionResult[]>;
+  /**
+   * State this controller keeps between its runs in this runtime only: made by `init` on first use,
+   * then the same value every run. A definition stays an inert value: another runtime (a second
+   * store, a restart) starts cold with its own.
+   */
+  local<T>(init: () => T): T;
   /** Starts recording every output written from now on, for `cleanupOutputs`. */
   trackOutputs(): void;
   /**
@@ -125,6 +131,8 @@ export interface ContextHost {
   readonly limiter: TokenBucket | undefined;
   readonly logger: Logger;
   updateInputs(inputs: readonly AnyInput[]): void;
+  /** The runner's slot for `ctx.local`, made when it was registered. */
+  readonly local: { value?: unknown; made: boolean };
   /** The runner's own finalizer writes of these ids begin: their events need not wake it (see Runner). */
   beginOwnWrites?(targets: readonly Pointer[]): (stored: readonly (AnyResource | null)[] | undefined) => void;
 }
@@ -307,6 +315,15 @@ export class Context implements ReconcileContext {
           throw error;
       }
     }
+  }
+
+  local<T>(init: () => T): T {
+    const slot = this.#host.local;
+    if (!slot.made) {
+      slot.value = init();
+      slot.made = true;
+    }
+    return slot.value as T;
   }
 
   trackOutputs(): void {

@@ -87,6 +87,7 @@ export function contextHostOf(runner: Runner, host: RunnerHost, policy: () => Ac
     limiter: host.limiter,
     logger: runner.logger,
     updateInputs: (inputs) => host.updateInputs(runner, inputs),
+    local: { made: false },
     ...(runner.beginOwnWrites
       ? { beginOwnWrites: (targets: readonly Pointer[]) => runner.beginOwnWrites!(targets) }
       : {}),

@@ -208,6 +208,7 @@ describe('ctx.transaction', () => {
           'transaction',
           'trackOutputs',
           'cleanupOutputs',
+          'local',
           'requeueAfter',
           'updateInputs',
         ] as const) {
