@@ -7,36 +7,23 @@ import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
 import type { ListOptions, ResourceRecipe, State, TransactionOp, TransactionResult } from '../state/state.js';
 import type { AccessPolicy } from './access-policy.js';
-import type { ReconcileResult } from './define-controller.js';
 import type { AnyInput, ControllerInput, ControllerOutput, QControllerInput } from './inputs.js';
 import type { TokenBucket } from './rate-limit.js';
+import type { ReadContext } from './read-context.js';
 
 /** How often a finalizer edit retries a version conflict before giving up. */
 const maxConflictRetries = 1_000;
+
+/** What a reconcile may return: nothing (wait for the next change) or `ctx.requeueAfter(ms)`. */
+export interface ReconcileResult {
+  /** Run again after this many milliseconds of the runtime's clock, even without a change. */
+  readonly requeueAfter: number;
+}
 
 /** Options of `ctx.update` and `ctx.modify`. */
 export interface WriteOptions {
   /** The phase the stored resource must be in; `'running'` by default, `'any'` accepts both. */
   expectedPhase?: Phase | 'any';
-}
-
-/** The reads a controller may do: declared inputs and outputs only, straight from the state. */
-export interface ReadContext {
-  /** The controller's name (also the owner of what it writes). */
-  readonly controller: string;
-  /** A pino child logger: `{ controller }`, then `{ reconcile, attempt }` (and `resource` for queue items). */
-  readonly log: Logger;
-  /** Aborted when the runtime stops, and for queue items when the item tears down or is destroyed. */
-  readonly signal: AbortSignal;
-  /** The stored resource; `NotFoundError` if absent, `AccessError` if not an input or output. */
-  get<TDef extends AnyResourceDefinition = AnyResourceDefinition>(
-    pointer: Pointer<TDef>,
-  ): Promise<Resource<TDef>>;
-  /** The resources of a kind, sorted by id; `AccessError` unless an input of every id, or an output. */
-  list<TDef extends AnyResourceDefinition = AnyResourceDefinition>(
-    kind: Kind<TDef>,
-    options?: ListOptions,
-  ): Promise<readonly Resource<TDef>[]>;
 }
 
 /**
@@ -53,9 +40,6 @@ export type ContextOp =
       readonly resource: AnyResource;
       readonly finalizers: readonly string[];
     };
-
-/** What a mapped input's `map` receives next to the resource. */
-export type MapContext = ReadContext;
 
 /**
  * What `reconcile(ctx)` receives: access-checked reads and writes, output tracking, requeue,

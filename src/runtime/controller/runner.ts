@@ -8,7 +8,7 @@ import type { BackoffPolicy } from './backoff.js';
 import type { ExternalSource } from './external-source.js';
 import type { AnyInput, ControllerOutput } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
-import type { ControllerMetrics } from './metrics.js';
+import type { ControllerMetrics, ReconcileOutcome } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { ContextHost } from './reconcile-context.js';
 
@@ -23,9 +23,6 @@ export interface ReconcileEvent {
   /** On `end`: whether the run completed, failed, or was aborted (stop or teardown of its item). */
   readonly outcome?: ReconcileOutcome;
 }
-
-/** How a reconcile ended. */
-export type ReconcileOutcome = 'success' | 'error' | 'aborted';
 
 /** What a controller runner needs from the runtime. @internal */
 export interface RunnerHost {

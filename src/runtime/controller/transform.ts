@@ -13,7 +13,8 @@ import {
 } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
 import { OrderedMemo } from './ordered-memo.js';
-import type { ContextOp, ReadContext, ReconcileContext } from './reconcile-context.js';
+import type { ReadContext } from './read-context.js';
+import type { ContextOp, ReconcileContext } from './reconcile-context.js';
 import { SortedLookup } from './sorted-lookup.js';
 
 /** What a transform remembers of one input between runs. */

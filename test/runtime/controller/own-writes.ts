@@ -49,7 +49,7 @@ export function ownWritesScenario(state: State, clock: Clock, options: OwnWrites
             finalizers: ['Toggler'],
           }));
           const results = await ctx.transaction(ops);
-          results.forEach((r, n) => current.set(slice[n]!, r!));
+          for (const [n, r] of results.entries()) current.set(slice[n]!, r!);
           written += slice.length;
           await new Promise((resolve) => setImmediate(resolve));
         }
