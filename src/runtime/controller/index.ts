@@ -45,7 +45,14 @@ export type {
 } from './reconcile-context.js';
 export { isRegistrationError, RegistrationError } from './registration.js';
 export type { ReconcileEvent } from './runner.js';
-export { createRuntime, type Runtime, type RuntimeOptions, type SettledOptions } from './runtime.js';
+export {
+  createRuntime,
+  type FailingController,
+  type Runtime,
+  type RuntimeOptions,
+  type SettledOptions,
+  type SettledResult,
+} from './runtime.js';
 export type { RuntimeScheduler, RuntimeTask } from './scheduler.js';
 export type { SourceMetrics } from './source-watch.js';
 export { type TransformControllerOptions, transformController } from './transform.js';
