@@ -1,13 +1,7 @@
 import type { Pointer } from '../resource/pointer.js';
 import type { ExternalSource } from './external-source.js';
 import type { ControllerInput, ControllerOutput, QControllerInput } from './inputs.js';
-import type { QReconcileContext, ReconcileContext } from './reconcile-context.js';
-
-/** What a reconcile may return: nothing (wait for the next change) or `ctx.requeueAfter(ms)`. */
-export interface ReconcileResult {
-  /** Run again after this many milliseconds of the runtime's clock, even without a change. */
-  readonly requeueAfter: number;
-}
+import type { QReconcileContext, ReconcileContext, ReconcileResult } from './reconcile-context.js';
 
 /** What a reconcile returns, sync or async: nothing, or a {@link ReconcileResult}. */
 // biome-ignore lint/suspicious/noConfusingVoidType: an async reconcile that returns nothing is a Promise<void>.

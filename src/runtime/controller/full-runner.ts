@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TimerHandle } from '../clock.js';
+import type { Pointer } from '../resource/pointer.js';
 import type { AnyResource } from '../resource/resource.js';
 import { AccessPolicy } from './access-policy.js';
 import { AcknowledgedWrites } from './acknowledged-writes.js';
@@ -48,7 +49,7 @@ export class FullRunner implements Runner {
   #abort: AbortController | undefined;
   #running: Promise<void> | undefined;
   readonly #counters = newCounters();
-  /** Values this runner wrote for its own bookkeeping (see {@link Runner.acknowledge}). */
+  /** Values this runner wrote for its own bookkeeping (see {@link Runner.beginOwnWrites}). */
   readonly #acknowledged = new AcknowledgedWrites();
 
   constructor(definition: ControllerDefinition, host: RunnerHost, logger: Logger) {
@@ -71,16 +72,20 @@ export class FullRunner implements Runner {
 
   trigger(input: AnyInput, change: KindChange): void {
     if (input.kind === 'destroyReady' && !isDestroyReady(change.resource)) return;
-    // Events carry the stored object itself (in process), so identity recognises our own write.
     if (this.#acknowledged.take(change.resource)) return;
     this.#wake();
   }
 
-  acknowledge(resource: AnyResource): void {
-    this.#acknowledged.add(resource);
+  beginOwnWrites(targets: readonly Pointer[]): (stored: readonly (AnyResource | null)[] | undefined) => void {
+    this.#acknowledged.begin(targets);
+    return (stored) => {
+      if (this.#acknowledged.end(targets, stored)) this.#wake();
+    };
   }
 
   resync(): void {
+    // Events were lost: the acknowledged ones may never come, and this run looks at everything.
+    this.#acknowledged.clear();
     this.#wake();
   }
 

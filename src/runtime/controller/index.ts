@@ -8,7 +8,6 @@ export {
   defineQController,
   type QControllerDefinition,
   type QControllerOptions,
-  type ReconcileResult,
   type ReconcileReturn,
 } from './define-controller.js';
 export type {
@@ -34,18 +33,26 @@ export {
   type QInputKind,
 } from './inputs.js';
 export { type MergeControllerOptions, mergeController } from './merge.js';
-export type { ControllerMetrics, KindMetrics, RuntimeMetrics } from './metrics.js';
+export type { ControllerMetrics, KindMetrics, ReconcileOutcome, RuntimeMetrics } from './metrics.js';
 export type { WriteRateLimit } from './rate-limit.js';
+export type { MapContext, ReadContext } from './read-context.js';
 export type {
-  MapContext,
+  ContextOp,
   QReconcileContext,
-  ReadContext,
   ReconcileContext,
+  ReconcileResult,
   WriteOptions,
 } from './reconcile-context.js';
 export { isRegistrationError, RegistrationError } from './registration.js';
-export type { ReconcileEvent, ReconcileOutcome } from './runner.js';
-export { createRuntime, type Runtime, type RuntimeOptions, type SettledOptions } from './runtime.js';
+export type { ReconcileEvent } from './runner.js';
+export {
+  createRuntime,
+  type FailingController,
+  type Runtime,
+  type RuntimeOptions,
+  type SettledOptions,
+  type SettledResult,
+} from './runtime.js';
 export type { RuntimeScheduler, RuntimeTask } from './scheduler.js';
 export type { SourceMetrics } from './source-watch.js';
 export { type TransformControllerOptions, transformController } from './transform.js';

@@ -1,7 +1,7 @@
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import type { Pointer } from '../resource/pointer.js';
 import type { Resource } from '../resource/resource.js';
-import type { MapContext } from './reconcile-context.js';
+import type { MapContext } from './read-context.js';
 
 /** How a full-reconcile controller depends on a kind. */
 export type InputKind = 'weak' | 'strong' | 'destroyReady';

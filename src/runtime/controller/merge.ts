@@ -10,7 +10,7 @@ import {
   writeOutput,
 } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
-import type { ReadContext } from './reconcile-context.js';
+import type { ReadContext } from './read-context.js';
 
 /** What `mergeController` takes. */
 export interface MergeControllerOptions<

@@ -1,5 +1,7 @@
-import type { ReconcileOutcome } from './runner.js';
 import type { SourceMetrics } from './source-watch.js';
+
+/** How a reconcile ended. */
+export type ReconcileOutcome = 'success' | 'error' | 'aborted';
 
 /** Counters and gauges of one controller. */
 export interface ControllerMetrics {

@@ -7,12 +7,18 @@ import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
 import type { ListOptions, ResourceRecipe, State, TransactionOp, TransactionResult } from '../state/state.js';
 import type { AccessPolicy } from './access-policy.js';
-import type { ReconcileResult } from './define-controller.js';
 import type { AnyInput, ControllerInput, ControllerOutput, QControllerInput } from './inputs.js';
 import type { TokenBucket } from './rate-limit.js';
+import type { ReadContext } from './read-context.js';
 
 /** How often a finalizer edit retries a version conflict before giving up. */
 const maxConflictRetries = 1_000;
+
+/** What a reconcile may return: nothing (wait for the next change) or `ctx.requeueAfter(ms)`. */
+export interface ReconcileResult {
+  /** Run again after this many milliseconds of the runtime's clock, even without a change. */
+  readonly requeueAfter: number;
+}
 
 /** Options of `ctx.update` and `ctx.modify`. */
 export interface WriteOptions {
@@ -20,27 +26,20 @@ export interface WriteOptions {
   expectedPhase?: Phase | 'any';
 }
 
-/** The reads a controller may do: declared inputs and outputs only, straight from the state. */
-export interface ReadContext {
-  /** The controller's name (also the owner of what it writes). */
-  readonly controller: string;
-  /** A pino child logger: `{ controller }`, then `{ reconcile, attempt }` (and `resource` for queue items). */
-  readonly log: Logger;
-  /** Aborted when the runtime stops, and for queue items when the item tears down or is destroyed. */
-  readonly signal: AbortSignal;
-  /** The stored resource; `NotFoundError` if absent, `AccessError` if not an input or output. */
-  get<TDef extends AnyResourceDefinition = AnyResourceDefinition>(
-    pointer: Pointer<TDef>,
-  ): Promise<Resource<TDef>>;
-  /** The resources of a kind, sorted by id; `AccessError` unless an input of every id, or an output. */
-  list<TDef extends AnyResourceDefinition = AnyResourceDefinition>(
-    kind: Kind<TDef>,
-    options?: ListOptions,
-  ): Promise<readonly Resource<TDef>[]>;
-}
-
-/** What a mapped input's `map` receives next to the resource. */
-export type MapContext = ReadContext;
+/**
+ * One write of `ctx.transaction`: the same writes as the single methods, with the same access
+ * rules. A finalizer op names the resource as read, and fails with a `ConflictError` if it changed
+ * since (so a batch never holds an input whose data it did not see).
+ */
+export type ContextOp =
+  | { readonly op: 'create'; readonly resource: AnyResource }
+  | { readonly op: 'update'; readonly resource: AnyResource; readonly expectedPhase?: Phase | 'any' }
+  | { readonly op: 'destroy'; readonly pointer: Pointer }
+  | {
+      readonly op: 'addFinalizer' | 'removeFinalizer';
+      readonly resource: AnyResource;
+      readonly finalizers: readonly string[];
+    };
 
 /**
  * What `reconcile(ctx)` receives: access-checked reads and writes, output tracking, requeue,
@@ -70,10 +69,24 @@ export interface ReconcileContext extends ReadContext {
    * input to run again when it can go).
    */
   teardownAndDestroy(pointer: Pointer): Promise<boolean>;
-  /** Adds finalizers to a strong (or queue primary/mapped) input. */
+  /** Adds finalizers to a strong (or queue primary/mapped) input; the edit's own event does not wake the controller. */
   addFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void>;
   /** Removes finalizers from a strong (or queue primary/mapped) input; a missing resource is a no-op. */
   removeFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void>;
+  /**
+   * Applies several writes in one state transaction, all or none, each checked as its single
+   * method would be (outputs owned by the controller, finalizers on strong inputs). Resolves the
+   * stored results in op order (`null` for a destroy; a finalizer op that changes nothing returns
+   * the resource as given and writes nothing). Any failing op throws its error and nothing changes.
+   * As with the single methods, the events of its own finalizer edits do not wake the controller.
+   */
+  transaction(ops: readonly ContextOp[]): Promise<TransactionResult[]>;
+  /**
+   * State this controller keeps between its runs in this runtime only: made by `init` on first use,
+   * then the same value every run. A definition stays an inert value: another runtime (a second
+   * store, a restart) starts cold with its own.
+   */
+  local<T>(init: () => T): T;
   /** Starts recording every output written from now on, for `cleanupOutputs`. */
   trackOutputs(): void;
   /**
@@ -102,15 +115,10 @@ export interface ContextHost {
   readonly limiter: TokenBucket | undefined;
   readonly logger: Logger;
   updateInputs(inputs: readonly AnyInput[]): void;
-  /** This exact stored value was written by the runner's own bookkeeping: its event need not wake it. */
-  acknowledge?(resource: AnyResource): void;
-}
-
-/** One input to hold with a finalizer and the output to create for it. @internal */
-export interface HoldAndCreate {
-  readonly held: AnyResource;
-  readonly finalizer: string;
-  readonly output: AnyResource;
+  /** The runner's slot for `ctx.local`, made when it was registered. */
+  readonly local: { value?: unknown; made: boolean };
+  /** The runner's own finalizer writes of these ids begin: their events need not wake it (see Runner). */
+  beginOwnWrites?(targets: readonly Pointer[]): (stored: readonly (AnyResource | null)[] | undefined) => void;
 }
 
 /** The context of one reconcile (or one map call). @internal */
@@ -151,97 +159,118 @@ export class Context implements ReconcileContext {
     return this.#host.state.list(kind, options);
   }
 
-  async create<TRes extends AnyResource>(resource: TRes): Promise<TRes> {
-    this.#host.policy().checkWrite(resource?.metadata);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    const stored = await this.#host.state.create(resource, { owner: this.#host.controller });
-    this.#track(stored);
-    return stored;
+  create<TRes extends AnyResource>(resource: TRes): Promise<TRes> {
+    return this.#write(
+      (policy) => policy.checkWrite(resource?.metadata),
+      (state, owner) => state.create(resource, { owner }),
+      (stored) => this.#track(stored),
+    );
   }
 
-  async update<TRes extends AnyResource>(resource: TRes, options: WriteOptions = {}): Promise<TRes> {
-    this.#host.policy().checkWrite(resource?.metadata);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    const stored = await this.#host.state.update(resource, {
-      owner: this.#host.controller,
-      expectedPhase: options.expectedPhase ?? 'running',
-    });
-    this.#track(stored);
-    return stored;
+  update<TRes extends AnyResource>(resource: TRes, options: WriteOptions = {}): Promise<TRes> {
+    return this.#write(
+      (policy) => policy.checkWrite(resource?.metadata),
+      (state, owner) => state.update(resource, { owner, expectedPhase: options.expectedPhase ?? 'running' }),
+      (stored) => this.#track(stored),
+    );
   }
 
-  async modify<TDef extends AnyResourceDefinition = AnyResourceDefinition>(
+  modify<TDef extends AnyResourceDefinition = AnyResourceDefinition>(
     template: Resource<TDef>,
     fn: ResourceRecipe<TDef>,
     options: WriteOptions = {},
   ): Promise<Resource<TDef>> {
-    this.#host.policy().checkWrite(template?.metadata);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    const stored = await this.#host.state.modify(template, fn, {
-      owner: this.#host.controller,
-      expectedPhase: options.expectedPhase ?? 'running',
-    });
-    this.#track(stored);
-    return stored;
+    return this.#write(
+      (policy) => policy.checkWrite(template?.metadata),
+      (state, owner) =>
+        state.modify(template, fn, { owner, expectedPhase: options.expectedPhase ?? 'running' }),
+      (stored) => this.#track(stored),
+    );
   }
 
-  async teardown(pointer: Pointer): Promise<boolean> {
-    this.#host.policy().checkWrite(pointer);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    return this.#host.state.teardown(pointer, { owner: this.#host.controller });
+  teardown(pointer: Pointer): Promise<boolean> {
+    return this.#write(
+      (policy) => policy.checkWrite(pointer),
+      (state, owner) => state.teardown(pointer, { owner }),
+    );
   }
 
-  async destroy(pointer: Pointer): Promise<void> {
-    this.#host.policy().checkWrite(pointer);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    await this.#host.state.destroy(pointer, { owner: this.#host.controller });
+  destroy(pointer: Pointer): Promise<void> {
+    return this.#write(
+      (policy) => policy.checkWrite(pointer),
+      (state, owner) => state.destroy(pointer, { owner }),
+    );
   }
 
-  async teardownAndDestroy(pointer: Pointer): Promise<boolean> {
-    this.#host.policy().checkWrite(pointer);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    const { state, controller: owner } = this.#host;
+  teardownAndDestroy(pointer: Pointer): Promise<boolean> {
+    return this.#write(
+      (policy) => policy.checkWrite(pointer),
+      async (state, owner) => {
+        try {
+          if (!(await state.teardown(pointer, { owner }))) return false;
+          await state.destroy(pointer, { owner });
+          return true;
+        } catch (error) {
+          if (isNotFoundError(error)) return true;
+          // A finalizer arrived between the teardown and the destroy: it is not ready yet.
+          if (isConflictError(error) && error.code === 'Conflict') return false;
+          throw error;
+        }
+      },
+    );
+  }
+
+  addFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void> {
+    return this.#write(
+      (policy) => policy.checkFinalizers(pointer),
+      () => this.#editFinalizers(pointer, (current) => addedFinalizers(current, finalizers)),
+    );
+  }
+
+  removeFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void> {
+    return this.#write(
+      (policy) => policy.checkFinalizers(pointer),
+      async () => {
+        try {
+          await this.#editFinalizers(pointer, (current) => removedFinalizers(current, finalizers));
+        } catch (error) {
+          if (!isNotFoundError(error)) throw error;
+        }
+      },
+    );
+  }
+
+  async transaction(ops: readonly ContextOp[]): Promise<TransactionResult[]> {
+    if (!Array.isArray(ops)) throw new TypeError('ctx.transaction: ops must be an array');
+    const owner = this.#host.controller;
+    const policy = this.#host.policy();
+    // Every op is checked before anything is written: a refused op leaves the state untouched.
+    const planned = ops.map((op) => planOp(op, policy, owner));
+    const writes: StateWrite[] = [];
+    for (const p of planned) if (p.write !== undefined) writes.push(p.write);
+    for (let i = 0; i < writes.length; i++) await this.#limit();
+    if (writes.length === 0) return planned.map((p) => p.unchanged!);
+    // The controller knows what it writes on its inputs: those events alone are no reason to run again.
+    const held = planned.filter((p) => p.write !== undefined && p.finalizerEdit).map((p) => p.write!);
+    const done = held.length > 0 ? this.#host.beginOwnWrites?.(held.map(targetOf)) : undefined;
+    let stored: TransactionResult[];
     try {
-      if (!(await state.teardown(pointer, { owner }))) return false;
-      await state.destroy(pointer, { owner });
-      return true;
+      stored = await this.#host.state.transaction(writes);
     } catch (error) {
-      if (isNotFoundError(error)) return true;
-      // A finalizer arrived between the teardown and the destroy: it is not ready yet.
-      if (isConflictError(error) && error.code === 'Conflict') return false;
+      done?.(undefined);
       throw error;
     }
-  }
-
-  async addFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void> {
-    this.#host.policy().checkFinalizers(pointer);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    await this.#editFinalizers(pointer, (current) => {
-      const missing = finalizers.filter((f, i) => !current.includes(f) && finalizers.indexOf(f) === i);
-      return missing.length === 0 ? undefined : [...current, ...missing];
+    let next = 0;
+    const heldStored: TransactionResult[] = [];
+    const results = planned.map((p) => {
+      if (p.write === undefined) return p.unchanged;
+      const result = stored[next++]!;
+      if (p.finalizerEdit) heldStored.push(result);
+      else if (result !== null) this.#track(result);
+      return result;
     });
-  }
-
-  async removeFinalizer(pointer: Pointer, ...finalizers: string[]): Promise<void> {
-    this.#host.policy().checkFinalizers(pointer);
-    const wait = this.#limit();
-    if (wait !== undefined) await wait;
-    try {
-      await this.#editFinalizers(pointer, (current) =>
-        current.some((f) => finalizers.includes(f))
-          ? current.filter((f) => !finalizers.includes(f))
-          : undefined,
-      );
-    } catch (error) {
-      if (!isNotFoundError(error)) throw error;
-    }
+    done?.(heldStored);
+    return results;
   }
 
   /**
@@ -256,93 +285,29 @@ export class Context implements ReconcileContext {
     const { state } = this.#host;
     for (let attempt = 0; ; attempt++) {
       const current = await state.get(pointer);
-      const m = current.metadata;
-      const edited = edit(m.finalizers);
+      const edited = edit(current.metadata.finalizers);
       if (edited === undefined) return;
-      const finalizers = Object.freeze(edited);
+      // The controller knows what it writes on its input: that event alone is no reason to run again.
+      const done = this.#host.beginOwnWrites?.([pointerOf(current)]);
       try {
-        // A transaction for `expectedCreated`: never write this spec onto a later generation of the id.
-        await state.transaction([
-          {
-            op: 'update',
-            resource: { metadata: metadataWith(m, { finalizers }), spec: current.spec },
-            owner: m.owner,
-            expectedPhase: 'any',
-            expectedCreated: m.created,
-          },
-        ]);
+        const stored = await state.transaction([finalizerUpdate(current, edited)]);
+        done?.(stored);
         return;
       } catch (error) {
+        done?.(undefined);
         if (!(isConflictError(error) && error.code === 'Conflict') || attempt >= maxConflictRetries)
           throw error;
       }
     }
   }
 
-  /**
-   * Puts a finalizer on an input and creates an output in one transaction: the generic
-   * controllers' first write for an input, one commit instead of a read and two writes. Resolves
-   * `undefined` when the input changed meanwhile or the output exists, so the caller takes the
-   * step-by-step path. @internal
-   */
-  async holdAndCreate<TRes extends AnyResource>(
-    held: AnyResource,
-    finalizer: string,
-    output: TRes,
-  ): Promise<TRes | undefined> {
-    return (await this.holdAndCreateMany([{ held, finalizer, output }]))?.[0] as TRes | undefined;
-  }
-
-  /**
-   * {@link holdAndCreate} for many inputs in one transaction (all or nothing): a generic controller
-   * meeting a burst of new inputs commits them in batches instead of one by one. Resolves the
-   * stored outputs in order, or `undefined` when any input changed meanwhile or any output exists;
-   * the caller then takes the one-by-one path, which tells them apart. @internal
-   */
-  async holdAndCreateMany(items: readonly HoldAndCreate[]): Promise<AnyResource[] | undefined> {
-    const policy = this.#host.policy();
-    const owner = this.#host.controller;
-    const ops: TransactionOp[] = [];
-    for (const { held, finalizer, output } of items) {
-      const m = held.metadata;
-      policy.checkFinalizers(m);
-      policy.checkWrite(output?.metadata);
-      // The version alone cannot tell the listed input from a later generation of its id (destroyed
-      // and created again restarts at version 1): `expectedCreated` refuses to write onto that one.
-      ops.push(
-        {
-          op: 'update',
-          resource: {
-            metadata: metadataWith(m, { finalizers: withFinalizer(m.finalizers, finalizer) }),
-            spec: held.spec,
-          },
-          owner: m.owner,
-          expectedPhase: 'running',
-          expectedCreated: m.created,
-        },
-        { op: 'create', resource: output, owner },
-      );
+  local<T>(init: () => T): T {
+    const slot = this.#host.local;
+    if (!slot.made) {
+      slot.value = init();
+      slot.made = true;
     }
-    for (let i = 0; i < ops.length; i++) {
-      const wait = this.#limit();
-      if (wait !== undefined) await wait;
-    }
-    let results: TransactionResult[];
-    try {
-      results = await this.#host.state.transaction(ops);
-    } catch (error) {
-      if (isConflictError(error) || isNotFoundError(error)) return undefined;
-      throw error;
-    }
-    const outputs: AnyResource[] = [];
-    for (let i = 0; i < results.length; i += 2) {
-      // The caller knows its inputs now hold its finalizer: that change alone is no reason to run again.
-      this.#host.acknowledge?.(results[i] as AnyResource);
-      const stored = results[i + 1] as AnyResource;
-      this.#track(stored);
-      outputs.push(stored);
-    }
-    return outputs;
+    return slot.value as T;
   }
 
   trackOutputs(): void {
@@ -377,6 +342,19 @@ export class Context implements ReconcileContext {
     this.#host.updateInputs(inputs);
   }
 
+  /** Every single write: check access, wait for the rate limit, call the state, track what it stored. */
+  async #write<T>(
+    check: (policy: AccessPolicy) => void,
+    call: (state: State, owner: string) => Promise<T>,
+    track?: (stored: T) => void,
+  ): Promise<T> {
+    check(this.#host.policy());
+    await this.#limit();
+    const stored = await call(this.#host.state, this.#host.controller);
+    track?.(stored);
+    return stored;
+  }
+
   #track(r: AnyResource): void {
     const m = r.metadata;
     this.#tracked?.add(`${m.namespace}\0${m.type}\0${m.id}`);
@@ -385,4 +363,91 @@ export class Context implements ReconcileContext {
   #limit(): Promise<void> | undefined {
     return this.#host.limiter?.take(this.signal);
   }
+}
+
+type StateWrite = TransactionOp;
+
+/** One op of `ctx.transaction`, checked: what to write, or what to return without writing. */
+type PlannedOp =
+  | { readonly write: StateWrite; readonly finalizerEdit: boolean; readonly unchanged?: undefined }
+  | { readonly write: undefined; readonly finalizerEdit: true; readonly unchanged: AnyResource };
+
+/** The pointer a state write is about. */
+function targetOf(write: StateWrite): Pointer {
+  return write.op === 'destroy' ? write.pointer : pointerOf(write.resource);
+}
+
+/** Checks one op as its single method would and turns it into a state transaction op. */
+function planOp(op: ContextOp, policy: AccessPolicy, owner: string): PlannedOp {
+  switch (op?.op) {
+    case 'create':
+      policy.checkWrite(op.resource?.metadata);
+      return { write: { op: 'create', resource: op.resource, owner }, finalizerEdit: false };
+    case 'update':
+      policy.checkWrite(op.resource?.metadata);
+      return {
+        write: { op: 'update', resource: op.resource, owner, expectedPhase: op.expectedPhase ?? 'running' },
+        finalizerEdit: false,
+      };
+    case 'destroy':
+      policy.checkWrite(op.pointer);
+      return { write: { op: 'destroy', pointer: op.pointer, owner }, finalizerEdit: false };
+    case 'addFinalizer':
+    case 'removeFinalizer': {
+      policy.checkFinalizers(op.resource?.metadata);
+      const current = op.resource.metadata.finalizers;
+      const edited =
+        op.op === 'addFinalizer'
+          ? addedFinalizers(current, op.finalizers)
+          : removedFinalizers(current, op.finalizers);
+      if (edited === undefined) return { write: undefined, finalizerEdit: true, unchanged: op.resource };
+      return { write: finalizerUpdate(op.resource, edited), finalizerEdit: true };
+    }
+    default:
+      throw new TypeError(
+        `ctx.transaction: unknown op ${JSON.stringify((op as { op?: unknown } | undefined)?.op)} (use create, update, destroy, addFinalizer or removeFinalizer)`,
+      );
+  }
+}
+
+/** The finalizers with `finalizers` added, or `undefined` when all are there already. */
+function addedFinalizers(
+  current: readonly string[],
+  finalizers: readonly string[],
+): readonly string[] | undefined {
+  const missing = finalizers.filter((f, i) => !current.includes(f) && finalizers.indexOf(f) === i);
+  if (missing.length === 0) return undefined;
+  // Mostly one finalizer: a frozen list the store keeps as is (and shares while it is the only one).
+  return missing.length === 1 ? withFinalizer(current, missing[0]!) : Object.freeze([...current, ...missing]);
+}
+
+/** The finalizers without `finalizers`, or `undefined` when none of them is there. */
+function removedFinalizers(
+  current: readonly string[],
+  finalizers: readonly string[],
+): readonly string[] | undefined {
+  return current.some((f) => finalizers.includes(f))
+    ? current.filter((f) => !finalizers.includes(f))
+    : undefined;
+}
+
+/**
+ * The version-checked write of new finalizers onto the resource as read (any owner, any phase);
+ * `expectedCreated`: the version alone cannot tell the value read from a later generation of its id
+ * (destroyed and created again restarts at version 1), and this must never write onto that one.
+ */
+function finalizerUpdate(current: AnyResource, finalizers: readonly string[]): StateWrite {
+  const m = current.metadata;
+  return {
+    op: 'update',
+    resource: {
+      metadata: metadataWith(m, {
+        finalizers: Object.isFrozen(finalizers) ? finalizers : Object.freeze([...finalizers]),
+      }),
+      spec: current.spec,
+    },
+    owner: m.owner,
+    expectedPhase: 'any',
+    expectedCreated: m.created,
+  };
 }

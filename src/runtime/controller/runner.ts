@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { Pointer } from '../resource/pointer.js';
 import type { AnyResource } from '../resource/resource.js';
 import type { State } from '../state/state.js';
 import type { AccessPolicy } from './access-policy.js';
@@ -7,7 +8,7 @@ import type { BackoffPolicy } from './backoff.js';
 import type { ExternalSource } from './external-source.js';
 import type { AnyInput, ControllerOutput } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
-import type { ControllerMetrics } from './metrics.js';
+import type { ControllerMetrics, ReconcileOutcome } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { ContextHost } from './reconcile-context.js';
 
@@ -22,9 +23,6 @@ export interface ReconcileEvent {
   /** On `end`: whether the run completed, failed, or was aborted (stop or teardown of its item). */
   readonly outcome?: ReconcileOutcome;
 }
-
-/** How a reconcile ended. */
-export type ReconcileOutcome = 'success' | 'error' | 'aborted';
 
 /** What a controller runner needs from the runtime. @internal */
 export interface RunnerHost {
@@ -60,10 +58,11 @@ export interface Runner {
   /** A change of one id arrived through one of the controller's inputs. */
   trigger(input: AnyInput, change: KindChange): void;
   /**
-   * A stored value the runner's own bookkeeping wrote on one of its inputs (a generic controller's
-   * finalizer): the change event carrying exactly this object does not wake the runner again.
+   * The runner's own bookkeeping (a finalizer on one of its inputs) is about to write these ids:
+   * their change events, if they are exactly what the write stored, do not wake the runner again.
+   * Call the returned function with the stored values in order, or `undefined` if the write failed.
    */
-  acknowledge?(resource: AnyResource): void;
+  beginOwnWrites?(targets: readonly Pointer[]): (stored: readonly (AnyResource | null)[] | undefined) => void;
   /** Events of an input's kind were lost and the kind re-listed: look again as after a change. */
   resync(input: AnyInput): void;
   /** The runtime started (or the controller was registered after start). */
@@ -85,6 +84,9 @@ export function contextHostOf(runner: Runner, host: RunnerHost, policy: () => Ac
     limiter: host.limiter,
     logger: runner.logger,
     updateInputs: (inputs) => host.updateInputs(runner, inputs),
-    ...(runner.acknowledge ? { acknowledge: (r: AnyResource) => runner.acknowledge!(r) } : {}),
+    local: { made: false },
+    ...(runner.beginOwnWrites
+      ? { beginOwnWrites: (targets: readonly Pointer[]) => runner.beginOwnWrites!(targets) }
+      : {}),
   };
 }

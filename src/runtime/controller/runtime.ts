@@ -47,6 +47,21 @@ export interface RuntimeOptions {
 export interface SettledOptions {
   /** Reject after this many milliseconds of wall time (a guard that works whatever clock is injected). */
   timeout?: number;
+  /** Reject, naming them, when controllers are failing (in backoff) once settled. */
+  rejectOnFailure?: boolean;
+}
+
+/** A controller whose last run failed and waits to retry. */
+export interface FailingController {
+  readonly controller: string;
+  /** Full controllers: consecutive failures; queue controllers: items failing now. */
+  readonly failures: number;
+  readonly lastError: unknown;
+}
+
+/** What `settled()` resolves: settled does not mean well, so the failing controllers are named. */
+export interface SettledResult {
+  readonly failing: readonly FailingController[];
 }
 
 /** The controller runtime: register controllers, start, wait for convergence, stop. */
@@ -61,7 +76,7 @@ export interface Runtime {
    * Resolves when every change committed to the state so far has been delivered to the runtime and
    * no controller is running or runnable; timers due later (requeues, backoff) do not count.
    */
-  settled(options?: SettledOptions): Promise<void>;
+  settled(options?: SettledOptions): Promise<SettledResult>;
   /** The controllers, the types they read and write, and the edges between them. */
   dependencyGraph(): DependencyGraph;
   /** Per controller and per watched kind counters. */
@@ -219,8 +234,28 @@ class ControllerRuntime implements Runtime {
     if (wasRunning) this.#logger.info('controller runtime stopped');
   }
 
-  async settled(options: SettledOptions = {}): Promise<void> {
-    const { timeout } = options;
+  async settled(options: SettledOptions = {}): Promise<SettledResult> {
+    await this.#settleWithin(options.timeout);
+    const failing: FailingController[] = [];
+    for (const [name, runner] of this.#deps.runners) {
+      const m = runner.metrics();
+      if (m.failures > 0) failing.push({ controller: name, failures: m.failures, lastError: m.lastError });
+    }
+    if (options.rejectOnFailure && failing.length > 0) {
+      throw new AggregateError(
+        failing.map((f) => f.lastError),
+        `settled: ${failing.length} controller(s) failing: ${failing
+          .map(
+            (f) =>
+              `${f.controller} (${f.failures}×: ${f.lastError instanceof Error ? f.lastError.message : String(f.lastError)})`,
+          )
+          .join(', ')}`,
+      );
+    }
+    return Object.freeze({ failing: Object.freeze(failing) });
+  }
+
+  async #settleWithin(timeout: number | undefined): Promise<void> {
     if (timeout === undefined) return this.#settle();
     if (!(timeout >= 0)) throw new RangeError(`settled: timeout must be >= 0, got ${timeout}`);
     let timer: ReturnType<typeof setTimeout> | undefined;

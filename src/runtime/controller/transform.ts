@@ -1,4 +1,4 @@
-import { isUnsupportedError } from '../errors.js';
+import { isConflictError, isNotFoundError, isUnsupportedError } from '../errors.js';
 import type { AnyResourceDefinition } from '../resource/define-resource.js';
 import { pointerOf } from '../resource/pointer.js';
 import type { AnyResource, Resource } from '../resource/resource.js';
@@ -13,7 +13,8 @@ import {
 } from './generic-support.js';
 import { type ControllerInput, input, type OutputKind, output } from './inputs.js';
 import { OrderedMemo } from './ordered-memo.js';
-import { Context, type HoldAndCreate, type ReadContext } from './reconcile-context.js';
+import type { ReadContext } from './read-context.js';
+import type { ContextOp, ReconcileContext } from './reconcile-context.js';
 import { SortedLookup } from './sorted-lookup.js';
 
 /** What a transform remembers of one input between runs. */
@@ -31,6 +32,42 @@ interface Memo {
   synced: AnyResource | undefined;
   /** The last run in which the input, running, wanted an output that was not listed (a new one). */
   wantedNew: number;
+}
+
+/** One input to hold with the transform's finalizer and the output to create for it. */
+interface HoldAndCreate {
+  readonly held: AnyResource;
+  readonly output: AnyResource;
+}
+
+/**
+ * Puts the finalizer on each input and creates its output, all in one transaction: a new input's
+ * first write, one commit instead of a read and two writes per input. Resolves the stored outputs in
+ * order, or `undefined` when any input changed meanwhile or any output exists; the caller then goes
+ * one by one, which tells them apart.
+ */
+async function holdAndCreate(
+  ctx: ReconcileContext,
+  finalizer: string,
+  items: readonly HoldAndCreate[],
+): Promise<AnyResource[] | undefined> {
+  const ops: ContextOp[] = [];
+  for (const { held, output } of items) {
+    ops.push(
+      { op: 'addFinalizer', resource: held, finalizers: [finalizer] },
+      { op: 'create', resource: output },
+    );
+  }
+  let results: readonly (AnyResource | null)[];
+  try {
+    results = await ctx.transaction(ops);
+  } catch (error) {
+    if (isConflictError(error) || isNotFoundError(error)) return undefined;
+    throw error;
+  }
+  const outputs: AnyResource[] = [];
+  for (let k = 1; k < results.length; k += 2) outputs.push(results[k]!);
+  return outputs;
 }
 
 /** Records that `output` holds what the memo entry asks for. */
@@ -56,6 +93,19 @@ function sameMapInput(before: AnyResource, after: AnyResource): boolean {
     b.created === a.created &&
     b.owner === a.owner
   );
+}
+
+/** What one runtime's instance of a transform keeps between runs. */
+interface TransformState {
+  /** Per input id, in id order (see OrderedMemo). */
+  readonly memo: OrderedMemo<Memo>;
+  runs: number;
+  /** New inputs per transaction: 16 (32 ops) fits etcd's default --max-txn-ops with its event records. */
+  batchLimit: number;
+}
+
+function newTransformState(): TransformState {
+  return { memo: new OrderedMemo<Memo>(), runs: 0, batchLimit: 16 };
 }
 
 /** What `transformController` takes. */
@@ -118,15 +168,10 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
   const outKind = to.definition.kind(to.namespace);
   const sameKind = inKind.type === outKind.type && inKind.namespace === outKind.namespace;
   // Without extra inputs, map is a pure function of the input value, so its result is remembered
-  // per input id together with the input it came from and the output last seen holding it. Only
-  // object identity is compared, so a memo shared by several runtimes is merely less useful. The
-  // memo is kept in id order and met in id order (see OrderedMemo): a map of every input, rebuilt
+  // per input id together with the input it came from and the output last seen holding it, in
+  // each runtime's own state (ctx.local). The memo is kept in id order and met in id order (see OrderedMemo): a map of every input, rebuilt
   // or even just read per run, cost more than the rest of a quiet run.
   const pure = !options.extraInputs?.length;
-  const memo = new OrderedMemo<Memo>();
-  let runs = 0;
-  /** New inputs per transaction: 16 (32 ops) fits etcd's default --max-txn-ops with its event records. */
-  let batchLimit = 16;
   const check = (desired: AnyResource | null | undefined): AnyResource | null => {
     const out = desired ?? null;
     if (out !== null) {
@@ -151,6 +196,9 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       options.outputKind === 'shared' ? output.shared(to.definition) : output.exclusive(to.definition),
     ],
     async reconcile(ctx) {
+      // Per runtime: a definition shared by two runtimes (or a restart) never shares what it remembers.
+      const own = ctx.local(newTransformState);
+      const { memo } = own;
       const errors: unknown[] = [];
       const inputs = await ctx.list(inKind);
       const outputs = await ctx.list(outKind);
@@ -168,8 +216,8 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         return wantedNew.has(id);
       };
       /** Inputs holding our finalizer that may release it once their output is gone. */
-      const releasing: [AnyResource, string | undefined][] = [];
-      const run = ++runs;
+      const releasing: [AnyResource, string | null | undefined][] = [];
+      const run = ++own.runs;
       const runMemo = memo.beginRun();
 
       const remember = (i: AnyResource, known: Memo | undefined, d: AnyResource | null | undefined): Memo => {
@@ -186,8 +234,7 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         return known;
       };
       /** The memo entry of an input with its desired output: sync when remembered or when map is sync. */
-      const desiredOf = (i: AnyResource): Memo | Promise<Memo> => {
-        const known = runMemo.find(i.metadata.id);
+      const desiredOf = (i: AnyResource, known = runMemo.find(i.metadata.id)): Memo | Promise<Memo> => {
         if (pure && known !== undefined && sameMapInput(known.input, i)) {
           known.input = i;
           runMemo.keep(known);
@@ -200,10 +247,10 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
       };
       const write = async (i: AnyResource, held: boolean, existing: AnyResource | undefined, entry: Memo) => {
         const desired = entry.desired!;
-        if (!held && existing === undefined && ctx instanceof Context) {
-          const created = await ctx.holdAndCreate(i, name, withoutFinalizers(desired));
+        if (!held && existing === undefined) {
+          const created = await holdAndCreate(ctx, name, [{ held: i, output: withoutFinalizers(desired) }]);
           if (created !== undefined) {
-            markSynced(entry, created);
+            markSynced(entry, created[0]!);
             return;
           }
         }
@@ -231,9 +278,9 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
             return undefined;
           }
         }
-        if (!held && existing === undefined && ctx instanceof Context) {
-          fresh.push({ held: i, finalizer: name, output: withoutFinalizers(desired), entry });
-          return fresh.length >= batchLimit ? commitFresh() : undefined;
+        if (!held && existing === undefined) {
+          fresh.push({ held: i, output: withoutFinalizers(desired), entry });
+          return fresh.length >= own.batchLimit ? commitFresh() : undefined;
         }
         return write(i, held, existing, entry);
       };
@@ -247,10 +294,10 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         const items = fresh.splice(0);
         let stored: AnyResource[] | undefined;
         try {
-          stored = await (ctx as Context).holdAndCreateMany(items);
+          stored = await holdAndCreate(ctx, name, items);
         } catch (error) {
           // A backend with a lower limit on transaction size (etcd's --max-txn-ops): smaller batches.
-          if (isUnsupportedError(error)) batchLimit = Math.max(1, batchLimit >> 1);
+          if (isUnsupportedError(error)) own.batchLimit = Math.max(1, own.batchLimit >> 1);
         }
         if (stored !== undefined) {
           for (let k = 0; k < items.length; k++) markSynced(items[k]!.entry, stored[k]!);
@@ -264,21 +311,30 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
           }
         }
       };
-      /** A tearing-down input keeps our finalizer until the output it maps to is gone. */
+      /**
+       * A tearing-down input keeps our finalizer until the output it maps to is gone. When `map`
+       * throws for it, the output it last mapped to still goes first; if this runtime never mapped
+       * it, the hold stays until every output no running input wants is gone (its output is one of
+       * them). Either way the error fails the run: logged, counted, shown as `lastError`.
+       */
       const release = (i: AnyResource) => {
-        let entry: Memo | Promise<Memo> | undefined;
+        const known = runMemo.find(i.metadata.id);
+        const failed = (error: unknown) => {
+          errors.push(error);
+          if (known !== undefined) runMemo.keep(known);
+          releasing.push([i, known === undefined ? null : known.desired?.metadata.id]);
+        };
+        let entry: Memo | Promise<Memo>;
         try {
-          entry = desiredOf(i);
-        } catch {
-          // An input map cannot place has no output we could wait for.
+          entry = desiredOf(i, known);
+        } catch (error) {
+          failed(error);
+          return undefined;
         }
         if (entry instanceof Promise) {
-          return entry.then(
-            (e) => releasing.push([i, e.desired?.metadata.id]),
-            () => releasing.push([i, undefined]),
-          );
+          return entry.then((e) => releasing.push([i, e.desired?.metadata.id]), failed);
         }
-        releasing.push([i, entry?.desired?.metadata.id]);
+        releasing.push([i, entry.desired?.metadata.id]);
         return undefined;
       };
       /** One input; returns a promise only when there is something to wait for. */
@@ -315,7 +371,12 @@ export function transformController<TIn extends AnyResourceDefinition, TOut exte
         }
       }
       for (const [i, outId] of releasing) {
-        if (outId !== undefined && (remaining.has(outId) || isWanted(outId))) continue;
+        if (
+          outId === null
+            ? remaining.size > 0
+            : outId !== undefined && (remaining.has(outId) || isWanted(outId))
+        )
+          continue;
         try {
           await ctx.removeFinalizer(i.metadata, name);
         } catch (error) {

@@ -183,3 +183,32 @@ describe('runtime: failures and backoff', () => {
     expect(runs).toBe(2);
   });
 });
+
+describe('runtime: settled() names failing controllers', () => {
+  it('should resolve naming every controller in backoff with its last error, and reject when asked', async () => {
+    const hh = harness();
+    try {
+      hh.runtime.register(defineController({ name: 'Fine', inputs: [], outputs: [], reconcile() {} }));
+      hh.runtime.register(
+        defineController({
+          name: 'Broken',
+          inputs: [],
+          outputs: [],
+          reconcile() {
+            throw new Error('disk on fire');
+          },
+        }),
+      );
+      await hh.runtime.start();
+      const result = await hh.runtime.settled();
+      expect(result.failing.map((f) => [f.controller, f.failures, String(f.lastError)])).toEqual([
+        ['Broken', 1, 'Error: disk on fire'],
+      ]);
+      await expect(hh.runtime.settled({ rejectOnFailure: true })).rejects.toThrow(
+        /1 controller\(s\) failing: Broken \(1×: disk on fire\)/,
+      );
+    } finally {
+      await hh.runtime.stop();
+    }
+  });
+});

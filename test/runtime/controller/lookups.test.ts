@@ -27,29 +27,60 @@ describe('SortedLookup', () => {
 });
 
 describe('AcknowledgedWrites', () => {
-  it('should recognise acknowledged values once, in order, skipping a few that never come', () => {
-    const acks = new AcknowledgedWrites();
-    const [a, b, c, d, other] = [{}, {}, {}, {}, {}];
-    for (const v of [a, b, c, d]) acks.add(v);
-    expect(acks.take(a)).toBe(true);
-    expect(acks.take(a)).toBe(false);
-    expect(acks.take(other)).toBe(false);
-    // b never arrives: c is found past it, and b is forgotten.
-    expect(acks.take(c)).toBe(true);
-    expect(acks.take(b)).toBe(false);
-    expect(acks.take(d)).toBe(true);
+  const at = (id: string, version: number) => ({
+    metadata: { namespace: 'default', type: 'T', id, version },
   });
 
-  it('should forget the oldest past its capacity and not look further than its lookahead', () => {
+  it('should recognise an acknowledged write by id and version, also in a decoded copy, once', () => {
     const acks = new AcknowledgedWrites();
-    const values = Array.from({ length: 5_000 }, () => ({}));
-    for (const v of values) acks.add(v);
-    expect(acks.take(values[0]!)).toBe(false);
-    const oldestKept = values[5_000 - 4_096]!;
-    expect(acks.take(values[5_000 - 4_096 + 20]!)).toBe(false);
-    expect(acks.take(oldestKept)).toBe(true);
-    for (const v of values.slice(5_000 - 4_096 + 1)) expect(acks.take(v)).toBe(true);
-    expect(acks.take(values[4_999]!)).toBe(false);
+    acks.add(at('a', 2));
+    acks.add(at('b', 5));
+    expect(acks.take(at('a', 1))).toBe(false);
+    expect(acks.take(structuredClone(at('a', 2)))).toBe(true);
+    expect(acks.take(at('a', 2))).toBe(false);
+    expect(acks.take(at('c', 5))).toBe(false);
+    expect(acks.size).toBe(1);
+  });
+
+  it('should drop an acknowledgement that a later event of its id proves lost', () => {
+    const acks = new AcknowledgedWrites();
+    acks.add(at('a', 2));
+    // Version 2's event was coalesced away: version 3 is news, and 2 will never come.
+    expect(acks.take(at('a', 3))).toBe(false);
+    expect(acks.size).toBe(0);
+    expect(acks.take(at('a', 2))).toBe(false);
+  });
+
+  it('should hold events that arrive before the write returns, and wake only for someone else’s', () => {
+    const acks = new AcknowledgedWrites();
+    const a = at('a', 0).metadata;
+    acks.begin([a]);
+    expect(acks.take(at('a', 2))).toBe(true);
+    expect(acks.end([a], [at('a', 2)])).toBe(false);
+    // The write failed: the event held meanwhile was someone else's change.
+    acks.begin([a]);
+    expect(acks.take(at('a', 3))).toBe(true);
+    expect(acks.end([a], undefined)).toBe(true);
+    // The event comes after the reply: remembered, then matched.
+    acks.begin([a]);
+    expect(acks.end([a], [at('a', 4)])).toBe(false);
+    expect(acks.take(at('a', 4))).toBe(true);
+    // Another writer's version arrives during ours.
+    acks.begin([a]);
+    expect(acks.take(at('a', 5))).toBe(true);
+    expect(acks.end([a], [at('a', 6)])).toBe(true);
+    expect(acks.take(at('a', 6))).toBe(true);
+    expect(acks.size).toBe(0);
+  });
+
+  it('should stay bounded when events never come, keeping the newest', () => {
+    const acks = new AcknowledgedWrites();
+    for (let n = 0; n < 200_000; n++) acks.add(at(`id${n}`, 1));
+    expect(acks.size).toBe(4096);
+    expect(acks.take(at('id0', 1))).toBe(false);
+    expect(acks.take(at('id199999', 1))).toBe(true);
+    acks.clear();
+    expect(acks.size).toBe(0);
   });
 });
 

@@ -162,6 +162,8 @@ describe('runtime: full-reconcile controllers', () => {
     const { state, runtime } = h;
     let running = 0;
     let maxRunning = 0;
+    let runs = 0;
+    let writes = 0;
     runtime.register(
       defineController({
         name: 'Counter',
@@ -169,19 +171,25 @@ describe('runtime: full-reconcile controllers', () => {
         outputs: [],
         async reconcile() {
           running++;
+          runs++;
           maxRunning = Math.max(maxRunning, running);
+          // An input changes while this run is under way, between its awaits: the change is fanned
+          // out during the run, and must wait for it rather than start a second one beside it.
+          if (writes < 30) {
+            const i = writes++;
+            await state.create(Ints.make(`c${i}`, { value: i }));
+          }
+          await new Promise((r) => setImmediate(r));
           await new Promise((r) => setImmediate(r));
           running--;
         },
       }),
     );
     await runtime.start();
-    await Promise.all(Array.from({ length: 30 }, (_, i) => state.create(Ints.make(`c${i}`, { value: i }))));
-    for (let i = 0; i < 30; i++) {
-      const r = await state.get(Ints.pointer(`c${i}`));
-      await state.update({ ...r, spec: { value: -i } });
-    }
     await runtime.settled();
+    expect(writes).toBe(30);
+    // Every mid-run change woke exactly one more run: the first, then one per write.
+    expect(runs).toBe(31);
     expect(maxRunning).toBe(1);
   });
 

@@ -9,7 +9,7 @@ import {
   UnsupportedError,
   type WatchEvent,
 } from '../../../src/index.js';
-import { type Harness, harness, Ints, Sentences, Strs, Sums, values } from './fixtures.js';
+import { type Harness, harness, Ints, memoryLogger, Sentences, Strs, Sums, values } from './fixtures.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -334,5 +334,114 @@ describe('transformController', () => {
     expect(() => transformController({ name: 'X', input: Ints, output: Strs, map: 1 as never })).toThrow(
       /map/,
     );
+  });
+});
+
+describe('transformController: map throwing for a tearing-down input', () => {
+  it('should destroy the output first, and log, count and show the error', async () => {
+    const { logger, records } = memoryLogger('warn');
+    h = harness({ logger });
+    const { state, runtime } = h;
+    runtime.register(
+      transformController({
+        name: 'Fragile',
+        input: Ints,
+        output: Strs,
+        map: (i) => {
+          if (i.metadata.phase === 'tearingDown') throw new Error('cannot map a leaving input');
+          return Strs.make(`s-${i.metadata.id}`, { value: String(i.spec.value) });
+        },
+      }),
+    );
+    await runtime.start();
+    await state.create(Ints.make('a', { value: 1 }));
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['s-a=1']);
+    await state.teardown(Ints.pointer('a'));
+    await runtime.settled();
+    // The output went first; the input's hold is released only once it is gone.
+    expect(await values(state, Strs)).toEqual([]);
+    expect((await state.get(Ints.pointer('a'))).metadata.finalizers).toEqual([]);
+    const m = runtime.metrics().controllers.Fragile!;
+    expect(m.errors).toBeGreaterThan(0);
+    expect(String(m.lastError)).toContain('cannot map a leaving input');
+    expect(records.some((r) => r.msg === 'reconcile failed')).toBe(true);
+  });
+
+  it('should release a never-mapped input only after every unwanted output is gone', async () => {
+    const first = harness();
+    await first.state.create(Ints.make('a', { value: 1 }));
+    const definition = transformController({
+      name: 'Fragile',
+      input: Ints,
+      output: Strs,
+      map: (i) => {
+        if (i.metadata.phase === 'tearingDown') throw new Error('cannot map a leaving input');
+        return Strs.make(`s-${i.metadata.id}`, { value: String(i.spec.value) });
+      },
+    });
+    first.runtime.register(definition);
+    await first.runtime.start();
+    await first.runtime.settled();
+    await first.runtime.stop();
+    await first.state.teardown(Ints.pointer('a'));
+    // A new runtime on the same store: it never saw what `a` mapped to.
+    h = { ...first, runtime: createRuntime({ state: first.state, clock: first.clock, random: () => 0.5 }) };
+    h.runtime.register(definition);
+    await h.runtime.start();
+    await h.runtime.settled();
+    // Every output no running input wants went first; only then was the hold released.
+    expect(await values(first.state, Strs)).toEqual([]);
+    expect((await first.state.get(Ints.pointer('a'))).metadata.finalizers).toEqual([]);
+    expect(h.runtime.metrics().controllers.Fragile!.errors).toBeGreaterThan(0);
+  });
+});
+
+describe('transformController: an inert definition', () => {
+  it('should start cold in a new runtime, and keep two runtimes on two stores apart', async () => {
+    let calls = 0;
+    const definition = transformController({
+      name: 'Counted',
+      input: Ints,
+      output: Strs,
+      map: async (i) => {
+        calls++;
+        await new Promise((r) => setImmediate(r));
+        return Strs.make(i.metadata.id, { value: String(i.spec.value) });
+      },
+    });
+    const a = harness();
+    const b = harness();
+    try {
+      for (let n = 0; n < 3; n++) {
+        await a.state.create(Ints.make(`i${n}`, { value: n }));
+        await b.state.create(Ints.make(`i${n}`, { value: 10 + n }));
+      }
+      a.runtime.register(definition);
+      b.runtime.register(definition);
+      await Promise.all([a.runtime.start(), b.runtime.start()]);
+      for (let n = 0; n < 3; n++) {
+        const [x, y] = [await a.state.get(Ints.pointer(`i${n}`)), await b.state.get(Ints.pointer(`i${n}`))];
+        await Promise.all([
+          a.state.update({ ...x, spec: { value: x.spec.value + 100 } }),
+          b.state.update({ ...y, spec: { value: y.spec.value + 100 } }),
+        ]);
+      }
+      await Promise.all([a.runtime.settled(), b.runtime.settled()]);
+      expect(await values(a.state, Strs)).toEqual(['i0=100', 'i1=101', 'i2=102']);
+      expect(await values(b.state, Strs)).toEqual(['i0=110', 'i1=111', 'i2=112']);
+      await a.runtime.stop();
+      // A restarted runtime on the same store maps every input again: nothing survives in the definition.
+      calls = 0;
+      const again = createRuntime({ state: a.state, clock: a.clock, random: () => 0.5 });
+      again.register(definition);
+      await again.start();
+      await again.settled();
+      await again.stop();
+      expect(calls).toBe(3);
+    } finally {
+      await a.runtime.stop();
+      await b.runtime.stop();
+    }
   });
 });
