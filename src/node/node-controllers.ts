@@ -35,6 +35,6 @@ export function nodeControllers(platform: Platform): AnyControllerDefinition[] {
     addressFilterController,
     nodeAddressController,
     statusController,
-    syncController(platform.time).definition,
+    syncController(platform.time),
   ];
 }

@@ -1,6 +1,7 @@
 import type { NetworkPlatform, PlatformLink, PlatformLinkSpec } from '../../platform/network.js';
 import { type LinkSpec, LinkSpecs } from '../../resources/network/link-spec.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 import { tolerate } from './platform-errors.js';
@@ -70,6 +71,7 @@ export function linkSpecController(network: NetworkPlatform): ControllerDefiniti
     name: linkSpecControllerName,
     inputs: [input.strong(LinkSpecs)],
     outputs: [],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const specs = orderLinkSpecs(await ctx.list(LinkSpecs.kind()));
       const links = new Map((await network.links()).map((l) => [l.name, l]));

@@ -1,6 +1,7 @@
 import type { NetworkPlatform, PlatformLink } from '../../platform/network.js';
 import { LinkStatuses } from '../../resources/network/link-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { output } from '../../runtime/controller/inputs.js';
 import type { SpecInputOf } from '../../runtime/resource/resource.js';
 
@@ -46,6 +47,7 @@ export function linkStatusController(network: NetworkPlatform): ControllerDefini
     name: linkStatusControllerName,
     inputs: [],
     outputs: [output.exclusive(LinkStatuses)],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const links = await network.links();
       const byName = new Map(links.map((l) => [l.name, l]));

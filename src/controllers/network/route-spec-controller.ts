@@ -1,6 +1,7 @@
 import type { NetworkPlatform, PlatformRoute, PlatformRouteRef } from '../../platform/network.js';
 import { type RouteSpec, RouteSpecs } from '../../resources/network/route-spec.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 import { tolerate } from './platform-errors.js';
@@ -52,6 +53,7 @@ export function routeSpecController(network: NetworkPlatform): ControllerDefinit
     name: routeSpecControllerName,
     inputs: [input.strong(RouteSpecs)],
     outputs: [],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const specs = await ctx.list(RouteSpecs.kind());
       const [links, routes] = await Promise.all([network.links(), network.routes()]);
