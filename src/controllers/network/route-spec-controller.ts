@@ -20,6 +20,11 @@ function sameIdentity(spec: RouteSpec['spec'], route: PlatformRoute): boolean {
   );
 }
 
+/** The kernel's identity of a spec's route, as a key. */
+function identityKey(spec: RouteSpec['spec']): string {
+  return `${spec.family} ${tableNumber(spec.table)} ${spec.dst} ${spec.priority}`;
+}
+
 /** Whether the kernel's route is exactly what the spec asks. */
 function sameRoute(spec: RouteSpec['spec'], route: PlatformRoute): boolean {
   return (
@@ -58,9 +63,18 @@ export function routeSpecController(network: NetworkPlatform): ControllerDefinit
       const specs = await ctx.list(RouteSpecs.kind());
       const [links, routes] = await Promise.all([network.links(), network.routes()]);
       const linkNames = new Set(links.map((l) => l.name));
+      // The kernel holds one route per identity: when several specs ask for one, the first by id
+      // holds it and the others wait, rather than replacing each other forever.
+      const holders = new Map<string, string>();
+      for (const s of specs) {
+        if (s.metadata.phase === 'running' && !holders.has(identityKey(s.spec))) {
+          holders.set(identityKey(s.spec), s.metadata.id);
+        }
+      }
       await applySpecs(ctx, specs, {
-        async apply({ spec }) {
+        async apply({ metadata, spec }) {
           if (spec.outLinkName !== '' && !linkNames.has(spec.outLinkName)) return;
+          if (holders.get(identityKey(spec)) !== metadata.id) return;
           if (routes.some((r) => sameRoute(spec, r))) return;
           const conflicting = routes.find((r) => sameIdentity(spec, r));
           if (conflicting !== undefined) {
