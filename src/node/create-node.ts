@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import type { Platform } from '../platform/platform.js';
+import { createSimulatedPlatform } from '../platform/simulated/create-simulated-platform.js';
 import { parseMachineConfig } from '../resources/config/load-config.js';
 import {
   activeMachineConfigId,
@@ -22,8 +23,8 @@ import { nodeControllers } from './node-controllers.js';
 export interface NodeOptions {
   /** A v1alpha1 machine config (YAML text or an object); none boots into maintenance. */
   config?: string | V1Alpha1ConfigInput;
-  /** What the node acts on. */
-  platform: Platform;
+  /** What the node acts on; default a simulated machine with one physical link `eth0` and a DHCP server. */
+  platform?: Platform;
   /** Where the node keeps its files (created when missing). */
   stateDir: string;
   /** Defaults to the wall clock. */
@@ -73,7 +74,8 @@ export async function createNode(options: NodeOptions): Promise<Node> {
   await mkdir(options.stateDir, { recursive: true });
   const state = createState({ clock, logger });
   const runtime = createRuntime({ state, clock, logger });
-  const { platform } = options;
+  const platform =
+    options.platform ?? createSimulatedPlatform({ clock, seed: 1, links: [{ name: 'eth0', dhcp: true }] });
   for (const controller of nodeControllers(platform)) runtime.register(controller);
 
   const writeConfig = async (config: V1Alpha1Config): Promise<void> => {
