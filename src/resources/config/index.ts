@@ -1,4 +1,13 @@
 export {
+  type CmdlineLink,
+  type CmdlineNetwork,
+  type CmdlineVlan,
+  emptyCmdlineNetwork,
+  parseCmdlineNetwork,
+} from './cmdline.js';
+export { ConfigError, type ConfigIssue, formatConfigIssue, isConfigError } from './config-error.js';
+export { parseMachineConfig, safeParseMachineConfig } from './load-config.js';
+export {
   activeMachineConfigId,
   configNamespace,
   type MachineConfig,
@@ -13,6 +22,7 @@ export {
   machineTypeId,
   machineTypeSchema,
 } from './machine-type.js';
+export { parsePlatformMetadata } from './platform-metadata.js';
 export {
   type MachineTypeName,
   machineTypes,

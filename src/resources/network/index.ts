@@ -25,9 +25,11 @@ export {
   type AddressFamily,
   addressFamilySchema,
   ipFamily,
+  ipOrEmptySchema,
   ipSchema,
   type ParsedPrefix,
   parsePrefix,
+  prefixOrEmptySchema,
   prefixSchema,
 } from './ip.js';
 export {
@@ -68,6 +70,13 @@ export {
   operatorKinds,
   operatorSpecSchema,
 } from './operator-spec.js';
+export {
+  activePlatformConfigId,
+  type PlatformConfig,
+  type PlatformConfigSpec,
+  PlatformConfigs,
+  platformConfigSchema,
+} from './platform-config.js';
 export {
   type ResolverSpec,
   type ResolverSpecSpec,
