@@ -43,7 +43,10 @@ describe('simulated kernel', () => {
     const sub = net.changes().subscribe((c) => seen.push(c));
     platform.faults.setCarrier('eth0', false);
     expect(await link('eth0')).toMatchObject({ up: true, carrier: false, operationalState: 'down' });
-    expect(seen).toEqual([{ kind: 'link', linkName: 'eth0' }]);
+    expect(seen).toEqual([
+      { kind: 'link', linkName: 'eth0' },
+      { kind: 'route', linkName: 'eth0' },
+    ]);
     expect((await net.routes()).map((r) => r.destination)).toEqual(['', '10.1.0.0/24', 'fe80::/64']);
     platform.faults.setCarrier('eth0', true);
     expect(await link('eth0')).toMatchObject({ carrier: true, operationalState: 'up' });

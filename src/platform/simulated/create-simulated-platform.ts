@@ -36,7 +36,7 @@ export interface SimulatedPlatformOptions {
 }
 
 /** The outside-world events a test makes happen to a simulated machine. */
-export interface SimulatedFaults {
+interface SimulatedFaults {
   /** Unplugs (`false`) or plugs (`true`) a physical link's cable. */
   setCarrier(linkName: string, carrier: boolean): void;
   /** Hot-plugs a new physical link, optionally with a DHCP server. */

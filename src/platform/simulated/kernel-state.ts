@@ -59,7 +59,13 @@ export function note(state: KernelState, kind: NetworkChangeKind, linkName?: str
 export function takePending(state: KernelState): NetworkChange[] {
   const seen = new Set<string>();
   const out: NetworkChange[] = [];
-  for (const change of state.pending) {
+  // As on Linux, a link's or an address's change implies a route change of that link.
+  const implied = state.pending.flatMap((c): NetworkChange[] =>
+    (c.kind === 'link' || c.kind === 'address') && c.linkName !== undefined
+      ? [c, { kind: 'route', linkName: c.linkName }]
+      : [c],
+  );
+  for (const change of implied) {
     const key = `${change.kind}\0${change.linkName ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);

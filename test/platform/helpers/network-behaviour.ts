@@ -18,7 +18,7 @@ export interface NetworkHarness {
 }
 
 /** Polls `check` (settling between tries) until it passes or `tries` run out, then asserts it once more. */
-export async function eventually(
+async function eventually(
   harness: NetworkHarness,
   check: () => Promise<void> | void,
   tries = 200,
@@ -274,11 +274,13 @@ export function describeNetworkBehaviour(name: string, makeHarness: () => Promis
       const subscription = net.changes().subscribe((c) => seen.push(c));
       try {
         const kinds = () => new Set(seen.map((c) => c.kind));
+        // Changes of a link's objects name the link.
+        const onEth0 = () => new Set(seen.filter((c) => c.linkName === 'eth0').map((c) => c.kind));
         await up('eth0');
-        await eventually(h, () => expect(kinds().has('link')).toBe(true));
+        await eventually(h, () => expect(onEth0().has('link')).toBe(true));
         await net.addAddress({ linkName: 'eth0', address: '10.1.0.5/24' });
-        await eventually(h, () => expect(kinds().has('address')).toBe(true));
-        await eventually(h, () => expect(kinds().has('route')).toBe(true));
+        await eventually(h, () => expect(onEth0().has('address')).toBe(true));
+        await eventually(h, () => expect(onEth0().has('route')).toBe(true));
         await net.setHostname('node-2', '');
         await eventually(h, () => expect(kinds().has('hostname')).toBe(true));
         await net.setResolvers({ nameServers: ['10.1.0.1'], searchDomains: [] });
