@@ -7,6 +7,11 @@
 // Platforms: what a node acts on
 export type { DhcpChange, DhcpClientOptions, DhcpLease, DhcpPlatform } from '../platform/dhcp.js';
 export { isPlatformError, PlatformError, type PlatformErrorCode } from '../platform/errors.js';
+export {
+  createLinuxPlatform,
+  type LinuxPlatform,
+  type LinuxPlatformOptions,
+} from '../platform/linux/create-linux-platform.js';
 export type {
   NetworkChange,
   NetworkPlatform,
@@ -17,7 +22,6 @@ export type {
 export type { Platform } from '../platform/platform.js';
 export {
   createSimulatedPlatform,
-  type SimulatedFaults,
   type SimulatedPlatform,
   type SimulatedPlatformLink,
   type SimulatedPlatformOptions,
