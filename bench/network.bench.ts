@@ -217,7 +217,7 @@ export async function run(): Promise<BenchReport> {
     target: '~1 (linear)',
     met: exponent < 1.3,
   });
-  const boot = process.env.BENCH_NETWORK_SKIP_NODE ? { bootVirtual: 0, bootWall: 0, editVirtual: 0, editWall: 0 } : await node();
+  const boot = await node();
   rows.push({
     figure: 'node: empty store to NetworkStatus ready (DHCP)',
     value: boot.bootVirtual,

@@ -2,54 +2,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AddressSpecs, RouteSpecs } from '../../src/node/index.js';
 import { nodeControllers } from '../../src/node/node-controllers.js';
-import type { NetworkPlatform } from '../../src/platform/network.js';
-import {
-  createSimulatedPlatform,
-  type SimulatedPlatform,
-} from '../../src/platform/simulated/create-simulated-platform.js';
-import type { NetworkWriteOp } from '../../src/platform/simulated/simulated-network.js';
+import { createSimulatedPlatform } from '../../src/platform/simulated/create-simulated-platform.js';
 import {
   type ConvergenceOptions,
   checkConvergence,
   replayVariable,
   type Simulation,
 } from '../../src/testing/index.js';
+import { type FaultyMachine, faultyNetwork } from './faulty-platform.js';
 
 const links = ['eth0', 'eth1'] as const;
 const addresses = ['10.5.0.10/24', '10.5.0.11/24', '10.6.0.10/24', 'fd00::10/64'];
-const writes: NetworkWriteOp[] = ['addAddress', 'removeAddress', 'addRoute', 'removeRoute'];
 
-/** The machine of the current run, and how many platform faults it may still suffer. */
-let machine: { sim: Simulation; platform: SimulatedPlatform; faults: number } | undefined;
-
-/**
- * The platform as the controllers see it: every write may, by the run's choices, first meet a
- * kernel error (EBUSY) or be followed by an address vanishing behind the node's back. A run has a
- * budget of such faults, so the liveness phase ends without them.
- */
-function faultyNetwork(m: NonNullable<typeof machine>): NetworkPlatform {
-  const network = m.platform.network;
-  const choices = m.sim.choices;
-  const faulty = async (op: NetworkWriteOp, arg: unknown): Promise<void> => {
-    if (m.faults > 0 && choices.chance(0.15, 'platform fault', op)) {
-      m.faults--;
-      m.platform.faults.failNext(op, 'EBUSY');
-    }
-    await (network[op] as (arg: unknown) => Promise<void>).call(network, arg);
-    if (m.faults > 0 && op === 'addAddress' && choices.chance(0.15, 'address vanishes', op)) {
-      m.faults--;
-      const victim = (await network.addresses()).find((a) => a.linkName !== 'lo');
-      if (victim !== undefined) m.platform.faults.removeAddress(victim);
-    }
-  };
-  return new Proxy(network, {
-    get(target, key) {
-      if (writes.includes(key as NetworkWriteOp)) return (arg: unknown) => faulty(key as NetworkWriteOp, arg);
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
+/** The machine of the current run. */
+let machine: FaultyMachine | undefined;
 
 function controllers(sim: Simulation) {
   if (machine?.sim !== sim) {

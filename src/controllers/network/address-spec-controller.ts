@@ -7,7 +7,7 @@ import { applySpecs } from './apply-specs.js';
 import { tolerate } from './platform-errors.js';
 
 /** The name Talos gives the controller that applies addresses. */
-export const addressSpecControllerName = 'network.AddressSpecController';
+const addressSpecControllerName = 'network.AddressSpecController';
 
 /** Flags the kernel sets by itself; a spec asking for none of them is still satisfied. */
 const kernelFlags = new Set(['permanent', 'dynamic', 'tentative', 'deprecated', 'secondary', 'dadfailed']);

@@ -6,7 +6,7 @@ import { source } from '../../runtime/controller/external-source.js';
 import { output } from '../../runtime/controller/inputs.js';
 
 /** The name Talos gives the controller that observes addresses. */
-export const addressStatusControllerName = 'network.AddressStatusController';
+const addressStatusControllerName = 'network.AddressStatusController';
 
 /**
  * `network.AddressStatusController`: one AddressStatus (`<link>/<prefix>`) per address the kernel

@@ -7,7 +7,7 @@ import { input, output } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 
 /** The name Talos gives the controller that applies the hostname. */
-export const hostnameSpecControllerName = 'network.HostnameSpecController';
+const hostnameSpecControllerName = 'network.HostnameSpecController';
 
 /**
  * `network.HostnameSpecController`: sets the kernel hostname and domain name from the merged

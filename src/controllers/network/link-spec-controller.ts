@@ -7,7 +7,7 @@ import { applySpecs } from './apply-specs.js';
 import { tolerate } from './platform-errors.js';
 
 /** The name Talos gives the controller that applies links. */
-export const linkSpecControllerName = 'network.LinkSpecController';
+const linkSpecControllerName = 'network.LinkSpecController';
 
 /** The links a spec needs to exist first: its bond master and its VLAN parent. */
 function dependencies(spec: LinkSpec['spec']): string[] {
@@ -15,7 +15,7 @@ function dependencies(spec: LinkSpec['spec']): string[] {
 }
 
 /** Orders specs so that masters and parents come before the links that need them (Talos §1.6). */
-export function orderLinkSpecs(specs: readonly LinkSpec[]): LinkSpec[] {
+function orderLinkSpecs(specs: readonly LinkSpec[]): LinkSpec[] {
   const byName = new Map(specs.map((s) => [s.spec.name, s]));
   const depth = new Map<string, number>();
   const depthOf = (name: string, seen: Set<string>): number => {

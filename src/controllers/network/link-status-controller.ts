@@ -6,7 +6,7 @@ import { output } from '../../runtime/controller/inputs.js';
 import type { SpecInputOf } from '../../runtime/resource/resource.js';
 
 /** The name Talos gives the controller that observes links. */
-export const linkStatusControllerName = 'network.LinkStatusController';
+const linkStatusControllerName = 'network.LinkStatusController';
 
 /** The kernel's flags of a link, as `ip link` prints them. */
 function linkFlags(link: PlatformLink): string[] {
@@ -19,7 +19,7 @@ function linkFlags(link: PlatformLink): string[] {
 }
 
 /** Translates a platform link into a LinkStatus spec; `byName` resolves parent and master indexes. */
-export function linkStatusSpec(
+function linkStatusSpec(
   link: PlatformLink,
   byName: ReadonlyMap<string, PlatformLink>,
 ): SpecInputOf<typeof LinkStatuses> {

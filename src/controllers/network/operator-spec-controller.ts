@@ -16,7 +16,7 @@ import type { AnyResourceDefinition } from '../../runtime/resource/define-resour
 import { tolerate } from './platform-errors.js';
 
 /** The name Talos gives the controller that runs operators. */
-export const operatorSpecControllerName = 'network.OperatorSpecController';
+const operatorSpecControllerName = 'network.OperatorSpecController';
 
 /** The kinds an operator writes, all in `network-config` at layer `operator`. */
 const producedKinds: readonly AnyResourceDefinition[] = [

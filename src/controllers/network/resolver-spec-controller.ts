@@ -8,7 +8,7 @@ import { deepEqual } from '../../runtime/resource/equality.js';
 import { applySpecs } from './apply-specs.js';
 
 /** The name Talos gives the controller that applies the resolvers. */
-export const resolverSpecControllerName = 'network.ResolverSpecController';
+const resolverSpecControllerName = 'network.ResolverSpecController';
 
 /**
  * `network.ResolverSpecController`: hands the merged resolvers to the platform (which renders the

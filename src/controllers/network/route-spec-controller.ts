@@ -8,7 +8,7 @@ import { tolerate } from './platform-errors.js';
 import { tableNumber } from './route-table.js';
 
 /** The name Talos gives the controller that applies routes. */
-export const routeSpecControllerName = 'network.RouteSpecController';
+const routeSpecControllerName = 'network.RouteSpecController';
 
 /** The kernel's identity of a route (family, table, destination, metric). */
 function sameIdentity(spec: RouteSpec['spec'], route: PlatformRoute): boolean {

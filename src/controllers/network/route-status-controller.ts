@@ -7,7 +7,7 @@ import { output } from '../../runtime/controller/inputs.js';
 import { tableName } from './route-table.js';
 
 /** The name Talos gives the controller that observes routes. */
-export const routeStatusControllerName = 'network.RouteStatusController';
+const routeStatusControllerName = 'network.RouteStatusController';
 
 /**
  * `network.RouteStatusController`: one RouteStatus per kernel route of the main and custom tables,

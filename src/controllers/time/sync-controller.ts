@@ -8,7 +8,7 @@ import { source } from '../../runtime/controller/external-source.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 
 /** The name Talos gives the controller that keeps the clock in sync. */
-export const syncControllerName = 'time.SyncController';
+const syncControllerName = 'time.SyncController';
 
 /**
  * `time.SyncController`: hands the time servers of TimeServerStatus to the platform's clock and
