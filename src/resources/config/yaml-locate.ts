@@ -6,7 +6,7 @@ import type { ConfigIssue } from './config-error.js';
 type IssuePath = readonly PropertyKey[];
 
 /** Formats a path as YAML users read it: `machine.network.interfaces[0].addresses[1]`. */
-export function formatYamlPath(path: IssuePath): string {
+function formatYamlPath(path: IssuePath): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;

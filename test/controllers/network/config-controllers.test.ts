@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultHostname } from '../../../src/controllers/network/hostname-config-controller.js';
+import { defaultResolvers } from '../../../src/controllers/network/resolver-config-controller.js';
+import { defaultTimeServer } from '../../../src/controllers/network/time-server-config-controller.js';
 import { parseCmdlineNetwork } from '../../../src/resources/config/cmdline.js';
 import { activeMachineConfigId, MachineConfigs } from '../../../src/resources/config/machine-config.js';
 import {
@@ -89,6 +92,11 @@ describe('network config controllers', () => {
     expect(await specs(state, ResolverSpecs, 'network')).toEqual({
       resolvers: { dnsServers: ['1.1.1.1', '8.8.8.8'], searchDomains: [], layer: 'default' },
     });
+    expect([defaultResolvers, defaultTimeServer, defaultHostname('fd00::5/64')]).toEqual([
+      ['1.1.1.1', '8.8.8.8'],
+      'time.cloudflare.com',
+      'talos-fd00--5',
+    ]);
     expect(await specs(state, TimeServerSpecs, 'network')).toEqual({
       timeservers: { timeServers: ['time.cloudflare.com'], useNTS: false, layer: 'default' },
     });
