@@ -8,7 +8,7 @@ import { type ControllerDefinition, defineController } from '../../runtime/contr
 import { input, output } from '../../runtime/controller/inputs.js';
 
 /** The name Talos gives the controller that makes the Kubernetes address filters. */
-export const addressFilterControllerName = 'k8s.AddressFilterController';
+const addressFilterControllerName = 'k8s.AddressFilterController';
 
 /**
  * `k8s.AddressFilterController`: from the active config's pod and service subnets, the NodeAddress

@@ -1,12 +1,13 @@
 import type { NetworkPlatform, PlatformAddress } from '../../platform/network.js';
 import { AddressSpecs, addressId } from '../../resources/network/address-spec.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 import { tolerate } from './platform-errors.js';
 
 /** The name Talos gives the controller that applies addresses. */
-export const addressSpecControllerName = 'network.AddressSpecController';
+const addressSpecControllerName = 'network.AddressSpecController';
 
 /** Flags the kernel sets by itself; a spec asking for none of them is still satisfied. */
 const kernelFlags = new Set(['permanent', 'dynamic', 'tentative', 'deprecated', 'secondary', 'dadfailed']);
@@ -22,6 +23,7 @@ export function addressSpecController(network: NetworkPlatform): ControllerDefin
     name: addressSpecControllerName,
     inputs: [input.strong(AddressSpecs)],
     outputs: [],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const specs = await ctx.list(AddressSpecs.kind());
       const [links, addresses] = await Promise.all([network.links(), network.addresses()]);

@@ -2,10 +2,11 @@ import type { NetworkPlatform } from '../../platform/network.js';
 import { addressId } from '../../resources/network/address-spec.js';
 import { AddressStatuses } from '../../resources/network/address-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { output } from '../../runtime/controller/inputs.js';
 
 /** The name Talos gives the controller that observes addresses. */
-export const addressStatusControllerName = 'network.AddressStatusController';
+const addressStatusControllerName = 'network.AddressStatusController';
 
 /**
  * `network.AddressStatusController`: one AddressStatus (`<link>/<prefix>`) per address the kernel
@@ -16,6 +17,7 @@ export function addressStatusController(network: NetworkPlatform): ControllerDef
     name: addressStatusControllerName,
     inputs: [],
     outputs: [output.exclusive(AddressStatuses)],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const [links, addresses] = await Promise.all([network.links(), network.addresses()]);
       const index = new Map(links.map((l) => [l.name, l.index]));

@@ -1,4 +1,6 @@
 import type { ReconcileContext } from '../../runtime/controller/reconcile-context.js';
+import { isNotFoundError } from '../../runtime/errors.js';
+import { deepEqual } from '../../runtime/resource/equality.js';
 import { pointerOf } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 
@@ -8,6 +10,24 @@ export interface SpecActions<TRes extends AnyResource> {
   apply(spec: TRes): Promise<void>;
   /** Removes from the platform what the spec made; called once for a tearing-down spec we hold. */
   undo(spec: TRes): Promise<void>;
+}
+
+/**
+ * Adds the finalizer to a spec read by a list, then checks that the spec it now holds is still that
+ * one: it may have been destroyed (and even created again with another spec) since the list, and
+ * applying the stale spec would leave behind something no spec owns. False: skip it (the change
+ * that raced wakes the controller again).
+ */
+async function hold(ctx: ReconcileContext, spec: AnyResource, finalizer: string): Promise<boolean> {
+  const pointer = pointerOf(spec);
+  try {
+    await ctx.addFinalizer(pointer, finalizer);
+    const held = await ctx.get(pointer);
+    return held.metadata.phase === 'running' && deepEqual(held.spec, spec.spec);
+  } catch (error) {
+    if (isNotFoundError(error)) return false;
+    throw error;
+  }
 }
 
 /**
@@ -42,7 +62,7 @@ export async function applySpecs<TRes extends AnyResource>(
   for (const spec of specs) {
     if (spec.metadata.phase !== 'running') continue;
     await attempt(spec, async () => {
-      if (!spec.metadata.finalizers.includes(finalizer)) await ctx.addFinalizer(pointerOf(spec), finalizer);
+      if (!spec.metadata.finalizers.includes(finalizer) && !(await hold(ctx, spec, finalizer))) return;
       await actions.apply(spec);
     });
   }

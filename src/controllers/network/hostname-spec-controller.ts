@@ -2,11 +2,12 @@ import type { NetworkPlatform } from '../../platform/network.js';
 import { HostnameSpecs, hostnameSpecId } from '../../resources/network/hostname-spec.js';
 import { HostnameStatuses } from '../../resources/network/hostname-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 
 /** The name Talos gives the controller that applies the hostname. */
-export const hostnameSpecControllerName = 'network.HostnameSpecController';
+const hostnameSpecControllerName = 'network.HostnameSpecController';
 
 /**
  * `network.HostnameSpecController`: sets the kernel hostname and domain name from the merged
@@ -18,6 +19,7 @@ export function hostnameSpecController(network: NetworkPlatform): ControllerDefi
     name: hostnameSpecControllerName,
     inputs: [input.strong(HostnameSpecs)],
     outputs: [output.exclusive(HostnameStatuses)],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const specs = await ctx.list(HostnameSpecs.kind());
       ctx.trackOutputs();

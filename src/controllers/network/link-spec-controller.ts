@@ -1,12 +1,13 @@
 import type { NetworkPlatform, PlatformLink, PlatformLinkSpec } from '../../platform/network.js';
 import { type LinkSpec, LinkSpecs } from '../../resources/network/link-spec.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 import { tolerate } from './platform-errors.js';
 
 /** The name Talos gives the controller that applies links. */
-export const linkSpecControllerName = 'network.LinkSpecController';
+const linkSpecControllerName = 'network.LinkSpecController';
 
 /** The links a spec needs to exist first: its bond master and its VLAN parent. */
 function dependencies(spec: LinkSpec['spec']): string[] {
@@ -14,7 +15,7 @@ function dependencies(spec: LinkSpec['spec']): string[] {
 }
 
 /** Orders specs so that masters and parents come before the links that need them (Talos §1.6). */
-export function orderLinkSpecs(specs: readonly LinkSpec[]): LinkSpec[] {
+function orderLinkSpecs(specs: readonly LinkSpec[]): LinkSpec[] {
   const byName = new Map(specs.map((s) => [s.spec.name, s]));
   const depth = new Map<string, number>();
   const depthOf = (name: string, seen: Set<string>): number => {
@@ -70,6 +71,7 @@ export function linkSpecController(network: NetworkPlatform): ControllerDefiniti
     name: linkSpecControllerName,
     inputs: [input.strong(LinkSpecs)],
     outputs: [],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const specs = orderLinkSpecs(await ctx.list(LinkSpecs.kind()));
       const links = new Map((await network.links()).map((l) => [l.name, l]));

@@ -1,11 +1,12 @@
 import type { NetworkPlatform, PlatformLink } from '../../platform/network.js';
 import { LinkStatuses } from '../../resources/network/link-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { output } from '../../runtime/controller/inputs.js';
 import type { SpecInputOf } from '../../runtime/resource/resource.js';
 
 /** The name Talos gives the controller that observes links. */
-export const linkStatusControllerName = 'network.LinkStatusController';
+const linkStatusControllerName = 'network.LinkStatusController';
 
 /** The kernel's flags of a link, as `ip link` prints them. */
 function linkFlags(link: PlatformLink): string[] {
@@ -18,7 +19,7 @@ function linkFlags(link: PlatformLink): string[] {
 }
 
 /** Translates a platform link into a LinkStatus spec; `byName` resolves parent and master indexes. */
-export function linkStatusSpec(
+function linkStatusSpec(
   link: PlatformLink,
   byName: ReadonlyMap<string, PlatformLink>,
 ): SpecInputOf<typeof LinkStatuses> {
@@ -46,6 +47,7 @@ export function linkStatusController(network: NetworkPlatform): ControllerDefini
     name: linkStatusControllerName,
     inputs: [],
     outputs: [output.exclusive(LinkStatuses)],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const links = await network.links();
       const byName = new Map(links.map((l) => [l.name, l]));

@@ -17,14 +17,14 @@ import { isNotFoundError } from '../../runtime/errors.js';
 import { compareAddresses, isUnusableNodeAddress, prefixContains } from './ip-address.js';
 
 /** The name Talos gives the controller that selects node addresses. */
-export const nodeAddressControllerName = 'network.NodeAddressController';
+const nodeAddressControllerName = 'network.NodeAddressController';
 
 function sorted(addresses: Iterable<string>): string[] {
   return [...new Set(addresses)].sort(compareAddresses);
 }
 
 /** The addresses a filter lets through: inside an include subnet (if any) and outside every exclude subnet. */
-export function applyFilter(addresses: readonly string[], filter: NodeAddressFilter['spec']): string[] {
+function applyFilter(addresses: readonly string[], filter: NodeAddressFilter['spec']): string[] {
   return addresses.filter(
     (a) =>
       (filter.includeSubnets.length === 0 || filter.includeSubnets.some((s) => prefixContains(s, a))) &&

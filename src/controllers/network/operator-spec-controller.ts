@@ -9,13 +9,14 @@ import { ResolverSpecs, resolverSpecId } from '../../resources/network/resolver-
 import { defaultRouteMetric, RouteSpecs, routeId } from '../../resources/network/route-spec.js';
 import { TimeServerSpecs, timeServerSpecId } from '../../resources/network/time-server-spec.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 import type { ReconcileContext } from '../../runtime/controller/reconcile-context.js';
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import { tolerate } from './platform-errors.js';
 
 /** The name Talos gives the controller that runs operators. */
-export const operatorSpecControllerName = 'network.OperatorSpecController';
+const operatorSpecControllerName = 'network.OperatorSpecController';
 
 /** The kinds an operator writes, all in `network-config` at layer `operator`. */
 const producedKinds: readonly AnyResourceDefinition[] = [
@@ -106,6 +107,7 @@ export function operatorSpecController(dhcp: DhcpPlatform): ControllerDefinition
       ...producedKinds.map((d) => input.destroyReady(d, { namespace: networkConfigNamespace })),
     ],
     outputs: producedKinds.map((d) => output.shared(d)),
+    sources: [source('dhcp', () => dhcp.changes())],
     async reconcile(ctx) {
       const links = new Map((await ctx.list(LinkStatuses.kind())).map((l) => [l.metadata.id, l.spec]));
       const wanted = new Map<string, OperatorSpec>();

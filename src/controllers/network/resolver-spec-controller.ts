@@ -2,12 +2,13 @@ import type { NetworkPlatform } from '../../platform/network.js';
 import { ResolverSpecs, resolverSpecId } from '../../resources/network/resolver-spec.js';
 import { ResolverStatuses } from '../../resources/network/resolver-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 import { deepEqual } from '../../runtime/resource/equality.js';
 import { applySpecs } from './apply-specs.js';
 
 /** The name Talos gives the controller that applies the resolvers. */
-export const resolverSpecControllerName = 'network.ResolverSpecController';
+const resolverSpecControllerName = 'network.ResolverSpecController';
 
 /**
  * `network.ResolverSpecController`: hands the merged resolvers to the platform (which renders the
@@ -18,6 +19,7 @@ export function resolverSpecController(network: NetworkPlatform): ControllerDefi
     name: resolverSpecControllerName,
     inputs: [input.strong(ResolverSpecs)],
     outputs: [output.exclusive(ResolverStatuses)],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const specs = await ctx.list(ResolverSpecs.kind());
       ctx.trackOutputs();

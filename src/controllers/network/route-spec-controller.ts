@@ -1,13 +1,14 @@
 import type { NetworkPlatform, PlatformRoute, PlatformRouteRef } from '../../platform/network.js';
 import { type RouteSpec, RouteSpecs } from '../../resources/network/route-spec.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 import { tolerate } from './platform-errors.js';
 import { tableNumber } from './route-table.js';
 
 /** The name Talos gives the controller that applies routes. */
-export const routeSpecControllerName = 'network.RouteSpecController';
+const routeSpecControllerName = 'network.RouteSpecController';
 
 /** The kernel's identity of a route (family, table, destination, metric). */
 function sameIdentity(spec: RouteSpec['spec'], route: PlatformRoute): boolean {
@@ -17,6 +18,11 @@ function sameIdentity(spec: RouteSpec['spec'], route: PlatformRoute): boolean {
     route.destination === spec.dst &&
     route.priority === spec.priority
   );
+}
+
+/** The kernel's identity of a spec's route, as a key. */
+function identityKey(spec: RouteSpec['spec']): string {
+  return `${spec.family} ${tableNumber(spec.table)} ${spec.dst} ${spec.priority}`;
 }
 
 /** Whether the kernel's route is exactly what the spec asks. */
@@ -52,13 +58,23 @@ export function routeSpecController(network: NetworkPlatform): ControllerDefinit
     name: routeSpecControllerName,
     inputs: [input.strong(RouteSpecs)],
     outputs: [],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const specs = await ctx.list(RouteSpecs.kind());
       const [links, routes] = await Promise.all([network.links(), network.routes()]);
       const linkNames = new Set(links.map((l) => l.name));
+      // The kernel holds one route per identity: when several specs ask for one, the first by id
+      // holds it and the others wait, rather than replacing each other forever.
+      const holders = new Map<string, string>();
+      for (const s of specs) {
+        if (s.metadata.phase === 'running' && !holders.has(identityKey(s.spec))) {
+          holders.set(identityKey(s.spec), s.metadata.id);
+        }
+      }
       await applySpecs(ctx, specs, {
-        async apply({ spec }) {
+        async apply({ metadata, spec }) {
           if (spec.outLinkName !== '' && !linkNames.has(spec.outLinkName)) return;
+          if (holders.get(identityKey(spec)) !== metadata.id) return;
           if (routes.some((r) => sameRoute(spec, r))) return;
           const conflicting = routes.find((r) => sameIdentity(spec, r));
           if (conflicting !== undefined) {

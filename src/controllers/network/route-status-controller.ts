@@ -2,11 +2,12 @@ import type { NetworkPlatform } from '../../platform/network.js';
 import { routeId } from '../../resources/network/route-spec.js';
 import { RouteStatuses } from '../../resources/network/route-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { output } from '../../runtime/controller/inputs.js';
 import { tableName } from './route-table.js';
 
 /** The name Talos gives the controller that observes routes. */
-export const routeStatusControllerName = 'network.RouteStatusController';
+const routeStatusControllerName = 'network.RouteStatusController';
 
 /**
  * `network.RouteStatusController`: one RouteStatus per kernel route of the main and custom tables,
@@ -17,6 +18,7 @@ export function routeStatusController(network: NetworkPlatform): ControllerDefin
     name: routeStatusControllerName,
     inputs: [],
     outputs: [output.exclusive(RouteStatuses)],
+    sources: [source('netlink', () => network.changes())],
     async reconcile(ctx) {
       const [links, routes] = await Promise.all([network.links(), network.routes()]);
       const index = new Map(links.map((l) => [l.name, l.index]));

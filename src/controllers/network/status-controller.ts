@@ -7,7 +7,7 @@ import { type ControllerDefinition, defineController } from '../../runtime/contr
 import { input, output } from '../../runtime/controller/inputs.js';
 
 /** The name Talos gives the controller that aggregates network readiness. */
-export const statusControllerName = 'network.StatusController';
+const statusControllerName = 'network.StatusController';
 
 /**
  * `network.StatusController`: writes `NetworkStatus/status`. `addressReady`: NodeAddress `current`

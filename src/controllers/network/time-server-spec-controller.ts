@@ -5,7 +5,7 @@ import { input, output } from '../../runtime/controller/inputs.js';
 import { applySpecs } from './apply-specs.js';
 
 /** The name Talos gives the controller that publishes the time servers. */
-export const timeServerSpecControllerName = 'network.TimeServerSpecController';
+const timeServerSpecControllerName = 'network.TimeServerSpecController';
 
 /**
  * `network.TimeServerSpecController`: publishes the merged time servers as TimeServerStatus (through

@@ -1,32 +1,34 @@
+import { tap } from 'rxjs';
 import type { TimePlatform } from '../../platform/time.js';
 import { activeMachineConfigId, MachineConfigs } from '../../resources/config/machine-config.js';
 import { TimeServerStatuses } from '../../resources/network/time-server-status.js';
 import { TimeStatuses, timeStatusId } from '../../resources/time/time-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { source } from '../../runtime/controller/external-source.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 
 /** The name Talos gives the controller that keeps the clock in sync. */
-export const syncControllerName = 'time.SyncController';
-
-/** The time controller: its definition, and the hook its platform source calls on a clock jump. */
-export interface SyncController {
-  /** The controller to register. */
-  readonly definition: ControllerDefinition;
-  /** Counts a clock jump; the next reconcile bumps the epoch once per jump counted. */
-  noteJump(): void;
-}
+const syncControllerName = 'time.SyncController';
 
 /**
  * `time.SyncController`: hands the time servers of TimeServerStatus to the platform's clock and
- * reports `TimeStatus/node` (`synced` from the clock, `epoch` bumped once per jump, `syncDisabled`
- * from `machine.time.disabled`, in which case the clock is trusted as synced).
+ * reports `TimeStatus/node`: `synced` from the clock, `epoch` bumped once per jump the clock
+ * reports (certificate holders take TimeStatus as an input), `syncDisabled` from
+ * `machine.time.disabled`, in which case the clock is trusted as synced.
  */
-export function syncController(time: TimePlatform): SyncController {
+export function syncController(time: TimePlatform): ControllerDefinition {
   let jumps = 0;
-  const definition = defineController({
+  const countJumps = () =>
+    time.changes().pipe(
+      tap((change) => {
+        if (change.type === 'jumped') jumps++;
+      }),
+    );
+  return defineController({
     name: syncControllerName,
     inputs: [input.weak(TimeServerStatuses), input.weak(MachineConfigs)],
     outputs: [output.exclusive(TimeStatuses)],
+    sources: [source('clock', countJumps)],
     async reconcile(ctx) {
       const config = (await ctx.list(MachineConfigs.kind())).find(
         (c) => c.metadata.id === activeMachineConfigId,
@@ -47,5 +49,4 @@ export function syncController(time: TimePlatform): SyncController {
       jumps -= seen;
     },
   });
-  return { definition, noteJump: () => void jumps++ };
 }
