@@ -1,0 +1,28 @@
+/**
+ * A node's platform: everything a node's controllers act on in the outside world, behind one
+ * interface with a simulated and a Linux implementation.
+ */
+import type { DhcpPlatform } from './dhcp.js';
+import type { NetworkPlatform } from './network.js';
+import type { TimePlatform } from './time.js';
+
+/**
+ * The parts a node acts on. `network`, `dhcp` and `time` exist now; the lifecycle parts
+ * (`processes`, `disk`, `boot`, `power`) join as further members with their own interfaces.
+ */
+export interface Platform {
+  /** Which implementation this is: `simulated` or `linux`. */
+  readonly kind: 'simulated' | 'linux';
+  /** Links, addresses, routes, hostname, resolvers. */
+  readonly network: NetworkPlatform;
+  /** DHCPv4 clients per link. */
+  readonly dhcp: DhcpPlatform;
+  /** The clock and its synchronisation. */
+  readonly time: TimePlatform;
+  /** The kernel command line the node booted with (`ip=`, `talos.hostname=`, ...), `''` when none. */
+  cmdline(): Promise<string>;
+  /** The platform metadata (parsed JSON, e.g. a nocloud network config), or `undefined` when there is none. */
+  metadata(): Promise<unknown>;
+  /** Stops everything the platform runs (monitors, clients, timers); the change streams complete. Idempotent. */
+  close(): Promise<void>;
+}
