@@ -204,7 +204,12 @@ export interface PlatformResolvers {
 /** What changed: controllers re-list that kind on a change, they never apply deltas. */
 export type NetworkChangeKind = 'link' | 'address' | 'route' | 'hostname' | 'resolvers';
 
-/** One change the platform observed (made by the node or behind its back). */
+/**
+ * One change the platform observed (made by the node or behind its back).
+ *
+ * @remarks The kernel removes routes silently when a link goes down or loses its last address;
+ * so a `link` or `address` change of a link comes with a `route` change of that link too.
+ */
 export interface NetworkChange {
   /** Which kind of object changed. */
   readonly kind: NetworkChangeKind;

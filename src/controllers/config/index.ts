@@ -1,0 +1,1 @@
+export { machineTypeController } from './machine-type-controller.js';

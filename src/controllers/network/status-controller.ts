@@ -1,0 +1,47 @@
+import { HostnameStatuses } from '../../resources/network/hostname-status.js';
+import { NetworkStatuses, networkStatusId } from '../../resources/network/network-status.js';
+import { NodeAddresses, nodeAddressCurrentId } from '../../resources/network/node-address.js';
+import { ResolverStatuses } from '../../resources/network/resolver-status.js';
+import { RouteStatuses } from '../../resources/network/route-status.js';
+import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
+import { input, output } from '../../runtime/controller/inputs.js';
+
+/** The name Talos gives the controller that aggregates network readiness. */
+export const statusControllerName = 'network.StatusController';
+
+/**
+ * `network.StatusController`: writes `NetworkStatus/status`. `addressReady`: NodeAddress `current`
+ * is not empty; `connectivityReady`: a default route exists (there are no probes yet);
+ * `hostnameReady`: a HostnameStatus exists; `etcFilesReady`: both inputs of `/etc/hosts` and
+ * `/etc/resolv.conf` (HostnameStatus and ResolverStatus) are applied, the platform rendering the
+ * resolver file as it applies them.
+ */
+export const statusController: ControllerDefinition = defineController({
+  name: statusControllerName,
+  inputs: [
+    input.weak(NodeAddresses),
+    input.weak(RouteStatuses),
+    input.weak(HostnameStatuses),
+    input.weak(ResolverStatuses),
+  ],
+  outputs: [output.exclusive(NetworkStatuses)],
+  async reconcile(ctx) {
+    const current = (await ctx.list(NodeAddresses.kind())).find(
+      (n) => n.metadata.id === nodeAddressCurrentId,
+    );
+    const routes = await ctx.list(RouteStatuses.kind());
+    const hostnameReady = (await ctx.list(HostnameStatuses.kind())).length > 0;
+    const resolversReady = (await ctx.list(ResolverStatuses.kind())).length > 0;
+    const spec = {
+      addressReady: (current?.spec.addresses.length ?? 0) > 0,
+      connectivityReady: routes.some(
+        (r) => r.spec.dst === '' && r.spec.table === 'main' && r.spec.type === 'unicast',
+      ),
+      hostnameReady,
+      etcFilesReady: hostnameReady && resolversReady,
+    };
+    await ctx.modify(NetworkStatuses.make(networkStatusId, spec), (d) => {
+      d.spec = spec;
+    });
+  },
+});

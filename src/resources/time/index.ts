@@ -1,0 +1,2 @@
+/** Time resources. */
+export { type TimeStatus, TimeStatuses, timeStatusId } from './time-status.js';

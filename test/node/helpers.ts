@@ -1,0 +1,38 @@
+import { createRuntime, createState, type Runtime, type State } from '../../src/index.js';
+import type { AnyControllerDefinition } from '../../src/runtime/controller/define-controller.js';
+import { createVirtualClock, type VirtualClock } from '../../src/testing/index.js';
+
+/** A state and runtime on a virtual clock, for controller tests. */
+export interface ControllerHarness {
+  readonly clock: VirtualClock;
+  readonly state: State;
+  readonly runtime: Runtime;
+}
+
+/** Creates a state and a runtime on a virtual clock and registers the controllers. */
+export function controllerHarness(
+  controllers: readonly AnyControllerDefinition[],
+  clock = createVirtualClock(),
+): ControllerHarness {
+  const state = createState({ clock });
+  const runtime = createRuntime({ state, clock });
+  for (const c of controllers) runtime.register(c);
+  return { clock, state, runtime };
+}
+
+/**
+ * Lets the runtime and the platform run: settles the runtime, moves the virtual clock by `step`,
+ * `rounds` times (the platform's DHCP and sync delays run on the clock).
+ */
+export async function settle(
+  runtime: Runtime,
+  clock: VirtualClock,
+  rounds = 10,
+  step = 1_000,
+): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await runtime.settled();
+    await clock.advance(step);
+  }
+  await runtime.settled();
+}
