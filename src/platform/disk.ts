@@ -12,7 +12,7 @@ import type { PlatformErrorCode } from './errors.js';
  * - `EPHEMERAL`: service data (etcd's data directory), wiped by a reset;
  * - `BOOT`: the boot slots A and B and which of them boots by default.
  */
-export const partitions = ['STATE', 'META', 'EPHEMERAL', 'BOOT'] as const;
+const partitions = ['STATE', 'META', 'EPHEMERAL', 'BOOT'] as const;
 
 /** One of {@link partitions}. */
 export type Partition = (typeof partitions)[number];

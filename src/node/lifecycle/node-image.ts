@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** A node image as a boot slot holds it. */
-export const nodeImageSchema = z
+const nodeImageSchema = z
   .object({
     /** The version, e.g. `v1.2.0`. */
     version: z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'a version such as v1.2.0'),

@@ -16,7 +16,7 @@ export const machineStages = [
 ] as const;
 
 /** A readiness condition that is not met, and why. */
-export const unmetCondition = z.object({ name: z.string(), reason: z.string() });
+const unmetCondition = z.object({ name: z.string(), reason: z.string() });
 
 /**
  * The machine's stage and readiness (`MachineStatuses.runtime.talos.dev/machine` in `runtime`):

@@ -78,7 +78,7 @@ describe('createFileDisk', () => {
   });
 
   it('should leave either the whole old or the whole new file when the process is killed at any step', async () => {
-    const fixture = join(import.meta.dirname, 'fixtures', 'crash-writer.ts');
+    const fixture = join(import.meta.dirname, 'fixtures', 'crash-writer-process.ts');
     for (const step of atomicWriteSteps) {
       const disk = createFileDisk({ stateDir });
       await disk.write('STATE', 'config.yaml', 'old config');

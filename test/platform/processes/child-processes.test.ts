@@ -62,7 +62,7 @@ describe('createChildProcesses', () => {
   });
 
   it('should leave no orphan when the node process is killed with SIGKILL', async () => {
-    const fixture = join(import.meta.dirname, 'fixtures', 'node-with-child.ts');
+    const fixture = join(import.meta.dirname, 'fixtures', 'node-with-child-process.ts');
     const node = spawn(process.execPath, ['--import', 'tsx', fixture], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
