@@ -4,8 +4,20 @@
  * @packageDocumentation
  */
 
+export {
+  type MachineStatusInputs,
+  machineStatusController,
+} from '../controllers/runtime/machine-status-controller.js';
+export { type ServiceStatusSource, serviceController } from '../controllers/runtime/service-controller.js';
+export { createDiskBoot } from '../platform/boot/disk-boot.js';
+// Lifecycle: events, sequences, the service supervisor, disk, boot slots, processes and upgrades
+export type { BootPlatform, BootSlot, BootState, SlotImage } from '../platform/boot.js';
 // Platforms: what a node acts on
 export type { DhcpChange, DhcpClientOptions, DhcpLease, DhcpPlatform } from '../platform/dhcp.js';
+export type { AtomicWriteHook, AtomicWriteStep } from '../platform/disk/atomic-file.js';
+export { createFileDisk, type FileDisk, type FileDiskOptions } from '../platform/disk/file-disk.js';
+export { type MetaStore, metaKeys, openMetaStore } from '../platform/disk/meta-store.js';
+export type { DiskFaults, DiskPlatform, Partition } from '../platform/disk.js';
 export { isPlatformError, PlatformError, type PlatformErrorCode } from '../platform/errors.js';
 export {
   createLinuxPlatform,
@@ -20,6 +32,20 @@ export type {
   PlatformRoute,
 } from '../platform/network.js';
 export type { Platform } from '../platform/platform.js';
+export { createChildProcesses } from '../platform/processes/child-processes.js';
+export {
+  createScriptedProcesses,
+  type ScriptedProcess,
+  type ScriptedProcessesOptions,
+  type ScriptedProgram,
+} from '../platform/processes/scripted-processes.js';
+export type {
+  OutputLine,
+  ProcessExit,
+  ProcessHandle,
+  ProcessPlatform,
+  ProcessSpec,
+} from '../platform/processes.js';
 export {
   createSimulatedPlatform,
   type SimulatedPlatform,
@@ -31,6 +57,60 @@ export type { TimeChange, TimePlatform, TimeSyncStatus } from '../platform/time.
 export * from '../resources/config/index.js';
 // Network resources: specs, statuses and derived
 export * from '../resources/network/index.js';
+// Runtime resources: services and the machine's status
+export * from '../resources/runtime/index.js';
 // Time resources
 export * from '../resources/time/index.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
+export {
+  createEventBus,
+  type EventBus,
+  type EventBusOptions,
+  type EventStreamOptions,
+} from './events/event-bus.js';
+export type {
+  EventError,
+  MachineEvent,
+  MachineEventPayload,
+  SequenceErrorCode,
+  SequenceName,
+  ServiceState,
+} from './events/machine-event.js';
+export { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
+export {
+  commitUpgrade,
+  type InstallResult,
+  installUpgrade,
+  type LifecycleHook,
+  revertIfUpgradePending,
+  rollback,
+  UpgradeRefusedError,
+  upgradeSteps,
+} from './lifecycle/upgrade.js';
+export { type MachineStage, nextStage } from './machine-stage.js';
+export {
+  isSequenceError,
+  type Sequence,
+  SequenceError,
+  type SequencePhase,
+  type SequenceTask,
+  type TaskContext,
+  takeovers,
+} from './sequencer/sequence.js';
+export { createSequencer, type Sequencer, type SequencerOptions } from './sequencer/sequencer.js';
+export { type StageTracker, trackStage } from './stage-tracker.js';
+export type { LogEntry } from './supervisor/log-buffer.js';
+export type {
+  HealthCheck,
+  RestartPolicy,
+  ServiceCondition,
+  ServiceContext,
+  ServiceDefinition,
+} from './supervisor/service.js';
+export type { ServiceStatus } from './supervisor/service-runner.js';
+export {
+  createSupervisor,
+  type Supervisor,
+  type SupervisorOptions,
+  UnknownServiceError,
+} from './supervisor/supervisor.js';
