@@ -12,7 +12,8 @@ import {
 } from '../../resources/network/platform-config.js';
 import type { ControllerInput } from '../../runtime/controller/inputs.js';
 import { input } from '../../runtime/controller/inputs.js';
-import type { ReadContext, ReconcileContext } from '../../runtime/controller/reconcile-context.js';
+import type { ReadContext } from '../../runtime/controller/read-context.js';
+import type { ReconcileContext } from '../../runtime/controller/reconcile-context.js';
 import { isNotFoundError } from '../../runtime/errors.js';
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { Pointer } from '../../runtime/resource/pointer.js';

@@ -7,7 +7,7 @@ import { TimeStatuses, timeStatusId } from '../../resources/time/time-status.js'
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
 import { source } from '../../runtime/controller/external-source.js';
 import { input, output } from '../../runtime/controller/inputs.js';
-import type { ReadContext } from '../../runtime/controller/reconcile-context.js';
+import type { ReadContext } from '../../runtime/controller/read-context.js';
 
 /** What the controller needs from the node besides resources. */
 export interface MachineStatusInputs {
