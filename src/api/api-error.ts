@@ -194,7 +194,13 @@ export function errorFromWire(wire: WireError): Error {
       return new ApiError(wire.status, wire.code, wire.message, wire.issues);
   }
   error.message = wire.message;
+  if (typeof wire.hint === 'string') withHint(error, wire.hint);
   return error;
+}
+
+/** The hint an answer carried with an error (who owns a resource, what to do instead), if any. */
+export function hintOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? hints.get(error) : undefined;
 }
 
 /** True when a value looks like `{ error: WireError }`. */

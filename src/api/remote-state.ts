@@ -43,6 +43,29 @@ export interface RemoteStateOptions extends ApiTransportOptions {
   watchRetry?: WatchRetryOptions;
 }
 
+/** A transaction op as the API's `POST /v1/transaction` takes it. @internal */
+export function transactionOpToWire(op: TransactionOp): unknown {
+  const base = op.owner !== undefined ? { owner: op.owner } : {};
+  switch (op.op) {
+    case 'create':
+      return { op: 'create', resource: wireBody(op.resource), ...base };
+    case 'update':
+      return {
+        op: 'update',
+        resource: wireBody(op.resource),
+        ...base,
+        ...(op.expectedPhase !== undefined ? { expectedPhase: op.expectedPhase } : {}),
+        ...(op.expectedCreated !== undefined ? { expectedCreated: op.expectedCreated } : {}),
+      };
+    case 'destroy': {
+      const p = op.pointer ?? ({} as Pointer);
+      return { op: 'destroy', pointer: { namespace: p.namespace, type: p.type, id: p.id }, ...base };
+    }
+    default:
+      throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op: unknown }).op)}`);
+  }
+}
+
 /** The parts of a resource the API accepts: exactly the contract's fields. */
 function wireBody(resource: AnyResource): unknown {
   const m = resource?.metadata ?? ({} as AnyResource['metadata']);
@@ -142,27 +165,7 @@ class RemoteState implements CoreState {
 
   async transaction(ops: readonly TransactionOp[]): Promise<TransactionResult[]> {
     if (!Array.isArray(ops)) throw new TypeError('transaction: ops must be an array');
-    const wire = ops.map((op) => {
-      const base = op.owner !== undefined ? { owner: op.owner } : {};
-      switch (op.op) {
-        case 'create':
-          return { op: 'create', resource: wireBody(op.resource), ...base };
-        case 'update':
-          return {
-            op: 'update',
-            resource: wireBody(op.resource),
-            ...base,
-            ...(op.expectedPhase !== undefined ? { expectedPhase: op.expectedPhase } : {}),
-            ...(op.expectedCreated !== undefined ? { expectedCreated: op.expectedCreated } : {}),
-          };
-        case 'destroy': {
-          const p = op.pointer ?? ({} as Pointer);
-          return { op: 'destroy', pointer: { namespace: p.namespace, type: p.type, id: p.id }, ...base };
-        }
-        default:
-          throw new TypeError(`transaction: unknown op ${JSON.stringify((op as { op: unknown }).op)}`);
-      }
-    });
+    const wire = ops.map(transactionOpToWire);
     await this.#watchesOpened();
     const { results } = await this.#transport.json<{ results: TransactionResult[] }>(
       'POST',

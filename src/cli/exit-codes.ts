@@ -1,4 +1,4 @@
-import { isApiError } from '../api/api-error.js';
+import { hintOf, isApiError } from '../api/api-error.js';
 import {
   isAccessError,
   isConflictError,
@@ -72,7 +72,8 @@ export function describeError(error: unknown): string {
   if (isApiError(error) && error.status === 0 && tlsCodes.test(causeCode(error))) {
     message = `TLS refused: ${message}`;
   }
-  return message.replace(/\s*\n\s*/g, ' ');
+  const hint = hintOf(error);
+  return `${message.replace(/\s*\n\s*/g, ' ')}${hint === undefined ? '' : ` (${hint})`}`;
 }
 
 /** True for {@link CliError}. */

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { DefinitionSpec } from '../api/access-policy.js';
 import { ApiTransport, withQuery } from '../api/http-client.js';
-import { createRemoteState } from '../api/remote-state.js';
-import { resourcePath } from '../api/routes.js';
+import { createRemoteState, transactionOpToWire } from '../api/remote-state.js';
+import { apiPrefix, resourcePath } from '../api/routes.js';
 import { freezeWire } from '../api/wire.js';
 import { defineResource, lookupDefinition } from '../runtime/resource/define-resource.js';
 import { definitionMatchesName, ResourceDefinitions } from '../runtime/resource/meta.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
-import type { State } from '../runtime/state/state.js';
+import type { State, TransactionOp } from '../runtime/state/state.js';
 import { type ConnectionFlags, resolveConnection } from './config.js';
 import { CliError, exitCodes } from './exit-codes.js';
 
@@ -25,6 +25,8 @@ export interface Session {
    * aliases and default namespaces here; the server checks specs against the real schemas.
    */
   registerDefinitions(): Promise<void>;
+  /** Checks the ops on the server's real write path without committing them; throws what the real write would. */
+  dryRun(ops: readonly TransactionOp[]): Promise<void>;
   /** The resource as the server's schema normalises it (defaults filled), without storing it. */
   normalize(resource: AnyResource): Promise<AnyResource>;
   close(): Promise<void>;
@@ -91,6 +93,11 @@ export function openSession(flags: ConnectionFlags, options: SessionOptions = {}
           sensitive: d.sensitivity === 'sensitive',
         });
       }
+    },
+    async dryRun(ops) {
+      await transport.json('POST', withQuery(`${apiPrefix}/transaction`, { dryRun: 'true' }), {
+        ops: ops.map(transactionOpToWire),
+      });
     },
     async normalize(resource) {
       const m = resource.metadata;

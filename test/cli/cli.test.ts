@@ -215,6 +215,26 @@ describe('converge apply and delete', { timeout: 120_000 }, () => {
     expect((await t.state.get(Items.pointer('b'))).metadata.version).toBe(2);
   });
 
+  it('should give a dry run the real apply verdict: an owner conflict, with who owns it, and exit 4', async () => {
+    await t.state.create(Items.make('owned', { value: 1 }), { owner: 'ItemController' });
+    const manifest = join(dir, 'owned.yaml');
+    writeFileSync(
+      manifest,
+      ['metadata:', '  type: items', '  id: owned', 'spec:', '  value: 2', ''].join('\n'),
+    );
+    const before = JSON.stringify(await t.state.list(Items.kind()));
+    const [dry, real] = [
+      await runCli(['apply', '-f', manifest, '--dry-run'], envFor('operator')),
+      await runCli(['apply', '-f', manifest], envFor('operator')),
+    ];
+    expect(dry.code).toBe(4);
+    expect(dry.stdout).toBe('');
+    expect(dry.stderr).toMatch(/ItemController/);
+    expect(dry.stderr).toMatch(/not for hand edits/);
+    expect(real).toEqual(dry);
+    expect(JSON.stringify(await t.state.list(Items.kind()))).toBe(before);
+  });
+
   it('should refuse an invalid manifest with its document, line and field, and exit 5', async () => {
     const before = JSON.stringify(await t.state.list(Items.kind()));
     const bad = await runCli(

@@ -174,6 +174,8 @@ export async function applyCommand(session: Session, options: ApplyOptions, out:
     if (options.dryRun)
       lines.push(...formatDiff(managed(current), diffResources(managed(current), managed(next))));
   }
-  if (!options.dryRun && ops.length > 0) await session.state.transaction(ops);
+  // A dry run goes through the server's real write path (owner, phase, version, schema, role), so
+  // its verdict is the real apply's.
+  if (ops.length > 0) await (options.dryRun ? session.dryRun(ops) : session.state.transaction(ops));
   out.write(`${lines.join('\n')}\n`);
 }
