@@ -11,6 +11,7 @@ import {
   Parser,
   type YAMLError,
 } from 'yaml';
+import { yamlErrorLine } from '../runtime/resource/yaml-error-line.js';
 import { ApiError } from './api-error.js';
 
 /**
@@ -92,12 +93,11 @@ function lexBounded(text: string, maxDepth: number): string[] {
 
 /** The error of a document that failed to parse, naming the line where it went wrong. */
 function parseError(errors: readonly YAMLError[], lines: LineCounter): ApiError {
-  // A misindented line reads as a plain scalar continuing the line above, and the library reports
-  // where that scalar starts; the culprit is where the key spills over: the end of that range.
   const spilled = errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY');
   if (spilled !== undefined) {
-    const at = lines.linePos(Math.max(spilled.pos[0], spilled.pos[1] - 1));
-    return malformed(`line ${at.line}: bad indentation (a key is not where the lines around it put it)`);
+    return malformed(
+      `line ${yamlErrorLine(spilled, lines)}: bad indentation (a key is not where the lines around it put it)`,
+    );
   }
   const first = errors[0]!;
   const at = lines.linePos(first.pos[0]);

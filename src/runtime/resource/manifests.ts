@@ -3,6 +3,7 @@ import { ValidationError, type ValidationIssue } from '../errors.js';
 import { type AnyResourceDefinition, listDefinitions, lookupDefinition } from './define-resource.js';
 import { metadataKeyOrder } from './metadata.js';
 import type { AnyResource } from './resource.js';
+import { yamlErrorLine } from './yaml-error-line.js';
 
 /** A problem in a manifest: which document (1-based), which line (1-based) and which field. */
 export interface ManifestIssue extends ValidationIssue {
@@ -85,14 +86,17 @@ function loadDocument(
   };
   const docLine = lineOf(doc.contents);
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      issues.push({
-        document,
-        line: e.linePos?.[0]?.line ?? docLine,
-        path: [],
-        message: e.message.split('\n')[0]!,
-      });
-    }
+    // The first error is the cause; the ones after it mostly follow from it.
+    const e = doc.errors[0]!;
+    const misindented = doc.errors.find((x) => x.code === 'MULTILINE_IMPLICIT_KEY');
+    issues.push({
+      document,
+      line: yamlErrorLine(misindented ?? e, lines),
+      path: [],
+      message: misindented
+        ? 'bad indentation (a key is not where the lines around it put it)'
+        : e.message.split('\n')[0]!,
+    });
     return;
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return; // an empty document, e.g. a trailing `---`

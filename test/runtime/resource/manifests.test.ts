@@ -99,6 +99,30 @@ spec: { host: db.local, port: 5432, tags: [primary] }
     }
   });
 
+  it('should name the line of a misindented key, not the start of the document', () => {
+    const misindented = [
+      'metadata:',
+      '  type: srv',
+      '  id: a',
+      '   stray: 1',
+      'spec: {}',
+      '',
+    ].join('\n');
+    expect(() => loadManifests(misindented)).toThrow(/document 1, line 4: bad indentation/);
+    const dedented = [
+      'metadata:',
+      '  type: srv',
+      '  id: a',
+      'spec:',
+      '  value: 1',
+      ' oops: 2',
+      '',
+    ].join('\n');
+    expect(() => loadManifests(dedented)).toThrow(
+      /document 1, line 6: All mapping items must start at the same column/,
+    );
+  });
+
   it('should print resources as YAML with COSI key order and round-trip them', async () => {
     const state = createState();
     const stored = await state.create(
