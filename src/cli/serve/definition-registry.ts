@@ -19,14 +19,16 @@ type DefinitionSpec = ReturnType<typeof resourceDefinitionResource>['spec'];
 
 /**
  * Makes a definition known to the server over `state`: its specs are validated with its schema on
- * every write. The one place that registers, so that it can move to a per-state registry.
+ * every write. A type has one definition per process (the API looks types up there), and a state
+ * made with its own definition list learns it through `registerDefinition`.
  */
 export function registerDefinition(
-  _state: State,
+  state: State,
   options: ResourceDefinitionOptions<string, z.ZodType>,
 ): AnyResourceDefinition {
-  // Registration is process-wide today: the store and the API look definitions up by type.
-  return defineResource(options);
+  const definition = defineResource(options);
+  state.registerDefinition?.(definition);
+  return definition;
 }
 
 /** The options that define `definition` again (it may come from another copy of this module). */
