@@ -12,6 +12,8 @@ export interface TimeSyncStatus {
   readonly servers: readonly string[];
   /** When it last synchronised, in platform clock milliseconds, or `undefined` if never. */
   readonly lastSyncAt: number | undefined;
+  /** How many times the clock jumped since the platform started: Talos' `TimeStatus.epoch`. */
+  readonly jumps: number;
 }
 
 /**

@@ -145,7 +145,7 @@ describe('simulated time', () => {
     const platform = createSimulatedPlatform({ clock, seed: 1, time: { syncDelayMs: 5_000 } });
     const seen: unknown[] = [];
     platform.time.changes().subscribe((c) => seen.push(c));
-    expect(platform.time.status()).toEqual({ synced: false, servers: [], lastSyncAt: undefined });
+    expect(platform.time.status()).toEqual({ synced: false, servers: [], lastSyncAt: undefined, jumps: 0 });
     await clock.advance(60_000);
     expect(platform.time.status().synced).toBe(false);
     await platform.time.setServers(['pool.ntp.org']);
@@ -156,10 +156,12 @@ describe('simulated time', () => {
       synced: true,
       servers: ['pool.ntp.org'],
       lastSyncAt: clock.now(),
+      jumps: 0,
     });
     const before = platform.time.now();
     platform.faults.jumpTime(20 * 60_000);
     expect(platform.time.now()).toBe(before + 20 * 60_000);
+    expect(platform.time.status().jumps).toBe(1);
     platform.faults.loseTimeSync();
     await clock.advance(5_000);
     expect(seen).toEqual([

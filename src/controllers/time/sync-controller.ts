@@ -1,4 +1,3 @@
-import { tap } from 'rxjs';
 import type { TimePlatform } from '../../platform/time.js';
 import { activeMachineConfigId, MachineConfigs } from '../../resources/config/machine-config.js';
 import { TimeServerStatuses } from '../../resources/network/time-server-status.js';
@@ -17,18 +16,11 @@ const syncControllerName = 'time.SyncController';
  * `machine.time.disabled`, in which case the clock is trusted as synced.
  */
 export function syncController(time: TimePlatform): ControllerDefinition {
-  let jumps = 0;
-  const countJumps = () =>
-    time.changes().pipe(
-      tap((change) => {
-        if (change.type === 'jumped') jumps++;
-      }),
-    );
   return defineController({
     name: syncControllerName,
     inputs: [input.weak(TimeServerStatuses), input.weak(MachineConfigs)],
     outputs: [output.exclusive(TimeStatuses)],
-    sources: [source('clock', countJumps)],
+    sources: [source('clock', () => time.changes())],
     async reconcile(ctx) {
       const config = (await ctx.list(MachineConfigs.kind())).find(
         (c) => c.metadata.id === activeMachineConfigId,
@@ -40,13 +32,13 @@ export function syncController(time: TimePlatform): ControllerDefinition {
       if (status.servers.length !== servers.length || status.servers.some((s, i) => s !== servers[i])) {
         await time.setServers(servers);
       }
-      const seen = jumps;
+      // The epoch is the platform's count of jumps: state of the machine, not of this definition.
+      const now = time.status();
       await ctx.modify(TimeStatuses.make(timeStatusId, {}), (d) => {
-        d.spec.synced = syncDisabled || time.status().synced;
-        d.spec.epoch += seen;
+        d.spec.synced = syncDisabled || now.synced;
+        d.spec.epoch = now.jumps;
         d.spec.syncDisabled = syncDisabled;
       });
-      jumps -= seen;
     },
   });
 }

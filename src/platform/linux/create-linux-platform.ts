@@ -76,7 +76,7 @@ class LinuxTime implements TimePlatform {
     return Date.now();
   }
   status(): TimeSyncStatus {
-    return { synced: true, servers: [...this.#servers], lastSyncAt: this.#startedAt };
+    return { synced: true, servers: [...this.#servers], lastSyncAt: this.#startedAt, jumps: 0 };
   }
   async setServers(servers: readonly string[]): Promise<void> {
     if (servers.some((s) => typeof s !== 'string' || s === '')) {

@@ -24,6 +24,7 @@ export class SimulatedTime implements TimePlatform {
   #synced: boolean;
   #servers: readonly string[] = [];
   #lastSyncAt: number | undefined;
+  #jumps = 0;
   #timer: TimerHandle | undefined;
   #closed = false;
 
@@ -39,7 +40,12 @@ export class SimulatedTime implements TimePlatform {
   }
 
   status(): TimeSyncStatus {
-    return { synced: this.#synced, servers: [...this.#servers], lastSyncAt: this.#lastSyncAt };
+    return {
+      synced: this.#synced,
+      servers: [...this.#servers],
+      lastSyncAt: this.#lastSyncAt,
+      jumps: this.#jumps,
+    };
   }
 
   async setServers(servers: readonly string[]): Promise<void> {
@@ -64,6 +70,7 @@ export class SimulatedTime implements TimePlatform {
   jump(ms: number): void {
     if (!Number.isFinite(ms)) throw new RangeError(`jump: ms must be finite, got ${ms}`);
     this.#offsetMs += ms;
+    this.#jumps++;
     this.#changes.next({ type: 'jumped', jumpMs: ms });
   }
 
