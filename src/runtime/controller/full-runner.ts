@@ -173,6 +173,8 @@ export class FullRunner implements Runner {
     const counters = this.#counters;
     counters.lastDuration = counters.lastDurationMs = this.#host.clock.now() - started;
     counters.lastOutcome = 'success';
+    if (this.#failures > 0)
+      this.logger.info({ reconcile: seq, failures: this.#failures }, 'reconcile recovered');
     this.#failures = 0;
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ reconcile: seq }, 'reconcile finished');
     this.#host.report({ controller: this.name, phase: 'end', outcome: 'success' });
@@ -211,7 +213,11 @@ export class FullRunner implements Runner {
     counters.lastOutcome = 'error';
     counters.lastError = error;
     const delay = backoffDelay(this.#failures, this.#host.backoff, this.#host.random);
-    this.logger.warn({ err: error, reconcile: seq, attempt, retryInMs: delay }, 'reconcile failed');
+    // Once per streak at warn: a controller failing every few seconds must not flood the log.
+    if (this.#failures === 1)
+      this.logger.warn({ err: error, reconcile: seq, attempt, retryInMs: delay }, 'reconcile failed');
+    else
+      this.logger.debug({ err: error, reconcile: seq, attempt, retryInMs: delay }, 'reconcile failed again');
     this.#host.report({ controller: this.name, phase: 'end', outcome: 'error', error });
     this.#host.setBusy(this, false);
     if (this.#stopped) return;

@@ -136,8 +136,18 @@ describe('runtime: failures and backoff', () => {
     await runtime.settled();
     await clock.advance(750);
     await runtime.settled();
-    const failures = records.filter((r) => r.msg === 'reconcile failed');
+    // Once per streak at warn; the rest of the streak at debug, and its end at info.
+    const failures = records.filter(
+      (r) => r.msg === 'reconcile failed' || r.msg === 'reconcile failed again',
+    );
     expect(failures).toHaveLength(2);
+    expect(failures.map((r) => [r.msg, r.level])).toEqual([
+      ['reconcile failed', 40],
+      ['reconcile failed again', 20],
+    ]);
+    expect(records.filter((r) => r.msg === 'reconcile recovered')).toMatchObject([
+      { level: 30, controller: 'Loud', failures: 2 },
+    ]);
     expect(failures[0]).toMatchObject({
       level: 40,
       controller: 'Loud',
