@@ -15,18 +15,20 @@ export interface FaultyMachine {
 /**
  * The platform as the controllers see it: every write may, by the run's choices, first meet a
  * kernel error (EBUSY) or be followed by an address vanishing behind the node's back. A run has a
- * budget of such faults, so the liveness phase ends without them.
+ * budget of such faults, and they stop with the simulation's own (`heal()`): platform calls fail
+ * while store calls may, so the liveness phase is free of both.
  */
 export function faultyNetwork(m: FaultyMachine): NetworkPlatform {
   const network = m.platform.network;
   const choices = m.sim.choices;
+  const armed = () => m.faults > 0 && m.sim.faults.callFails > 0;
   const faulty = async (op: NetworkWriteOp, arg: unknown): Promise<void> => {
-    if (m.faults > 0 && choices.chance(0.15, 'platform fault', op)) {
+    if (armed() && choices.chance(0.15, 'platform fault', op)) {
       m.faults--;
       m.platform.faults.failNext(op, 'EBUSY');
     }
     await (network[op] as (arg: unknown) => Promise<void>).call(network, arg);
-    if (m.faults > 0 && op === 'addAddress' && choices.chance(0.15, 'address vanishes', op)) {
+    if (armed() && op === 'addAddress' && choices.chance(0.15, 'address vanishes', op)) {
       m.faults--;
       const victim = (await network.addresses()).find((a) => a.linkName !== 'lo');
       if (victim !== undefined) m.platform.faults.removeAddress(victim);

@@ -143,9 +143,10 @@ describe('a broken controller', () => {
       numRuns: 300,
       faults: { callFails: 0.3, callFailsOn: ['get'] },
     });
-    // Shrunk to a few operations and the one failing read that matters (a read inside modify counts too).
+    // Shrunk to a few operations and decisions, among them the failing read that matters (a read
+    // inside modify counts too; the batched writes of other stages leave a delay or two).
     expect(report.operations.length).toBeLessThanOrEqual(3);
-    expect(deviations(report.decisions)).toBe(1);
+    expect(deviations(report.decisions)).toBeLessThanOrEqual(3);
     expect(report.decisions).toMatch(
       /fail CarelessIntToStr get Ints\.broken\.test\.converge\.dev\(default\/[abc]\)#\d+=\d+/,
     );

@@ -100,24 +100,11 @@ spec: { host: db.local, port: 5432, tags: [primary] }
   });
 
   it('should name the line of a misindented key, not the start of the document', () => {
-    const misindented = [
-      'metadata:',
-      '  type: srv',
-      '  id: a',
-      '   stray: 1',
-      'spec: {}',
-      '',
-    ].join('\n');
+    const misindented = ['metadata:', '  type: srv', '  id: a', '   stray: 1', 'spec: {}', ''].join('\n');
     expect(() => loadManifests(misindented)).toThrow(/document 1, line 4: bad indentation/);
-    const dedented = [
-      'metadata:',
-      '  type: srv',
-      '  id: a',
-      'spec:',
-      '  value: 1',
-      ' oops: 2',
-      '',
-    ].join('\n');
+    const dedented = ['metadata:', '  type: srv', '  id: a', 'spec:', '  value: 1', ' oops: 2', ''].join(
+      '\n',
+    );
     expect(() => loadManifests(dedented)).toThrow(
       /document 1, line 6: All mapping items must start at the same column/,
     );
