@@ -51,16 +51,18 @@ export function monitorNetns(options: MonitorOptions): Observable<NetworkChange>
   const { netns, clock, logger } = options;
   return new Observable<NetworkChange>((subscriber) => {
     let child: ChildProcess | undefined;
-    let timer: TimerHandle | undefined;
+    // Two timers: the resync after a start must not be lost to a restart scheduled meanwhile.
+    let resyncTimer: TimerHandle | undefined;
+    let restartTimer: TimerHandle | undefined;
     let stopped = false;
     let failures = 0;
 
-    const schedule = (ms: number, run: () => void) => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = clock.setTimeout(() => {
-        timer = undefined;
-        if (!stopped) run();
-      }, ms);
+    const resync = () => {
+      resyncTimer = clock.setTimeout(() => {
+        resyncTimer = undefined;
+        if (stopped) return;
+        for (const kind of ['link', 'address', 'route'] as const) subscriber.next({ kind });
+      }, resyncDelayMs);
     };
 
     const start = () => {
@@ -79,11 +81,7 @@ export function monitorNetns(options: MonitorOptions): Observable<NetworkChange>
         failures = 0;
         for (const change of changesOfMonitorLine(line)) subscriber.next(change);
       });
-      proc.on('spawn', () =>
-        schedule(resyncDelayMs, () => {
-          for (const kind of ['link', 'address', 'route'] as const) subscriber.next({ kind });
-        }),
-      );
+      proc.on('spawn', resync);
       proc.on('error', (error) =>
         logger.error({ err: error, netns, install: iproute2Install }, 'ip monitor could not start'),
       );
@@ -95,14 +93,18 @@ export function monitorNetns(options: MonitorOptions): Observable<NetworkChange>
         // One line per streak of failures, not one per restart.
         if (failures === 1)
           logger.warn({ netns, code, signal, stderr: stderr.trim() }, 'ip monitor exited; restarting');
-        schedule(delay, start);
+        restartTimer = clock.setTimeout(() => {
+          restartTimer = undefined;
+          if (!stopped) start();
+        }, delay);
       });
     };
 
     start();
     return () => {
       stopped = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
+      if (resyncTimer !== undefined) clock.clearTimeout(resyncTimer);
+      if (restartTimer !== undefined) clock.clearTimeout(restartTimer);
       child?.kill('SIGTERM');
       child = undefined;
     };
