@@ -153,8 +153,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     } catch (error) {
       const wire = errorToWire(error);
       if (wire.status >= 500) logger.error({ err: error, url: req.url }, 'request failed');
-      // After a refused body the rest of it is unread: close rather than reuse the connection.
-      sendError(res, error, wire.status === 413 || !req.complete);
+      // A small unread body (refused before it was read) is drained, so the client can finish
+      // sending and read the answer; after a large or refused-for-size one the connection closes.
+      const drained =
+        wire.status !== 413 && !req.complete && (await drainSmallBody(req, limits.maxBodyBytes));
+      sendError(res, error, wire.status === 413 || (!req.complete && !drained));
     }
   };
 
@@ -235,4 +238,27 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       await closed;
     },
   };
+}
+
+/**
+ * Reads and discards the rest of a request body of a declared length within `limit` bytes; false
+ * (and nothing read) for a body of unknown or larger length, or one that does not end in time.
+ */
+async function drainSmallBody(req: IncomingMessage, limit: number): Promise<boolean> {
+  const length = Number(req.headers['content-length']);
+  if (!Number.isFinite(length) || length > limit) return false;
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => done(false), 5_000);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      resolve(ok);
+    };
+    const onEnd = () => done(true);
+    const onError = () => done(false);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.resume();
+  });
 }

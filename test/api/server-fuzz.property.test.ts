@@ -192,3 +192,34 @@ describe('api server under random requests', () => {
     expect(writes()).toBeGreaterThan(10);
   });
 });
+
+describe('api server refusing a request before its body', () => {
+  it('should read a small body it refused, answer, and keep the connection for the next request', async () => {
+    const url = new URL(t.url);
+    const body = JSON.stringify(Items.make('refused', { value: 1 }));
+    const answer = await new Promise<{ status: number; connection: string | undefined }>(
+      (resolve, reject) => {
+        const req = request(
+          {
+            hostname: url.hostname,
+            port: Number(url.port),
+            method: 'POST',
+            path: resourceUrl(Items.kind()),
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            agent: agents.get('reader')!,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', reject);
+        // The headers go first; the body follows once the server has had the chance to refuse.
+        req.flushHeaders();
+        setTimeout(() => req.end(body), 100);
+      },
+    );
+    expect(answer.status).toBe(403);
+    expect(answer.connection).not.toBe('close');
+  });
+});
