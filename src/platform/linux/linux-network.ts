@@ -3,10 +3,12 @@
  * routes; hostname and resolvers as files under the state directory. Nothing outside the
  * namespace and that directory is touched.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { EMPTY, merge, type Observable, Subject, share, takeUntil } from 'rxjs';
 import type { Clock } from '../../runtime/clock.js';
+import { readFileIfExists, writeFileAtomic } from '../disk/atomic-file.js';
 import { PlatformError } from '../errors.js';
 import { formatIp, parseIp, parsePrefix } from '../ip-prefix.js';
 import type {
@@ -24,7 +26,6 @@ import type {
   PlatformRouteRef,
   PlatformRouteSpec,
 } from '../network.js';
-import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
 import { monitorNetns } from './ip-monitor.js';
 import { parseAddresses, parseLinks, parseRoutes } from './parse-ip-json.js';
 import { runIp } from './run-ip.js';
@@ -299,10 +300,10 @@ export class LinuxNetwork implements NetworkPlatform {
 
   async hostname(): Promise<PlatformHostname> {
     this.#check('hostname');
-    const text = await readFileIfExists(join(this.#dir, 'hostname.json'));
-    return text === undefined
+    const data = await readFileIfExists(join(this.#dir, 'hostname.json'));
+    return data === undefined
       ? { hostname: '', domainname: '' }
-      : readJson<PlatformHostname>('hostname', text);
+      : readJson<PlatformHostname>('hostname', data.toString('utf8'));
   }
 
   async setHostname(hostname: string, domainname: string): Promise<void> {
@@ -314,16 +315,17 @@ export class LinuxNetwork implements NetworkPlatform {
     if (domainname !== '') checkDomain(op, domainname);
     const current = await this.hostname();
     if (current.hostname === hostname && current.domainname === domainname) return;
+    await mkdir(this.#dir, { recursive: true });
     await writeFileAtomic(join(this.#dir, 'hostname.json'), `${JSON.stringify({ hostname, domainname })}\n`);
     this.#local.next({ kind: 'hostname' });
   }
 
   async resolvers(): Promise<PlatformResolvers> {
     this.#check('resolvers');
-    const text = await readFileIfExists(join(this.#dir, 'resolvers.json'));
-    return text === undefined
+    const data = await readFileIfExists(join(this.#dir, 'resolvers.json'));
+    return data === undefined
       ? { nameServers: [], searchDomains: [] }
-      : readJson<PlatformResolvers>('resolvers', text);
+      : readJson<PlatformResolvers>('resolvers', data.toString('utf8'));
   }
 
   async setResolvers(resolvers: PlatformResolvers): Promise<void> {
@@ -337,6 +339,7 @@ export class LinuxNetwork implements NetworkPlatform {
     for (const d of resolvers.searchDomains) checkDomain(op, d);
     const next = { nameServers, searchDomains: [...resolvers.searchDomains] };
     if (JSON.stringify(next) === JSON.stringify(await this.resolvers())) return;
+    await mkdir(this.#dir, { recursive: true });
     await writeFileAtomic(join(this.#dir, 'resolvers.json'), `${JSON.stringify(next)}\n`);
     this.#local.next({ kind: 'resolvers' });
   }
