@@ -32,10 +32,9 @@ import { syncController } from '../controllers/time/sync-controller.js';
 import type { Platform } from '../platform/platform.js';
 import type { AnyControllerDefinition } from '../runtime/controller/define-controller.js';
 
-/** The controllers that turn the machine config (and cmdline, platform metadata) into merged specs. */
-export function configControllers(options: NetworkConfigOptions = {}): AnyControllerDefinition[] {
+/** The network config controllers: per-layer specs from config, cmdline, platform and defaults. */
+export function networkConfigControllers(options: NetworkConfigOptions = {}): AnyControllerDefinition[] {
   return [
-    machineTypeController(),
     deviceConfigController(),
     linkConfigController(options),
     addressConfigController(options),
@@ -44,7 +43,12 @@ export function configControllers(options: NetworkConfigOptions = {}): AnyContro
     resolverConfigController(options),
     timeServerConfigController(options),
     operatorConfigController(options),
-    // Per-layer specs → merged specs
+  ];
+}
+
+/** The seven network merge controllers: per-layer specs → merged specs. */
+export function networkMergeControllers(): AnyControllerDefinition[] {
+  return [
     linkMergeController(),
     addressMergeController(),
     routeMergeController(),
@@ -53,6 +57,11 @@ export function configControllers(options: NetworkConfigOptions = {}): AnyContro
     timeServerMergeController(),
     operatorMergeController(),
   ];
+}
+
+/** The controllers that turn the machine config (and cmdline, platform metadata) into merged specs. */
+export function configControllers(options: NetworkConfigOptions = {}): AnyControllerDefinition[] {
+  return [machineTypeController(), ...networkConfigControllers(options), ...networkMergeControllers()];
 }
 
 /** Every controller of a node's network and time that acts on or observes its platform. */

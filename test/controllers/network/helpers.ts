@@ -1,57 +1,26 @@
-import { addressConfigController } from '../../../src/controllers/network/address-config-controller.js';
-import { addressMergeController } from '../../../src/controllers/network/address-merge-controller.js';
 import type { NetworkConfigOptions } from '../../../src/controllers/network/config-sources.js';
-import { deviceConfigController } from '../../../src/controllers/network/device-config-controller.js';
-import { hostnameConfigController } from '../../../src/controllers/network/hostname-config-controller.js';
-import { hostnameMergeController } from '../../../src/controllers/network/hostname-merge-controller.js';
-import { linkConfigController } from '../../../src/controllers/network/link-config-controller.js';
-import { linkMergeController } from '../../../src/controllers/network/link-merge-controller.js';
-import { operatorConfigController } from '../../../src/controllers/network/operator-config-controller.js';
-import { operatorMergeController } from '../../../src/controllers/network/operator-merge-controller.js';
-import { resolverConfigController } from '../../../src/controllers/network/resolver-config-controller.js';
-import { resolverMergeController } from '../../../src/controllers/network/resolver-merge-controller.js';
-import { routeConfigController } from '../../../src/controllers/network/route-config-controller.js';
-import { routeMergeController } from '../../../src/controllers/network/route-merge-controller.js';
-import { timeServerConfigController } from '../../../src/controllers/network/time-server-config-controller.js';
-import { timeServerMergeController } from '../../../src/controllers/network/time-server-merge-controller.js';
 import {
-  type ControllerDefinition,
+  type AnyControllerDefinition,
   createRuntime,
   createState,
   type Runtime,
   type State,
 } from '../../../src/index.js';
+import { networkConfigControllers, networkMergeControllers } from '../../../src/node/node-controllers.js';
 import { parseMachineConfig } from '../../../src/resources/config/load-config.js';
 import { activeMachineConfigId, MachineConfigs } from '../../../src/resources/config/machine-config.js';
 import { LinkStatuses } from '../../../src/resources/network/link-status.js';
 import type { AnyResourceDefinition } from '../../../src/runtime/resource/define-resource.js';
 import { createVirtualClock, type VirtualClock } from '../../../src/testing/index.js';
 
-/** The network config controllers (with the device config controller). */
-export function configControllers(options: NetworkConfigOptions = {}): ControllerDefinition[] {
-  return [
-    deviceConfigController(),
-    linkConfigController(options),
-    addressConfigController(options),
-    routeConfigController(options),
-    hostnameConfigController(options),
-    resolverConfigController(options),
-    timeServerConfigController(options),
-    operatorConfigController(options),
-  ];
+/** The network config controllers (with the device config controller), as the node registers them. */
+export function configControllers(options: NetworkConfigOptions = {}): AnyControllerDefinition[] {
+  return networkConfigControllers(options);
 }
 
-/** The seven network merge controllers. */
-export function mergeControllers(): ControllerDefinition[] {
-  return [
-    linkMergeController(),
-    addressMergeController(),
-    routeMergeController(),
-    hostnameMergeController(),
-    resolverMergeController(),
-    timeServerMergeController(),
-    operatorMergeController(),
-  ];
+/** The seven network merge controllers, as the node registers them. */
+export function mergeControllers(): AnyControllerDefinition[] {
+  return networkMergeControllers();
 }
 
 /** A state and a runtime on a virtual clock. */
@@ -62,7 +31,7 @@ export interface NetHarness {
 }
 
 /** Starts a runtime on a virtual clock with the given controllers. */
-export async function startHarness(controllers: readonly ControllerDefinition[]): Promise<NetHarness> {
+export async function startHarness(controllers: readonly AnyControllerDefinition[]): Promise<NetHarness> {
   const clock = createVirtualClock();
   const state = createState({ clock });
   const runtime = createRuntime({ state, clock, random: () => 0.5 });
