@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
+import { machineStatusController } from '../controllers/runtime/machine-status-controller.js';
+import { serviceController } from '../controllers/runtime/service-controller.js';
 import type { Platform } from '../platform/platform.js';
 import { createSimulatedPlatform } from '../platform/simulated/create-simulated-platform.js';
 import { parseCmdlineNetwork } from '../resources/config/cmdline.js';
@@ -20,7 +22,10 @@ import { type Clock, wallClock } from '../runtime/clock.js';
 import { createRuntime, type Runtime } from '../runtime/controller/runtime.js';
 import { createState } from '../runtime/state/create-state.js';
 import type { State } from '../runtime/state/state.js';
+import { createEventBus, type EventBus } from './events/event-bus.js';
 import { configControllers, nodeControllers } from './node-controllers.js';
+import { trackStage } from './stage-tracker.js';
+import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
 
 /** What `createNode` takes. */
 export interface NodeOptions {
@@ -44,6 +49,10 @@ export interface Node {
   readonly runtime: Runtime;
   /** The platform it acts on. */
   readonly platform: Platform;
+  /** The node's events (sequences, phases, tasks, services), with a tail for late readers. */
+  readonly events: EventBus;
+  /** Runs the node's services on the platform's processes. */
+  readonly supervisor: Supervisor;
   /** Writes the initial config, then starts the controllers. */
   start(): Promise<void>;
   /**
@@ -51,7 +60,7 @@ export interface Node {
    * `ConfigError` naming the line and changes nothing.
    */
   applyConfig(config: string | V1Alpha1ConfigInput): Promise<void>;
-  /** Stops the controllers and closes the platform. */
+  /** Stops the services, then the controllers, and closes the platform. */
   stop(): Promise<void>;
 }
 
@@ -83,7 +92,27 @@ export async function createNode(options: NodeOptions): Promise<Node> {
   const cmdline = parseCmdlineNetwork(await platform.cmdline());
   const metadata = await platform.metadata();
   const platformConfig = metadata === undefined ? undefined : parsePlatformMetadata(JSON.stringify(metadata));
-  for (const controller of [...configControllers({ cmdline }), ...nodeControllers(platform)]) {
+  const events = createEventBus({ clock });
+  const supervisor = createSupervisor({ clock, bus: events, processes: platform.processes });
+  const stage = trackStage(events);
+  const lifecycleControllers = [
+    serviceController({ list: () => supervisor.list(), changes: () => supervisor.changes() }),
+    machineStatusController({
+      stage: () => stage.stage(),
+      stageChanges: () => stage.changes(),
+      // A service that ran once and finished is done, not missing.
+      requiredServices: () =>
+        supervisor
+          .list()
+          .filter((s) => s.state !== 'Finished')
+          .map((s) => s.id),
+    }),
+  ];
+  for (const controller of [
+    ...configControllers({ cmdline }),
+    ...nodeControllers(platform),
+    ...lifecycleControllers,
+  ]) {
     runtime.register(controller);
   }
 
@@ -99,6 +128,8 @@ export async function createNode(options: NodeOptions): Promise<Node> {
     state,
     runtime,
     platform,
+    events,
+    supervisor,
     async start() {
       if (started) throw new Error('node already started');
       started = true;
@@ -112,7 +143,10 @@ export async function createNode(options: NodeOptions): Promise<Node> {
       await writeConfig(parseConfig(config));
     },
     async stop() {
+      supervisor.denyNewServices();
+      await supervisor.stopAll();
       await runtime.stop();
+      stage.close();
       await platform.close();
     },
   };
