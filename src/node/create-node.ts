@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
 import { machineStatusController } from '../controllers/runtime/machine-status-controller.js';
 import { serviceController } from '../controllers/runtime/service-controller.js';
+import { createFileDisk, type FileDisk } from '../platform/disk/file-disk.js';
 import type { Platform } from '../platform/platform.js';
 import { createSimulatedPlatform } from '../platform/simulated/create-simulated-platform.js';
 import { parseCmdlineNetwork } from '../resources/config/cmdline.js';
@@ -24,6 +25,7 @@ import { createState } from '../runtime/state/create-state.js';
 import type { State } from '../runtime/state/state.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
 import { configControllers, nodeControllers } from './node-controllers.js';
+import { nodeServices } from './node-services.js';
 import { trackStage } from './stage-tracker.js';
 import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
 
@@ -53,6 +55,8 @@ export interface Node {
   readonly events: EventBus;
   /** Runs the node's services on the platform's processes. */
   readonly supervisor: Supervisor;
+  /** The node's system disk: partitions as folders of the state directory, every write atomic. */
+  readonly disk: FileDisk;
   /** Writes the initial config, then starts the controllers. */
   start(): Promise<void>;
   /**
@@ -92,6 +96,7 @@ export async function createNode(options: NodeOptions): Promise<Node> {
   const cmdline = parseCmdlineNetwork(await platform.cmdline());
   const metadata = await platform.metadata();
   const platformConfig = metadata === undefined ? undefined : parsePlatformMetadata(JSON.stringify(metadata));
+  const disk = createFileDisk({ stateDir: options.stateDir });
   const events = createEventBus({ clock });
   const supervisor = createSupervisor({ clock, bus: events, processes: platform.processes });
   const stage = trackStage(events);
@@ -130,6 +135,7 @@ export async function createNode(options: NodeOptions): Promise<Node> {
     platform,
     events,
     supervisor,
+    disk,
     async start() {
       if (started) throw new Error('node already started');
       started = true;
@@ -138,6 +144,8 @@ export async function createNode(options: NodeOptions): Promise<Node> {
       }
       if (initial !== undefined) await writeConfig(initial);
       await runtime.start();
+      const context = { state, platform, disk, stateDir: options.stateDir, clock, logger };
+      for (const service of nodeServices(context)) supervisor.loadAndStart(service);
     },
     async applyConfig(config) {
       await writeConfig(parseConfig(config));
