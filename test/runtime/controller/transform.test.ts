@@ -19,6 +19,7 @@ afterEach(async () => {
 
 const IntToStr = transformController({
   name: 'IntToStr',
+  inputFinalizers: true,
   input: Ints,
   output: Strs,
   map: (i) => (i.spec.value < 0 ? null : Strs.make(`str-${i.metadata.id}`, { value: `#${i.spec.value}` })),
@@ -141,6 +142,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'A',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => Strs.make(i.metadata.id, { value: String(i.spec.value * 2) }),
@@ -149,6 +151,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'B',
+        inputFinalizers: true,
         input: Strs,
         output: { definition: Sentences, namespace: 'text' },
         map: (s) => Sentences.make(s.metadata.id, { value: `${s.spec.value}!` }, { namespace: 'text' }),
@@ -157,6 +160,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'C',
+        inputFinalizers: true,
         input: { definition: Sentences, namespace: 'text' },
         output: Sums,
         map: (s) => Sums.make(s.metadata.id, { value: s.spec.value.length }),
@@ -191,6 +195,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'Fragile',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => {
@@ -217,10 +222,11 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'Labelled',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => {
-          calls.push(`${i.metadata.id}@${i.metadata.version}`);
+          calls.push(`${i.metadata.id}:${i.spec.value}/${i.metadata.labels.tier ?? '-'}`);
           return Strs.make(i.metadata.id, { value: `${i.spec.value}/${i.metadata.labels.tier ?? '-'}` });
         },
       }),
@@ -229,27 +235,27 @@ describe('transformController', () => {
     await state.create(Ints.make('a', { value: 1 }));
     await runtime.settled();
     // Version 2 is the transform's own finalizer write: the result of version 1 still holds.
-    expect(calls).toEqual(['a@1']);
+    expect(calls).toEqual(['a:1/-']);
     expect((await state.get(Ints.pointer('a'))).metadata.version).toBe(2);
 
     await state.updateWithConflicts(Ints.pointer('a'), (d) => {
       d.metadata.finalizers.push('someone-else');
     });
     await runtime.settled();
-    expect(calls).toEqual(['a@1']);
+    expect(calls).toEqual(['a:1/-']);
 
     await state.updateWithConflicts(Ints.pointer('a'), (d) => {
       d.metadata.labels.tier = 'gold';
     });
     await runtime.settled();
-    expect(calls).toEqual(['a@1', 'a@4']);
+    expect(calls).toEqual(['a:1/-', 'a:1/gold']);
     expect(await values(state, Strs)).toEqual(['a=1/gold']);
 
     await state.updateWithConflicts(Ints.pointer('a'), (d) => {
       d.spec.value = 2;
     });
     await runtime.settled();
-    expect(calls).toEqual(['a@1', 'a@4', 'a@5']);
+    expect(calls).toEqual(['a:1/-', 'a:1/gold', 'a:2/gold']);
     expect(await values(state, Strs)).toEqual(['a=2/gold']);
   });
 
@@ -345,6 +351,7 @@ describe('transformController: map throwing for a tearing-down input', () => {
     runtime.register(
       transformController({
         name: 'Fragile',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => {
@@ -373,6 +380,7 @@ describe('transformController: map throwing for a tearing-down input', () => {
     await first.state.create(Ints.make('a', { value: 1 }));
     const definition = transformController({
       name: 'Fragile',
+      inputFinalizers: true,
       input: Ints,
       output: Strs,
       map: (i) => {
@@ -402,6 +410,7 @@ describe('transformController: an inert definition', () => {
     let calls = 0;
     const definition = transformController({
       name: 'Counted',
+      inputFinalizers: true,
       input: Ints,
       output: Strs,
       map: async (i) => {
