@@ -49,7 +49,12 @@ function recordOrder(state: Harness['state'], inputId: string, outputId: string)
       if (e.type === 'destroyed' && e.resource.spec !== null) order.push('output destroyed');
     }),
   ];
-  return { order, stop: () => subscriptions.forEach((s) => s.unsubscribe()) };
+  return {
+    order,
+    stop: () => {
+      for (const s of subscriptions) s.unsubscribe();
+    },
+  };
 }
 
 describe('transformController: inputs without finalizers (the default)', () => {
