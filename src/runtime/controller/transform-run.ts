@@ -76,6 +76,8 @@ export class TransformRun {
   readonly #releases: Release[] = [];
   /** Owned outputs not wanted that still exist after clean-up (held by finalizers, or failed). */
   readonly #remaining = new Set<string>();
+  /** A running input's `map` failed and its output is not known: clean-up leaves every output. */
+  #outputsUncertain = false;
 
   constructor(ctx: ReconcileContext, settings: TransformSettings) {
     this.#ctx = ctx;
@@ -123,10 +125,38 @@ export class TransformRun {
       return held ? this.#planRelease(mapper, i, known) : undefined;
     }
     const before = known?.desired?.metadata.id;
-    const entry = mapper.desired(i, known);
-    if (entry instanceof Promise) return entry.then((e) => this.#planOutput(i, held, e, before));
+    let entry: MemoEntry | Promise<MemoEntry>;
+    try {
+      entry = mapper.desired(i, known);
+    } catch (error) {
+      this.#mapFailed(mapper, known, error);
+      return undefined;
+    }
+    if (entry instanceof Promise) {
+      return entry.then(
+        (e) => this.#planOutput(i, held, e, before),
+        (error: unknown) => this.#mapFailed(mapper, known, error),
+      );
+    }
     this.#planOutput(i, held, entry, before);
     return undefined;
+  }
+
+  /**
+   * `map` threw for an input that is still there: the run fails (logged, counted, retried), and
+   * the output it last mapped to stays until `map` works again. When this runtime never mapped it,
+   * any output no other input wants may be its own, so none is cleaned up this run.
+   */
+  #mapFailed(mapper: RunMapper, known: MemoEntry | undefined, error: unknown): void {
+    this.#errors.push(error);
+    if (known === undefined) {
+      this.#outputsUncertain = true;
+      return;
+    }
+    mapper.keep(known);
+    const id = known.desired?.metadata.id;
+    const at = id === undefined ? -1 : this.#listed.indexOf(id);
+    if (at >= 0 && this.#listed.at(at).metadata.phase !== 'tearingDown') this.#listed.mark(at);
   }
 
   /** Plans the output of a running input (or a tearing-down one taken as running). */
@@ -262,7 +292,7 @@ export class TransformRun {
     markSynced(w.entry, await writeOutput(this.#ctx, w.existing, desired));
   }
 
-  /** Step 3: tear down and destroy the owned outputs no running input wants. */
+  /** Step 3: tear down and destroy the owned outputs no running input wants (see `#mapFailed`). */
   async cleanUp(): Promise<void> {
     const outputs = this.#outputs;
     for (let k = 0; k < outputs.length; k++) {
@@ -270,6 +300,7 @@ export class TransformRun {
       if (o.metadata.owner !== this.#t.name || this.#listed.marked(k)) continue;
       const id = o.metadata.id;
       this.#remaining.add(id);
+      if (this.#outputsUncertain) continue;
       try {
         if (await this.#ctx.teardownAndDestroy(pointerOf(o))) this.#remaining.delete(id);
       } catch (error) {
