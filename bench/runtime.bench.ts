@@ -73,9 +73,15 @@ function shuffle<T>(xs: readonly T[]): T[] {
 function chainRuntime(state: State, idMap: IdMap = sameId): Runtime {
   const [m1, m2, m3] = stages(idMap);
   const runtime = createRuntime({ state, logger: silent });
-  runtime.register(transformController({ name: 'IntToStr', input: Ints, output: Strs, map: m1 }));
-  runtime.register(transformController({ name: 'StrToLen', input: Strs, output: Lens, map: m2 }));
-  runtime.register(transformController({ name: 'LenToFlag', input: Lens, output: Flags, map: m3 }));
+  runtime.register(
+    transformController({ inputFinalizers: true, name: 'IntToStr', input: Ints, output: Strs, map: m1 }),
+  );
+  runtime.register(
+    transformController({ inputFinalizers: true, name: 'StrToLen', input: Strs, output: Lens, map: m2 }),
+  );
+  runtime.register(
+    transformController({ inputFinalizers: true, name: 'LenToFlag', input: Lens, output: Flags, map: m3 }),
+  );
   return runtime;
 }
 
@@ -210,7 +216,9 @@ async function storeOnlyChain(idList: readonly string[]): Promise<void> {
 async function changeLatency(idleControllers: number, rounds: number): Promise<number> {
   const state = createState();
   const runtime = createRuntime({ state, logger: silent });
-  runtime.register(transformController({ name: 'IntToStr', input: Ints, output: Strs, map: f1 }));
+  runtime.register(
+    transformController({ inputFinalizers: true, name: 'IntToStr', input: Ints, output: Strs, map: f1 }),
+  );
   for (let i = 0; i < idleControllers; i++) {
     runtime.register(
       defineController({

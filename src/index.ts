@@ -64,6 +64,7 @@ export {
   type SourceMetrics,
   source,
   type TransformControllerOptions,
+  type TransformInput,
   transformController,
   type WriteOptions,
   type WriteRateLimit,

@@ -32,11 +32,12 @@ const Summaries = defineResource({
   spec: z.object({ count: z.number(), urls: z.array(z.string()) }),
 });
 
-// 2. A generic transform: one Endpoint per Service, with a mapped id. The Service carries the
-//    controller's finalizer while its Endpoint exists, so tearing a Service down removes its
-//    Endpoint first.
+// 2. A generic transform: one Endpoint per Service, with a mapped id. With `inputFinalizers`, the
+//    Service carries the controller's finalizer while its Endpoint exists, so tearing a Service
+//    down removes its Endpoint first.
 const ServiceToEndpoint = transformController({
   name: 'EndpointController',
+  inputFinalizers: true,
   input: Services,
   output: Endpoints,
   map: (svc) => Endpoints.make(`ep-${svc.metadata.id}`, { url: `http://${svc.spec.host}:${svc.spec.port}` }),

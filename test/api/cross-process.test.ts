@@ -16,6 +16,7 @@ import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const DoubleController = transformController({
   name: 'DoubleController',
+  inputFinalizers: true,
   input: Sources,
   output: Doubles,
   map: (s) => Doubles.make(s.metadata.id, { value: s.spec.value * 2 }),

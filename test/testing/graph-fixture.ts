@@ -109,6 +109,7 @@ export function graphControllers(graph: Graph): AnyControllerDefinition[] {
       out.push(
         transformController({
           name: transformName(j, k),
+          inputFinalizers: true,
           input: types[p.from]!,
           output: to,
           outputKind: shared ? 'shared' : 'exclusive',

@@ -55,4 +55,4 @@ export {
 } from './runtime.js';
 export type { RuntimeScheduler, RuntimeTask } from './scheduler.js';
 export type { SourceMetrics } from './source-watch.js';
-export { type TransformControllerOptions, transformController } from './transform.js';
+export { type TransformControllerOptions, type TransformInput, transformController } from './transform.js';

@@ -107,6 +107,7 @@ describe('the controller runtime on an etcd store', () => {
       runtime.register(
         transformController({
           name: 'IntsToStrs',
+          inputFinalizers: true,
           input: Ints,
           output: Strs,
           map: (i) => Strs.make(i.metadata.id, { value: `#${i.spec.value}`, from: 0 }),

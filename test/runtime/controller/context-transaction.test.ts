@@ -185,6 +185,7 @@ describe('ctx.transaction', () => {
     };
     const transform = transformController({
       name: 'IntToStr',
+      inputFinalizers: true,
       input: Ints,
       output: Strs,
       map: (i) => Strs.make(i.metadata.id, { value: String(i.spec.value) }),

@@ -77,6 +77,7 @@ describe('runtime: convergence (property)', () => {
           runtime.register(
             transformController({
               name: 'IntToStr',
+              inputFinalizers: true,
               input: Ints,
               output: Strs,
               // Negative values map to no output.
@@ -86,6 +87,7 @@ describe('runtime: convergence (property)', () => {
           runtime.register(
             transformController({
               name: 'StrToSentence',
+              inputFinalizers: true,
               input: Strs,
               output: Sentences,
               map: (s) => Sentences.make(`s-${s.metadata.id}`, { value: `${s.spec.value}!` }),

@@ -172,6 +172,7 @@ describe('runtime: lifecycle', () => {
     runtime.register(
       transformController({
         name: 'IntToStr',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => Strs.make(i.metadata.id, { value: `v${i.spec.value}` }),

@@ -19,6 +19,7 @@ afterEach(async () => {
 
 const IntToStr = transformController({
   name: 'IntToStr',
+  inputFinalizers: true,
   input: Ints,
   output: Strs,
   map: (i) => (i.spec.value < 0 ? null : Strs.make(`str-${i.metadata.id}`, { value: `#${i.spec.value}` })),
@@ -141,6 +142,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'A',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => Strs.make(i.metadata.id, { value: String(i.spec.value * 2) }),
@@ -149,6 +151,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'B',
+        inputFinalizers: true,
         input: Strs,
         output: { definition: Sentences, namespace: 'text' },
         map: (s) => Sentences.make(s.metadata.id, { value: `${s.spec.value}!` }, { namespace: 'text' }),
@@ -157,6 +160,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'C',
+        inputFinalizers: true,
         input: { definition: Sentences, namespace: 'text' },
         output: Sums,
         map: (s) => Sums.make(s.metadata.id, { value: s.spec.value.length }),
@@ -191,6 +195,7 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'Fragile',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => {
@@ -217,10 +222,11 @@ describe('transformController', () => {
     runtime.register(
       transformController({
         name: 'Labelled',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => {
-          calls.push(`${i.metadata.id}@${i.metadata.version}`);
+          calls.push(`${i.metadata.id}:${i.spec.value}/${i.metadata.labels.tier ?? '-'}`);
           return Strs.make(i.metadata.id, { value: `${i.spec.value}/${i.metadata.labels.tier ?? '-'}` });
         },
       }),
@@ -229,27 +235,27 @@ describe('transformController', () => {
     await state.create(Ints.make('a', { value: 1 }));
     await runtime.settled();
     // Version 2 is the transform's own finalizer write: the result of version 1 still holds.
-    expect(calls).toEqual(['a@1']);
+    expect(calls).toEqual(['a:1/-']);
     expect((await state.get(Ints.pointer('a'))).metadata.version).toBe(2);
 
     await state.updateWithConflicts(Ints.pointer('a'), (d) => {
       d.metadata.finalizers.push('someone-else');
     });
     await runtime.settled();
-    expect(calls).toEqual(['a@1']);
+    expect(calls).toEqual(['a:1/-']);
 
     await state.updateWithConflicts(Ints.pointer('a'), (d) => {
       d.metadata.labels.tier = 'gold';
     });
     await runtime.settled();
-    expect(calls).toEqual(['a@1', 'a@4']);
+    expect(calls).toEqual(['a:1/-', 'a:1/gold']);
     expect(await values(state, Strs)).toEqual(['a=1/gold']);
 
     await state.updateWithConflicts(Ints.pointer('a'), (d) => {
       d.spec.value = 2;
     });
     await runtime.settled();
-    expect(calls).toEqual(['a@1', 'a@4', 'a@5']);
+    expect(calls).toEqual(['a:1/-', 'a:1/gold', 'a:2/gold']);
     expect(await values(state, Strs)).toEqual(['a=2/gold']);
   });
 
@@ -345,6 +351,7 @@ describe('transformController: map throwing for a tearing-down input', () => {
     runtime.register(
       transformController({
         name: 'Fragile',
+        inputFinalizers: true,
         input: Ints,
         output: Strs,
         map: (i) => {
@@ -373,6 +380,7 @@ describe('transformController: map throwing for a tearing-down input', () => {
     await first.state.create(Ints.make('a', { value: 1 }));
     const definition = transformController({
       name: 'Fragile',
+      inputFinalizers: true,
       input: Ints,
       output: Strs,
       map: (i) => {
@@ -397,11 +405,68 @@ describe('transformController: map throwing for a tearing-down input', () => {
   });
 });
 
+describe('transformController: map throwing for a running input', () => {
+  const fragile = (broken: { now: boolean }) =>
+    transformController({
+      name: 'Fragile',
+      input: Ints,
+      output: Strs,
+      map: (i) => {
+        if (broken.now) throw new Error('cannot map now');
+        return Strs.make(`s-${i.metadata.id}`, { value: String(i.spec.value) });
+      },
+    });
+
+  it('should keep the output it last mapped to until map works again', async () => {
+    h = harness();
+    const { state, runtime, clock } = h;
+    const broken = { now: false };
+    runtime.register(fragile(broken));
+    await runtime.start();
+    await state.create(Ints.make('a', { value: 1 }));
+    await runtime.settled();
+    broken.now = true;
+    const a = await state.get(Ints.pointer('a'));
+    await state.update({ ...a, spec: { value: 2 } });
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['s-a=1']);
+    expect(String(runtime.metrics().controllers.Fragile!.lastError)).toContain('cannot map now');
+    broken.now = false;
+    await clock.advance(clock.nextDue()! - clock.now());
+    await runtime.settled();
+    expect(await values(state, Strs)).toEqual(['s-a=2']);
+  });
+
+  it('should clean up no output while map throws for an input this runtime never mapped', async () => {
+    const first = harness();
+    const broken = { now: false };
+    await first.state.create(Ints.make('a', { value: 1 }));
+    first.runtime.register(fragile(broken));
+    await first.runtime.start();
+    await first.runtime.settled();
+    await first.runtime.stop();
+    // Left over from an earlier life, and no input maps to it: normally cleaned up.
+    await first.state.create(Strs.make('s-orphan', { value: 'old' }), { owner: 'Fragile' });
+    broken.now = true;
+    h = { ...first, runtime: createRuntime({ state: first.state, clock: first.clock, random: () => 0.5 }) };
+    h.runtime.register(fragile(broken));
+    await h.runtime.start();
+    await h.runtime.settled();
+    // Which of them is a's output, this runtime cannot tell: both stay.
+    expect(await values(first.state, Strs)).toEqual(['s-a=1', 's-orphan=old']);
+    broken.now = false;
+    await first.clock.advance(first.clock.nextDue()! - first.clock.now());
+    await h.runtime.settled();
+    expect(await values(first.state, Strs)).toEqual(['s-a=1']);
+  });
+});
+
 describe('transformController: an inert definition', () => {
   it('should start cold in a new runtime, and keep two runtimes on two stores apart', async () => {
     let calls = 0;
     const definition = transformController({
       name: 'Counted',
+      inputFinalizers: true,
       input: Ints,
       output: Strs,
       map: async (i) => {

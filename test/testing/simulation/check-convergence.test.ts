@@ -19,6 +19,7 @@ const Strs = defineResource({ type: 'Strs.check.test.converge.dev', spec: z.obje
 
 const IntToStr = transformController({
   name: 'IntToStr',
+  inputFinalizers: true,
   input: Ints,
   output: Strs,
   map: (i) => Strs.make(i.metadata.id, { value: String(i.spec.value) }),

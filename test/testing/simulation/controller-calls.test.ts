@@ -21,6 +21,7 @@ const Others = defineResource({ type: 'Others.calls.test.converge.dev', spec: z.
 
 const IntToStr = transformController({
   name: 'IntToStr',
+  inputFinalizers: true,
   input: Ints,
   output: Strs,
   map: (i) => Strs.make(i.metadata.id, { value: String(i.spec.value) }),

@@ -13,6 +13,7 @@ const Ticks = defineResource({ type: 'Ticks.sim.test.converge.dev', spec: z.obje
 
 const IntToStr = transformController({
   name: 'IntToStr',
+  inputFinalizers: true,
   input: Ints,
   output: Strs,
   map: (i) => Strs.make(i.metadata.id, { value: String(i.spec.value) }),
