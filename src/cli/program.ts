@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { Output } from './commands/get.js';
+import type { Output } from './commands/output-sink.js';
 import type { ConnectionFlags } from './config.js';
 import { describeError, exitCodeOf, exitCodes } from './exit-codes.js';
 import type { OutputFormat } from './output.js';

@@ -6,6 +6,7 @@ import type { State } from '../../runtime/state/state.js';
 import { withStateHelpers } from '../../runtime/state/state-helpers.js';
 import { createEtcdClient, defaultCallTimeoutMs, type EtcdConnectionOptions } from './client.js';
 import { EtcdStore } from './etcd-store.js';
+import { openEtcdWatch } from './etcd-watch.js';
 
 /** Options of {@link createEtcdState}. */
 export interface EtcdStateOptions extends EtcdConnectionOptions {
@@ -73,5 +74,6 @@ function createStore(client: Etcd3, options: EtcdStateOptions): EtcdStore {
     registerMeta: options.registerMeta ?? true,
     callTimeoutMs: options.callTimeoutMs ?? defaultCallTimeoutMs,
     definitions: options.definitions,
+    openWatch: openEtcdWatch,
   });
 }

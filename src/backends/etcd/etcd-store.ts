@@ -26,12 +26,12 @@ import { bookmarkTag } from './bookmark.js';
 import { EtcdUnavailableError, isEtcdUnavailableError, isTransportError } from './client.js';
 import { decodeResource } from './codec.js';
 import { type CommitContext, commitOps, tooLarge } from './commit.js';
-import { openEtcdWatch } from './etcd-watch.js';
 import { KeyCache } from './key-cache.js';
 import { isResourceKey, KeyLayout, rangeEnd } from './keys.js';
 import { MetaRegistry } from './meta-registry.js';
 import { OutageLog } from './outage-log.js';
 import type { BackoffOptions } from './raw-watch.js';
+import type { WatchTarget } from './watch-options.js';
 
 /** Settings of an {@link EtcdStore}, resolved. */
 export interface EtcdStoreConfig {
@@ -47,6 +47,8 @@ export interface EtcdStoreConfig {
   readonly callTimeoutMs: number;
   /** The definitions to validate with (default: every `defineResource` of the process). */
   readonly definitions?: readonly AnyResourceDefinition[] | undefined;
+  /** Opens an etcd watch of this store; passed in so the store and its watches do not import each other. */
+  readonly openWatch: <T>(store: EtcdStore, target: WatchTarget, aggregated: boolean) => Observable<T>;
 }
 
 /** What the store knows of an open watch. */
@@ -156,15 +158,15 @@ export class EtcdStore implements CoreState {
   watch(pointer: Pointer, options: WatchOptions = {}): Observable<never> {
     const p = checkPointer(pointer);
     const kind = { namespace: p.namespace, type: p.type };
-    return openEtcdWatch(this, { mode: 'resource', kind, id: p.id, options }, false);
+    return this.#config.openWatch(this, { mode: 'resource', kind, id: p.id, options }, false);
   }
 
   watchKind(kind: Kind, options: WatchKindOptions = {}): Observable<never> {
-    return openEtcdWatch(this, { mode: 'kind', kind: plainKind(kind), options }, false);
+    return this.#config.openWatch(this, { mode: 'kind', kind: plainKind(kind), options }, false);
   }
 
   watchKindAggregated(kind: Kind, options: WatchKindOptions = {}): Observable<never> {
-    return openEtcdWatch(this, { mode: 'kind', kind: plainKind(kind), options }, true);
+    return this.#config.openWatch(this, { mode: 'kind', kind: plainKind(kind), options }, true);
   }
 
   /**

@@ -9,7 +9,7 @@ import type { AnyResource } from '../../runtime/resource/resource.js';
 import type { TransactionOp } from '../../runtime/state/state.js';
 import { CliError, exitCodes } from '../exit-codes.js';
 import type { Session } from '../session.js';
-import type { Output } from './get.js';
+import type { Output } from './output-sink.js';
 
 /** Options of `converge apply`. */
 export interface ApplyOptions {

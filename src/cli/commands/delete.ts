@@ -5,7 +5,7 @@ import { type AnyResource, isTombstone } from '../../runtime/resource/resource.j
 import { CliError, exitCodes } from '../exit-codes.js';
 import type { Session } from '../session.js';
 import { readManifests } from './apply.js';
-import type { Output } from './get.js';
+import type { Output } from './output-sink.js';
 
 /** Options of `converge delete`. */
 export interface DeleteOptions {

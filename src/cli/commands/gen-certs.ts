@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { generateCertificates } from '../../api/certificates.js';
 import { isRole, type Role, roles } from '../../api/roles.js';
 import { CliError, exitCodes } from '../exit-codes.js';
-import type { Output } from './get.js';
+import type { Output } from './output-sink.js';
 
 /** Options of `converge gen certs`. */
 export interface GenCertsOptions {

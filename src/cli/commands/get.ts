@@ -14,6 +14,7 @@ import {
 } from '../output.js';
 import { parseSelector } from '../selector.js';
 import type { Session } from '../session.js';
+import type { Output } from './output-sink.js';
 import { followChanges } from './watch.js';
 
 /** Options of `converge get`. */
@@ -22,11 +23,6 @@ export interface GetOptions {
   selector?: string;
   output: OutputFormat;
   watch?: boolean;
-}
-
-/** Where `get` writes. */
-export interface Output {
-  write(text: string): void;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   registerDefinition,
 } from '../serve/definition-registry.js';
 import { loadTypes } from '../serve/load-types.js';
-import type { Output } from './get.js';
+import type { Output } from './output-sink.js';
 
 /** Options of `converge serve`. */
 export interface ServeOptions {

@@ -9,7 +9,7 @@ import { describeError, isUnreachable } from '../exit-codes.js';
 import { compileJsonPathTemplate } from '../jsonpath-template.js';
 import { headers, jsonOf, type OutputFormat, type Printable, row, Table, yamlOf } from '../output.js';
 import type { Session } from '../session.js';
-import type { Output } from './get.js';
+import type { Output } from './output-sink.js';
 
 /** What `get -w` follows and how it prints. */
 export interface FollowOptions {

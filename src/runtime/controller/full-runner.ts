@@ -7,6 +7,7 @@ import { AcknowledgedWrites } from './acknowledged-writes.js';
 import { backoffDelay } from './backoff.js';
 import { type ControllerDefinition, requeueDelay } from './define-controller.js';
 import type { ExternalSource } from './external-source.js';
+import { FailureStreak } from './failure-streak.js';
 import { type AnyInput, type ControllerOutput, isDestroyReady } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
@@ -51,10 +52,12 @@ export class FullRunner implements Runner {
   readonly #counters = newCounters();
   /** Values this runner wrote for its own bookkeeping (see {@link Runner.beginOwnWrites}). */
   readonly #acknowledged = new AcknowledgedWrites();
+  readonly #streak: FailureStreak;
 
   constructor(definition: ControllerDefinition, host: RunnerHost, logger: Logger) {
     this.#definition = definition;
     this.#host = host;
+    this.#streak = new FailureStreak(host.clock);
     this.name = definition.name;
     this.logger = logger;
     this.inputs = Object.freeze([...definition.inputs]);
@@ -173,8 +176,7 @@ export class FullRunner implements Runner {
     const counters = this.#counters;
     counters.lastDuration = counters.lastDurationMs = this.#host.clock.now() - started;
     counters.lastOutcome = 'success';
-    if (this.#failures > 0)
-      this.logger.info({ reconcile: seq, failures: this.#failures }, 'reconcile recovered');
+    this.#streak.recovered(this.logger, 'reconcile recovered', { reconcile: seq });
     this.#failures = 0;
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ reconcile: seq }, 'reconcile finished');
     this.#host.report({ controller: this.name, phase: 'end', outcome: 'success' });
@@ -213,11 +215,11 @@ export class FullRunner implements Runner {
     counters.lastOutcome = 'error';
     counters.lastError = error;
     const delay = backoffDelay(this.#failures, this.#host.backoff, this.#host.random);
-    // Once per streak at warn: a controller failing every few seconds must not flood the log.
-    if (this.#failures === 1)
-      this.logger.warn({ err: error, reconcile: seq, attempt, retryInMs: delay }, 'reconcile failed');
-    else
-      this.logger.debug({ err: error, reconcile: seq, attempt, retryInMs: delay }, 'reconcile failed again');
+    this.#streak.failed(this.logger, 'reconcile failed', error, {
+      reconcile: seq,
+      attempt,
+      retryInMs: delay,
+    });
     this.#host.report({ controller: this.name, phase: 'end', outcome: 'error', error });
     this.#host.setBusy(this, false);
     if (this.#stopped) return;

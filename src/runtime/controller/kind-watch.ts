@@ -7,6 +7,7 @@ import type { AnyResource } from '../resource/resource.js';
 import type { CoreState, WatchKindOptions } from '../state/state.js';
 import type { WatchEvent } from '../state/watch-event.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import { FailureStreak } from './failure-streak.js';
 
 /** One change of an id since the last fan-out, in the order they happened. @internal */
 export interface KindChange {
@@ -65,7 +66,8 @@ export class KindWatch {
   /** Set while a (re-)bootstrap snapshot is being received. */
   #snapshot: Map<string, AnyResource> | undefined;
   #relisting = false;
-  #failures = 0;
+  /** Failures since events last arrived: logged once, and once when the watch delivers again. */
+  readonly #streak: FailureStreak;
   #retryTimer: TimerHandle | undefined;
   #closed = false;
 
@@ -81,6 +83,7 @@ export class KindWatch {
   ) {
     this.key = `${namespace}\0${type}`;
     this.#host = host;
+    this.#streak = new FailureStreak(host.clock);
     this.#tracksKnown = tracksKnown;
   }
 
@@ -151,7 +154,7 @@ export class KindWatch {
           break;
         case 'bootstrapped':
           this.#bookmark = event.bookmark;
-          this.#failures = 0;
+          if (this.#streak.attempts > 0) this.#recovered();
           if (snapshot !== undefined) {
             this.#snapshot = undefined;
             const relisted = this.#relisting;
@@ -172,7 +175,7 @@ export class KindWatch {
             break;
           }
           if (event.bookmark !== undefined) this.#bookmark = event.bookmark;
-          this.#failures = 0;
+          if (this.#streak.attempts > 0) this.#recovered();
           this.events++;
           if (this.#tracksKnown) {
             const id = r.metadata.id;
@@ -246,20 +249,33 @@ export class KindWatch {
     return changed;
   }
 
+  #recovered(): void {
+    this.#streak.recovered(this.#host.logger, 'watch recovered', {
+      namespace: this.namespace,
+      type: this.type,
+    });
+  }
+
   #onError(error: unknown): void {
     this.#subscription = undefined;
     this.#snapshot = undefined;
     if (this.#closed) return;
     this.errors++;
-    this.#failures++;
+    const attempt = this.#streak.attempts + 1;
     // An overrun (or a bookmark the store no longer has) means events were lost: re-list and diff.
     // Anything else (a dropped connection) first tries to resume from the last bookmark.
     const relist = isOverrunError(error) || isInvalidBookmarkError(error) || this.#bookmark === undefined;
-    const delay =
-      this.#failures <= 1 ? 0 : backoffDelay(this.#failures - 1, this.#host.backoff, this.#host.random);
-    this.#host.logger.warn(
-      { err: error, namespace: this.namespace, type: this.type, retryInMs: delay },
+    const delay = attempt <= 1 ? 0 : backoffDelay(attempt - 1, this.#host.backoff, this.#host.random);
+    this.#streak.failed(
+      this.#host.logger,
       relist ? 'watch failed: re-listing the kind' : 'watch failed: resuming from the last bookmark',
+      error,
+      {
+        namespace: this.namespace,
+        type: this.type,
+        attempt,
+        retryInMs: delay,
+      },
     );
     const resubscribe = () => {
       if (this.#closed) return;

@@ -7,6 +7,7 @@ import { AccessPolicy } from './access-policy.js';
 import { backoffDelay } from './backoff.js';
 import { type QControllerDefinition, requeueDelay } from './define-controller.js';
 import type { ExternalSource } from './external-source.js';
+import { FailureStreak } from './failure-streak.js';
 import { stoppingReason } from './full-runner.js';
 import {
   type AnyInput,
@@ -69,11 +70,14 @@ export class QRunner implements Runner {
   #sourceAgain = false;
   /** Items whose last run failed. */
   #failing = 0;
+  /** From the first item failing to none failing: logged once, however many items fail meanwhile. */
+  readonly #streak: FailureStreak;
   readonly #counters = newCounters();
 
   constructor(definition: QControllerDefinition, host: RunnerHost, logger: Logger) {
     this.#definition = definition;
     this.#host = host;
+    this.#streak = new FailureStreak(host.clock);
     this.name = definition.name;
     this.logger = logger;
     this.inputs = Object.freeze([...definition.inputs]);
@@ -87,7 +91,7 @@ export class QRunner implements Runner {
 
   start(): void {
     this.#started = true;
-    for (const i of this.inputs) if (i.kind === 'primary') this.#listPrimary(i, 0);
+    for (const i of this.inputs) if (i.kind === 'primary') this.#listPrimary(i);
     this.#pump();
   }
 
@@ -119,7 +123,7 @@ export class QRunner implements Runner {
   inputsChanged(added: readonly AnyInput[]): void {
     this.#policy = this.#rebuild();
     if (!this.#started || this.#stopped) return;
-    for (const i of added) if (i.kind === 'primary') this.#listPrimary(i, 0);
+    for (const i of added) if (i.kind === 'primary') this.#listPrimary(i);
   }
 
   sourceChanged(): void {
@@ -141,7 +145,7 @@ export class QRunner implements Runner {
         this.sourceChanged();
       }
     };
-    for (const i of primaries) this.#listPrimary(i, 0, done);
+    for (const i of primaries) this.#listPrimary(i, done);
   }
 
   resync(): void {
@@ -152,6 +156,7 @@ export class QRunner implements Runner {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#failing = 0;
+    this.#streak.reset();
     this.#queue.clear();
     for (const t of this.#timers) this.#host.clock.clearTimeout(t);
     this.#timers.clear();
@@ -183,7 +188,7 @@ export class QRunner implements Runner {
   }
 
   /** Queues every existing resource of a primary input (at start, and when one is added). */
-  #listPrimary(input: AnyInput, failures: number, listed?: () => void): void {
+  #listPrimary(input: AnyInput, listed?: () => void, streak = new FailureStreak(this.#host.clock)): void {
     const { state } = this.#host;
     this.#host.busy(1);
     state
@@ -191,6 +196,7 @@ export class QRunner implements Runner {
       .then(
         (resources) => {
           if (this.#stopped) return;
+          streak.recovered(this.logger, 'listing a primary input recovered', { type: input.type });
           for (const r of resources) {
             const { namespace, type, id } = r.metadata;
             if (input.id !== undefined && id !== input.id) continue;
@@ -203,14 +209,15 @@ export class QRunner implements Runner {
         },
         (error: unknown) => {
           if (this.#stopped) return;
-          const delay = backoffDelay(failures + 1, this.#host.backoff, this.#host.random);
-          this.logger.warn(
-            { err: error, type: input.type, retryInMs: delay },
-            'listing a primary input failed',
-          );
+          const delay = backoffDelay(streak.attempts + 1, this.#host.backoff, this.#host.random);
+          streak.failed(this.logger, 'listing a primary input failed', error, {
+            type: input.type,
+            attempt: streak.attempts + 1,
+            retryInMs: delay,
+          });
           const timer = this.#host.clock.setTimeout(() => {
             this.#timers.delete(timer);
-            this.#listPrimary(input, failures + 1, listed);
+            this.#listPrimary(input, listed, streak);
           }, delay);
           this.#timers.add(timer);
         },
@@ -315,7 +322,12 @@ export class QRunner implements Runner {
       return;
     }
     if (!failed) {
-      if (entry.failures > 0) this.#failing--;
+      if (entry.failures > 0 && --this.#failing === 0) {
+        this.#streak.recovered(this.logger, 'queue recovered: no item failing', {
+          reconcile: seq,
+          resource: key,
+        });
+      }
       entry.failures = 0;
       const delay = isReconcile ? requeueDelay(value) : undefined;
       if (delay !== undefined) counters.requeues++;
@@ -334,10 +346,12 @@ export class QRunner implements Runner {
       counters.lastOutcome = 'error';
       counters.lastError = value;
       const delay = backoffDelay(entry.failures, this.#host.backoff, this.#host.random);
-      this.logger.warn(
-        { err: value, reconcile: seq, attempt: entry.failures, resource: key, retryInMs: delay },
-        isReconcile ? 'reconcile failed' : 'map failed',
-      );
+      this.#streak.failed(this.logger, isReconcile ? 'reconcile failed' : 'map failed', value, {
+        reconcile: seq,
+        attempt: entry.failures,
+        resource: key,
+        retryInMs: delay,
+      });
       this.#host.report({ controller: this.name, key, phase: 'end', outcome: 'error', error: value });
       this.#queue.release(entry, delay);
     }

@@ -1,12 +1,14 @@
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { type Clock, wallClock } from '../clock.js';
 import type { AnyResource } from '../resource/resource.js';
 import type { CoreState, State } from '../state/state.js';
 import { withStateHelpers } from '../state/state-helpers.js';
 import { type BackoffOptions, type BackoffPolicy, resolveBackoff } from './backoff.js';
+import { defaultRuntimeLogger } from './default-logger.js';
 import type { AnyControllerDefinition } from './define-controller.js';
 import { Dependencies } from './dependencies.js';
 import type { DependencyGraph } from './dependency-graph.js';
+import { FailureStreak } from './failure-streak.js';
 import { FullRunner } from './full-runner.js';
 import { type AnyInput, kindKey } from './inputs.js';
 import { KindWatch, type KindWatchHost } from './kind-watch.js';
@@ -27,7 +29,11 @@ import { type SourceMetrics, SourceWatch, type SourceWatchHost } from './source-
 export interface RuntimeOptions {
   /** The state the controllers read and write (any backend). */
   state: CoreState;
-  /** Defaults to a silent pino logger. */
+  /**
+   * Where failures show: each streak of failures of a controller, watch or source once at warn,
+   * and its recovery once at info. Defaults to pino at info on stderr; `pino({ level: 'silent' })`
+   * silences it.
+   */
   logger?: Logger;
   /** The only source of time (requeues, backoff, rate limits); defaults to the wall clock. */
   clock?: Clock;
@@ -138,6 +144,10 @@ class ControllerRuntime implements Runtime {
   /** Bumped by anything that may create work: settled() re-checks when it moved. */
   #epoch = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Scheduled tasks that threw (a bug in the runtime or a hook), logged once per streak. */
+  readonly #taskFailures: FailureStreak;
+  /** Throws of the `experimental_onReconcile` hook, logged once per streak. */
+  readonly #hookFailures: FailureStreak;
 
   constructor(options: RuntimeOptions) {
     if (typeof options?.state?.watchKindAggregated !== 'function') {
@@ -145,7 +155,9 @@ class ControllerRuntime implements Runtime {
     }
     this.#state = isState(options.state) ? options.state : withStateHelpers(options.state);
     this.#clock = options.clock ?? wallClock;
-    this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#logger = options.logger ?? defaultRuntimeLogger();
+    this.#taskFailures = new FailureStreak(this.#clock);
+    this.#hookFailures = new FailureStreak(this.#clock);
     this.#random = options.random ?? Math.random;
     this.#backoff = resolveBackoff(options.backoff);
     this.#limiter = options.writeRateLimit ? new TokenBucket(options.writeRateLimit, this.#clock) : undefined;
@@ -214,7 +226,7 @@ class ControllerRuntime implements Runtime {
     for (const runner of this.#deps.runners.values()) this.#watchInputs(runner.inputs);
     for (const runner of this.#deps.runners.values()) this.#openSources(runner);
     for (const runner of this.#deps.runners.values()) runner.start();
-    this.#logger.info({ controllers: this.#deps.runners.size }, 'controller runtime started');
+    this.#logger.debug({ controllers: this.#deps.runners.size }, 'controller runtime started');
   }
 
   stop(): Promise<void> {
@@ -231,7 +243,7 @@ class ControllerRuntime implements Runtime {
     await Promise.all([...this.#deps.runners.values()].map((r) => r.stop()));
     this.#phase = 'stopped';
     this.#wakeIdleWaiters();
-    if (wasRunning) this.#logger.info('controller runtime stopped');
+    if (wasRunning) this.#logger.debug('controller runtime stopped');
   }
 
   async settled(options: SettledOptions = {}): Promise<SettledResult> {
@@ -357,8 +369,10 @@ class ControllerRuntime implements Runtime {
         this.#outstanding--;
         try {
           run();
+          if (this.#taskFailures.attempts > 0)
+            this.#taskFailures.recovered(this.#logger, 'runtime tasks recovered');
         } catch (error) {
-          this.#logger.error({ err: error, task: label }, 'runtime task failed');
+          this.#taskFailures.failed(this.#logger, 'runtime task failed', error, { task: label }, 'error');
         }
         this.#checkIdle();
       },
@@ -386,8 +400,10 @@ class ControllerRuntime implements Runtime {
     if (this.#onReconcile === undefined) return;
     try {
       this.#onReconcile(event);
+      if (this.#hookFailures.attempts > 0)
+        this.#hookFailures.recovered(this.#logger, 'experimental_onReconcile recovered');
     } catch (error) {
-      this.#logger.error({ err: error }, 'experimental_onReconcile threw');
+      this.#hookFailures.failed(this.#logger, 'experimental_onReconcile threw', error, {}, 'error');
     }
   }
 

@@ -3,6 +3,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Clock, TimerHandle } from '../clock.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import type { ExternalSource } from './external-source.js';
+import { FailureStreak } from './failure-streak.js';
 
 /** Counters of one controller's subscription to one external source. */
 export interface SourceMetrics {
@@ -42,7 +43,7 @@ export class SourceWatch {
   readonly #wake: () => void;
   #subscription: Subscription | undefined;
   #timer: TimerHandle | undefined;
-  #failures = 0;
+  readonly #streak: FailureStreak;
   #closed = false;
 
   constructor(
@@ -55,6 +56,7 @@ export class SourceWatch {
     this.controller = controller;
     this.source = source;
     this.#host = host;
+    this.#streak = new FailureStreak(host.clock);
     this.#logger = logger;
     this.#wake = wake;
   }
@@ -114,7 +116,7 @@ export class SourceWatch {
   #emitted(): void {
     if (this.#closed) return;
     this.emissions++;
-    this.#failures = 0;
+    this.#streak.recovered(this.#logger, 'external source recovered', { source: this.source.name });
     this.#host.activity();
     this.#wake();
   }
@@ -123,12 +125,13 @@ export class SourceWatch {
     this.#subscription = undefined;
     if (this.#closed) return;
     this.errors++;
-    this.#failures++;
-    const delay = backoffDelay(this.#failures, this.#host.backoff, this.#host.random);
-    this.#logger.warn(
-      { err: error, source: this.source.name, attempt: this.#failures, retryInMs: delay },
-      'external source failed: subscribing again',
-    );
+    const attempt = this.#streak.attempts + 1;
+    const delay = backoffDelay(attempt, this.#host.backoff, this.#host.random);
+    this.#streak.failed(this.#logger, 'external source failed', error, {
+      source: this.source.name,
+      attempt,
+      retryInMs: delay,
+    });
     this.#timer = this.#host.clock.setTimeout(() => {
       this.#timer = undefined;
       if (this.#closed) return;

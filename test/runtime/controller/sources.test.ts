@@ -162,7 +162,7 @@ describe('runtime: external sources', () => {
   });
 
   it('should log a failing source, subscribe again after a backoff, and look again once back', async () => {
-    const { logger, records } = memoryLogger('warn');
+    const { logger, records } = memoryLogger('debug');
     h = harness({ logger, backoff: { initialMs: 1000, multiplier: 2, maxMs: 10_000, jitter: 0 } });
     const { runtime, clock } = h;
     let subscriptions = 0;
@@ -192,24 +192,37 @@ describe('runtime: external sources', () => {
     first.error(new Error('netlink overrun'));
     await runtime.settled();
     expect(runs).toBe(1);
-    const failures = records.filter((r) => r.msg === 'external source failed: subscribing again');
+    const failures = records.filter((r) => r.msg === 'external source failed');
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ controller: 'Watcher', source: 'flaky', retryInMs: 1000 });
+    expect(failures[0]).toMatchObject({
+      level: 40,
+      controller: 'Watcher',
+      source: 'flaky',
+      error: 'netlink overrun',
+      attempt: 1,
+      retryInMs: 1000,
+    });
     expect((failures[0]!.err as { message: string }).message).toBe('netlink overrun');
-    // The first resubscription throws: logged again, with a longer backoff.
+    // The first resubscription throws: the same streak, so only at debug, with a longer backoff.
     await clock.advance(1000);
     expect(subscriptions).toBe(2);
-    expect(records.filter((r) => r.msg === 'external source failed: subscribing again')[1]).toMatchObject({
-      retryInMs: 2000,
-    });
+    expect(records.filter((r) => r.msg === 'external source failed')).toHaveLength(1);
+    expect(records.filter((r) => r.msg === 'external source failed again')).toMatchObject([
+      { level: 20, error: 'netlink socket closed', attempt: 2, retryInMs: 2000 },
+    ]);
     await clock.advance(2000);
     expect(subscriptions).toBe(3);
     await runtime.settled();
     // Changes may have been missed while the source was down: the controller looked again.
     expect(runs).toBe(2);
+    expect(records.some((r) => r.msg === 'external source recovered')).toBe(false);
     live.next('up');
     await runtime.settled();
     expect(runs).toBe(3);
+    // The first emission proves it back: one line, with how long it was down.
+    expect(records.filter((r) => r.msg === 'external source recovered')).toMatchObject([
+      { level: 30, controller: 'Watcher', source: 'flaky', failures: 2, failingForMs: 3000 },
+    ]);
     expect(runtime.metrics().sources['Watcher/flaky']).toMatchObject({
       errors: 2,
       resubscribes: 2,
