@@ -14,6 +14,8 @@ export interface BenchRow {
   baseline?: number;
   /** value / baseline (or baseline / value for "lower is better" units; see `higherIsBetter`). */
   ratio?: number;
+  /** Lowest and highest per-pair ratio, when the ratio is a median of pairs. */
+  spread?: [number, number];
   /** The target, in words, e.g. ">= 0.33 x baseline". */
   target?: string;
   /** Whether the target was met (information only). */
@@ -129,6 +131,7 @@ export function pairedCostRow(figure: string, t: PairedTiming, maxRatio: number)
     unit: 'ms',
     baseline: t.baseline,
     ratio: t.ratio,
+    spread: t.ratioRange,
     target: `<= ${maxRatio} x baseline`,
     met: t.ratio <= maxRatio,
   };
@@ -208,7 +211,7 @@ export function costRow(
 
 /** Formats a report as a text table. */
 export function formatReport(report: BenchReport): string {
-  const header = ['figure', 'value', 'unit', 'baseline', 'ratio', 'target', 'met'];
+  const header = ['figure', 'value', 'unit', 'baseline', 'ratio', 'spread', 'target', 'met'];
   const fmt = (n: number | undefined) =>
     n === undefined
       ? ''
@@ -223,6 +226,7 @@ export function formatReport(report: BenchReport): string {
     r.unit,
     fmt(r.baseline),
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`,
+    r.spread === undefined ? '' : `${r.spread[0].toFixed(2)}-${r.spread[1].toFixed(2)}x`,
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);

@@ -317,58 +317,78 @@ async function teardownRow(ten: readonly string[]): Promise<BenchRow> {
   return pairedCostRow('teardown wave: 10k inputs torn down through the chain', t, 8);
 }
 
+/**
+ * The sections to run: all by default, or those named in `BENCH_ONLY` (comma-separated: chain,
+ * store, teardown, idle, readers, growth), to re-measure one figure a few times on a busy machine.
+ */
+function sections(): (name: string) => boolean {
+  const only = process.env.BENCH_ONLY?.split(',').filter((s) => s !== '');
+  return (name) => only === undefined || only.length === 0 || only.includes(name);
+}
+
 export async function run(): Promise<BenchReport> {
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  const want = sections();
 
   // Warm the JIT (zod's compiled parsers, the store, the runtime) before any figure.
   const ten = ids(10_000);
-  for (let i = 0; i < 2; i++) {
-    await chain(ten);
-    baselineChain(ten);
+  if (['chain', 'store', 'teardown', 'growth'].some(want)) {
+    for (let i = 0; i < 2; i++) {
+      await chain(ten);
+      baselineChain(ten);
+    }
   }
-  rows.push(...(await chainShapes(ten)));
-  const storeOnly = await pairedTrials(
-    3,
-    () => storeOnlyChain(ten),
-    () => baselineChain(ten),
-  );
-  rows.push({
-    figure: '  of which the store: the same 70k writes, batched alike, straight on the store',
-    value: storeOnly.ours,
-    unit: 'ms',
-    baseline: storeOnly.baseline,
-    ratio: storeOnly.ratio,
-  });
+  if (want('chain')) rows.push(...(await chainShapes(ten)));
+  if (want('store')) {
+    const storeOnly = await pairedTrials(
+      3,
+      () => storeOnlyChain(ten),
+      () => baselineChain(ten),
+    );
+    rows.push({
+      figure: '  of which the store: the same 70k writes, batched alike, straight on the store',
+      value: storeOnly.ours,
+      unit: 'ms',
+      baseline: storeOnly.baseline,
+      ratio: storeOnly.ratio,
+    });
+  }
 
-  rows.push(await teardownRow(ten));
+  if (want('teardown')) rows.push(await teardownRow(ten));
 
-  await changeLatency(1_000, 50);
-  await changeLatency(1, 50);
-  const idle = await pairedMeasures(
-    5,
-    () => changeLatency(1_000, 200),
-    () => changeLatency(1, 200),
-  );
-  rows.push(pairedCostRow('one change → output written, 1,000 idle controllers (median latency)', idle, 1.2));
+  if (want('idle')) {
+    await changeLatency(1_000, 50);
+    await changeLatency(1, 50);
+    const idle = await pairedMeasures(
+      5,
+      () => changeLatency(1_000, 200),
+      () => changeLatency(1, 200),
+    );
+    rows.push(
+      pairedCostRow('one change → output written, 1,000 idle controllers (median latency)', idle, 1.2),
+    );
+  }
 
-  await readerLatency(1_000, 10);
-  const readers = await pairedMeasures(
-    5,
-    () => readerLatency(1_000, 30),
-    async () => 1_000 * (await readerLatency(1, 300)),
-  );
-  rows.push(
-    pairedCostRow(
-      'one change read by 1,000 controllers, vs 1,000 × one reader (median latencies)',
-      readers,
-      1.1,
-    ),
-  );
+  if (want('readers')) {
+    await readerLatency(1_000, 10);
+    const readers = await pairedMeasures(
+      5,
+      () => readerLatency(1_000, 30),
+      async () => 1_000 * (await readerLatency(1, 300)),
+    );
+    rows.push(
+      pairedCostRow(
+        'one change read by 1,000 controllers, vs 1,000 × one reader (median latencies)',
+        readers,
+        1.1,
+      ),
+    );
+  }
 
-  rows.push(...(await growthRows()));
+  if (want('growth')) rows.push(...(await growthRows()));
   notes.push(
-    'timed ratios: median of per-pair ratios over interleaved (measured, baseline) pairs in this process',
+    'timed ratios: median of per-pair ratios over interleaved (measured, baseline) pairs in this process; spread: lowest and highest pair',
     'chain baseline: Ints.make + f1/f2/f3 (each a zod-validated make) into four Maps: no store, no events, no finalizers',
     'teardown baseline: the same phase changes, hold releases and deletes as frozen copies in those Maps (only the wave is timed on both sides)',
     'latency baseline: the same transform with no other controller registered; the idle ones watch 1,000 other kinds',

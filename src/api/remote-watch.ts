@@ -2,11 +2,17 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-import type { AnyResource } from '../runtime/resource/resource.js';
 import type { WatchEvent } from '../runtime/state/watch-event.js';
-import { ApiError, errorFromWire, isApiError, type WireError } from './api-error.js';
+import { ApiError } from './api-error.js';
 import { type ApiTransport, errorOfResponse, type Query, unreachable, withQuery } from './http-client.js';
-import { freezeWire, StreamMemo } from './wire.js';
+import { watchLineReader } from './remote-watch-lines.js';
+import {
+  startWatch,
+  stepWatch,
+  type WatchEffect,
+  type WatchInput,
+  type WatchMachine,
+} from './remote-watch-machine.js';
 
 /** How remote watches survive dropped connections. */
 export interface WatchRetryOptions {
@@ -54,107 +60,110 @@ export interface RemoteWatchHost {
 
 const maxLineLength = 64 * 1024 * 1024;
 
-/**
- * Network trouble and server-side unavailability are retried; anything the server decided is not.
- * A certificate refused on the first connection fails at once; after a success it is taken for a
- * connection cut during a server restart.
- */
-function retriable(error: unknown, everConnected: boolean): boolean {
-  if (!isApiError(error)) return false;
-  if (error.code === 'CertificateRefused') return everConnected;
-  return error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504;
+/** One connection of a watch: its request and its stall timer. */
+interface Connection {
+  readonly id: number;
+  readonly request: ClientRequest;
+  stall: TimerHandle | undefined;
 }
 
 /**
  * A watch over the API that resumes after a dropped connection or a server restart from the last
  * bookmark it delivered, with exponential backoff, so every change arrives exactly once. A bookmark
  * the server rejects errors the Observable with `InvalidBookmarkError`.
+ *
+ * @remarks The watch is the state machine of `remote-watch-machine.ts` (connecting, streaming,
+ * backoff, closed); this function feeds it what connections and timers report, and runs the
+ * effects it returns.
  */
 export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
   host: RemoteWatchHost,
   spec: RemoteWatchSpec,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
-    let lastBookmark: string | undefined;
-    let opened: (() => void) | undefined;
+    const { clock, retry } = host;
+    let machine: WatchMachine;
+    let connection: Connection | undefined;
+    let retryTimer: TimerHandle | undefined;
+    let settleOpening: (() => void) | undefined;
     const opening = new Promise<void>((resolve) => {
-      opened = resolve;
+      settleOpening = resolve;
     });
     host.opening.add(opening);
-    const markOpened = () => {
-      host.opening.delete(opening);
-      opened?.();
-      opened = undefined;
-    };
-    let closed = false;
-    let attempt = 0;
-    let failingSince: number | undefined;
-    let everConnected = false;
-    let request: ClientRequest | undefined;
-    let retryTimer: TimerHandle | undefined;
-    let stallTimer: TimerHandle | undefined;
-    const { clock, retry } = host;
-    const handle = { complete: () => finish(() => subscriber.complete()) };
+    const handle = { complete: () => dispatch({ type: 'completed' }) };
     host.open.add(handle);
 
-    function finish(fn: () => void): void {
-      if (closed) return;
-      closed = true;
-      host.open.delete(handle);
-      markOpened();
-      if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
-      if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
-      request?.destroy();
-      fn();
+    function dispatch(input: WatchInput): void {
+      const step = stepWatch(machine, input, retry);
+      machine = step.machine;
+      for (const effect of step.effects) perform(effect);
     }
 
-    function connect(): void {
-      if (closed) return;
+    function perform(effect: WatchEffect): void {
+      switch (effect.type) {
+        case 'open':
+          connection = open(effect.connection, effect.bookmark);
+          return;
+        case 'settle-opening':
+          host.opening.delete(opening);
+          settleOpening?.();
+          settleOpening = undefined;
+          return;
+        case 'cancel':
+          if (connection?.id === effect.connection) cancel();
+          return;
+        case 'wait':
+          host.logger.debug(
+            { err: effect.reason, delay: effect.delay, bookmark: machine.bookmark },
+            'watch dropped; resuming',
+          );
+          retryTimer = clock.setTimeout(() => {
+            retryTimer = undefined;
+            dispatch({ type: 'retry' });
+          }, effect.delay);
+          return;
+        case 'release':
+          host.open.delete(handle);
+          perform({ type: 'settle-opening' });
+          if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
+          retryTimer = undefined;
+          cancel();
+          return;
+        case 'error':
+          subscriber.error(effect.error);
+          return;
+        case 'complete':
+          subscriber.complete();
+      }
+    }
+
+    function cancel(): void {
+      if (connection === undefined) return;
+      if (connection.stall !== undefined) clock.clearTimeout(connection.stall);
+      connection.request.destroy();
+      connection = undefined;
+    }
+
+    function open(id: number, bookmark: string | undefined): Connection {
       const query =
-        lastBookmark === undefined ? spec.query : { ...spec.resumeQuery, startFromBookmark: lastBookmark };
-      const { request: req, response } = host.transport.openStream(withQuery(spec.path, query));
-      request = req;
-      let ended = false;
-      // One connection ends once: by an error line, a drop, or the server closing it.
-      const drop = (error: unknown) => {
-        if (ended || closed) return;
-        ended = true;
-        markOpened();
-        if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
-        req.destroy();
-        if (!retriable(error, everConnected)) {
-          finish(() => subscriber.error(error));
-          return;
-        }
-        const now = clock.now();
-        failingSince ??= now;
-        if (now - failingSince >= retry.maxRetryMs) {
-          finish(() => subscriber.error(error));
-          return;
-        }
-        const delay = Math.min(retry.maxBackoffMs, retry.minBackoffMs * 2 ** attempt++);
-        host.logger.debug({ err: error, delay, bookmark: lastBookmark }, 'watch dropped; resuming');
-        retryTimer = clock.setTimeout(connect, delay);
-      };
+        bookmark === undefined ? spec.query : { ...spec.resumeQuery, startFromBookmark: bookmark };
+      const { request, response } = host.transport.openStream(withQuery(spec.path, query));
+      const conn: Connection = { id, request, stall: undefined };
+      const drop = (error: unknown) => dispatch({ type: 'dropped', connection: id, error, now: clock.now() });
       // Errors before the answer reject `response`; later ones end `res` (see read()).
-      armStall(drop);
-      response.then(
-        (res) => {
-          markOpened();
-          if (res.statusCode !== 200) {
-            readError(res, drop);
-            return;
-          }
-          everConnected = true;
-          read(res, drop);
-        },
-        (error: unknown) => drop(error),
-      );
+      armStall(conn, drop);
+      response.then((res) => {
+        dispatch({ type: 'answered', connection: id, ok: res.statusCode === 200 });
+        if (machine.connection !== id) return;
+        if (machine.phase === 'streaming') read(res, conn, drop);
+        else if (machine.phase === 'connecting') readRefusal(res, drop);
+      }, drop);
+      return conn;
     }
 
-    function armStall(drop: (error: unknown) => void): void {
-      if (stallTimer !== undefined) clock.clearTimeout(stallTimer);
-      stallTimer = clock.setTimeout(
+    function armStall(conn: Connection, drop: (error: unknown) => void): void {
+      if (conn.stall !== undefined) clock.clearTimeout(conn.stall);
+      conn.stall = clock.setTimeout(
         () =>
           drop(
             new ApiError(0, 'Unavailable', `watch stream stalled: nothing for ${retry.stallTimeoutMs} ms`),
@@ -163,102 +172,34 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
       );
     }
 
-    function readError(res: IncomingMessage, drop: (error: unknown) => void): void {
+    function readRefusal(res: IncomingMessage, drop: (error: unknown) => void): void {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => drop(errorOfResponse(res.statusCode ?? 0, Buffer.concat(chunks))));
       res.on('error', (error) => drop(unreachable(host.transport.url.origin, error)));
     }
 
-    function read(res: IncomingMessage, drop: (error: unknown) => void): void {
+    function read(res: IncomingMessage, conn: Connection, drop: (error: unknown) => void): void {
+      const id = conn.id;
+      const live = () => machine.phase === 'streaming' && machine.connection === id;
+      const fail = (error: unknown) => dispatch({ type: 'failed', connection: id, error });
+      const onLine = watchLineReader(spec, machine.bookmark === undefined, {
+        next: (value) => subscriber.next(value as T),
+        bookmark: (bookmark) => dispatch({ type: 'bookmarked', connection: id, bookmark }),
+        fail,
+        live,
+      });
       let buffer = '';
-      // Bootstrap events are held until `bootstrapped`, so a drop mid-bootstrap restarts it cleanly.
-      let held: WatchEvent[] | null =
-        spec.bootstrapContents && lastBookmark === undefined && !spec.aggregated ? [] : null;
-      let swallowNoop = spec.internalNoop && lastBookmark === undefined;
-      let stripBookmark = spec.stripInitialBookmark && lastBookmark === undefined;
       res.setEncoding('utf8');
-      armStall(drop);
-      const deliver = (event: WatchEvent): void => {
-        if (event.type === 'noop' && swallowNoop) {
-          swallowNoop = false;
-          lastBookmark = event.bookmark;
-          return;
-        }
-        if (held !== null) {
-          if (event.type === 'bootstrapped') {
-            const events = held;
-            held = null;
-            for (const e of events) {
-              if (closed) return;
-              subscriber.next(e as T);
-            }
-          } else {
-            held.push(event);
-            return;
-          }
-        }
-        const b = (event as { bookmark?: string }).bookmark;
-        if (b !== undefined) lastBookmark = b;
-        if (stripBookmark) {
-          stripBookmark = false;
-          const { bookmark: _, ...initial } = event as WatchEvent & { bookmark?: string };
-          subscriber.next(Object.freeze(initial) as T);
-          return;
-        }
-        subscriber.next(event as T);
-      };
-      // Mirrors the server's memo of this connection, to restore the `old` it leaves out.
-      const memo = new StreamMemo();
-      const restore = (event: WatchEvent): WatchEvent => {
-        if (event.type === 'updated' && event.old === undefined) {
-          const old = memo.get(event.resource.metadata.id);
-          if (old === undefined) throw new Error(`updated ${event.resource.metadata.id} without old`);
-          (event as { old: unknown }).old = old;
-        }
-        const frozen = freezeWire(event);
-        memo.remember(frozen as { type: string; resource?: AnyResource });
-        return frozen;
-      };
-      const onLine = (line: string): void => {
-        if (line === '') return;
-        const value = JSON.parse(line) as unknown;
-        if (Array.isArray(value)) {
-          for (let i = 0; i < value.length; i++) value[i] = restore(value[i] as WatchEvent);
-          let batch = Object.freeze(value) as WatchEvent[];
-          if (swallowNoop && batch[0]?.type === 'noop') {
-            swallowNoop = false;
-            lastBookmark = batch[0].bookmark;
-            batch = batch.slice(1);
-          }
-          for (let i = batch.length - 1; i >= 0; i--) {
-            const b = (batch[i] as { bookmark?: string }).bookmark;
-            if (b !== undefined) {
-              lastBookmark = b;
-              break;
-            }
-          }
-          if (batch.length > 0) subscriber.next(batch as T);
-          return;
-        }
-        const event = value as WatchEvent | { type: 'heartbeat' } | { type: 'error'; error: WireError };
-        if (event.type === 'heartbeat') return;
-        if (event.type === 'error') {
-          const error = errorFromWire((event as { error: WireError }).error);
-          finish(() => subscriber.error(error));
-          return;
-        }
-        deliver(restore(event as WatchEvent));
-      };
+      armStall(conn, drop);
       res.on('data', (chunk: string) => {
-        if (closed) return;
-        armStall(drop);
-        attempt = 0;
-        failingSince = undefined;
+        if (!live()) return;
+        armStall(conn, drop);
+        dispatch({ type: 'received', connection: id });
         buffer = buffer === '' ? chunk : buffer + chunk;
         let start = 0;
         let nl = buffer.indexOf('\n');
-        while (nl >= 0 && !closed) {
+        while (nl >= 0 && live()) {
           try {
             onLine(buffer.slice(start, nl));
           } catch (error) {
@@ -269,9 +210,8 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
           nl = buffer.indexOf('\n', start);
         }
         buffer = start === 0 ? buffer : buffer.slice(start);
-        if (buffer.length > maxLineLength) {
-          finish(() => subscriber.error(new ApiError(0, 'BadResponse', 'watch stream line is too long')));
-        }
+        if (buffer.length > maxLineLength)
+          fail(new ApiError(0, 'BadResponse', 'watch stream line is too long'));
       });
       const ended = () => drop(new ApiError(0, 'Unavailable', 'watch stream ended by the server'));
       res.on('end', ended);
@@ -280,7 +220,9 @@ export function remoteWatch<T extends WatchEvent | WatchEvent[]>(
       res.on('error', (error) => drop(unreachable(host.transport.url.origin, error)));
     }
 
-    connect();
-    return () => finish(() => {});
+    const start = startWatch();
+    machine = start.machine;
+    for (const effect of start.effects) perform(effect);
+    return () => dispatch({ type: 'unsubscribed' });
   });
 }

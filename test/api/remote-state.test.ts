@@ -23,8 +23,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function server(): Promise<TestServer> {
-  const t = await startTestServer();
+async function server(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const t = await startTestServer(options);
   cleanups.push(() => t.close());
   return t;
 }
@@ -297,6 +297,69 @@ describe('createRemoteState', () => {
       'b',
     ]);
     expect(proxy.connections).toBe(2);
+  });
+
+  it('should stop a watch closed during its backoff: no timer left, no reconnection', async () => {
+    const t = await server();
+    const proxy = await proxyTo(t.server.port);
+    const clock = createVirtualClock();
+    const { ca, clients } = await testCertificates();
+    const remote = createRemoteState({
+      url: proxy.url,
+      tls: { ca: ca.cert, ...clients.admin },
+      clock,
+      watchRetry: { minBackoffMs: 1_000, stallTimeoutMs: 60_000 },
+    });
+    cleanups.push(() => remote.close?.());
+    const left = record(remote.watchKind(Items.kind()));
+    const closed = record(remote.watchKind(Items.kind()));
+    await waitFor(() => t.server.stats().watches === 2, 'the watches');
+    await t.state.create(Items.make('a', { value: 1 }));
+    await waitFor(() => left.items.length === 1 && closed.items.length === 1, 'the first event');
+    const connections = proxy.connections;
+    proxy.cut();
+    // Both in backoff: their stall timers gone, one retry timer each, due after the first backoff.
+    await waitFor(
+      () => clock.pending() === 2 && clock.nextDue() === clock.now() + 1_000,
+      'both watches in backoff',
+    );
+    left.stop();
+    expect(clock.pending()).toBe(1);
+    await remote.close?.();
+    expect(closed.completed).toBe(true);
+    expect(clock.pending()).toBe(0);
+    await clock.advance(10_000);
+    expect(proxy.connections).toBe(connections);
+    expect(left.error ?? closed.error).toBeUndefined();
+  });
+
+  it('should error a watch whose bookmark the server no longer has when it reconnects, without retrying', async () => {
+    const state = createState({ history: { initialCapacity: 4, maxCapacity: 4, gap: 0 } });
+    const t = await server({ state });
+    const proxy = await proxyTo(t.server.port);
+    const clock = createVirtualClock();
+    const { ca, clients } = await testCertificates();
+    const remote = createRemoteState({
+      url: proxy.url,
+      tls: { ca: ca.cert, ...clients.admin },
+      clock,
+      watchRetry: { minBackoffMs: 1_000, stallTimeoutMs: 60_000 },
+    });
+    cleanups.push(() => remote.close?.());
+    const kind = recorded(record(remote.watchKind(Items.kind())));
+    await waitFor(() => t.server.stats().watches === 1, 'the watch');
+    await state.create(Items.make('a', { value: 1 }));
+    await waitFor(() => kind.items.length === 1, 'the first event');
+    const connections = proxy.connections;
+    proxy.cut();
+    await waitFor(() => clock.nextDue() === clock.now() + 1_000, 'the backoff');
+    for (let i = 0; i < 10; i++) await state.create(Items.make(`b${i}`, { value: i }));
+    await clock.advance(1_000);
+    await waitFor(() => kind.error !== undefined, 'the error');
+    expect(isInvalidBookmarkError(kind.error)).toBe(true);
+    expect(kind.items).toHaveLength(1);
+    expect(clock.pending()).toBe(0);
+    expect(proxy.connections).toBe(connections + 1);
   });
 
   it('should error a watch at once when the server refuses the certificate', async () => {

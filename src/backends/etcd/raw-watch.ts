@@ -41,26 +41,53 @@ interface Waiter {
  */
 const catchUpGraceMs = 300;
 
+type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse>;
+
+/** Where a {@link RawWatch} is; each phase holds what only it needs. */
+type RawWatchState =
+  /** Asking etcd for a stream (`stream` undefined), then for the watch on it. */
+  | { readonly phase: 'connecting'; readonly stream: WatchStream | undefined }
+  /** Accepted and in sync: nothing before etcd's revision is pending. */
+  | { readonly phase: 'watching'; readonly stream: WatchStream }
+  /**
+   * Accepted again after a break, replaying history up to `until` (etcd's revision at acceptance);
+   * `grace` is the timer of a progress request held back while the replay may still be silent.
+   */
+  | {
+      readonly phase: 'resyncing';
+      readonly stream: WatchStream;
+      readonly until: number;
+      readonly since: number;
+      grace: TimerHandle | undefined;
+    }
+  /** The stream broke (etcd unreachable, or it ended the stream): a new one opens after `timer`. */
+  | { readonly phase: 'retrying'; readonly timer: TimerHandle }
+  | { readonly phase: 'closed' };
+
+/** The phase name of a {@link RawWatchState}. */
+export type RawWatchPhase = RawWatchState['phase'];
+
+const streamOf = (s: RawWatchState): WatchStream | undefined =>
+  s.phase === 'connecting' || s.phase === 'watching' || s.phase === 'resyncing' ? s.stream : undefined;
+
 /**
  * One etcd watch over a key range that survives etcd restarts and dropped connections: it tracks
  * the next revision it needs and, when the stream breaks, opens a new one from there after a backoff.
  *
- * @remarks etcd never splits one revision across watch responses (we do not ask for fragments), so
- * "the revision after the last event delivered" is an exact resume point; progress notifications
- * move it forward on quiet ranges so a resume rarely hits compaction. Started without a revision,
- * the watch begins "now" (synced at once); `created` tells which revision that was.
+ * @remarks A state machine: connecting → watching (or resyncing, while a resumed watch replays what
+ * it missed, then watching) → retrying on a break → connecting …; closed from anywhere, for good.
+ * Every change of phase goes through `#to`, which releases what the phase left behind held (its
+ * stream, its timer). etcd never splits one revision across watch responses (we do not ask for
+ * fragments), so "the revision after the last event delivered" is an exact resume point; progress
+ * notifications move it forward on quiet ranges so a resume rarely hits compaction. Started without
+ * a revision, the watch begins "now" (synced at once); `created` tells which revision that was.
  */
 export class RawWatch {
+  #state: RawWatchState = { phase: 'connecting', stream: undefined };
   /** The next revision the watch needs; undefined until a watch started "now" is accepted. */
   #next: number | undefined;
-  #stream: IDuplexStream<IWatchRequest, IWatchResponse> | undefined;
-  #timer: TimerHandle | undefined;
-  #graceTimer: TimerHandle | undefined;
+  /** The next reconnection delay. */
   #delay: number;
-  #closed = false;
-  #accepted = false;
-  /** Set while the watch replays history up to this revision after (re)connecting. */
-  #catchUp: { until: number; since: number } | undefined;
   #waiters: Waiter[] = [];
   #settleFirst: () => void = () => {};
   /** Settles at the first answer to the first attempt: accepted, or broken. */
@@ -84,41 +111,61 @@ export class RawWatch {
     this.#connect();
   }
 
+  /** The current phase (for logs and tests). */
+  get phase(): RawWatchPhase {
+    return this.#state.phase;
+  }
+
   /**
    * Resolves once every event up to `revision` has been handed to `handlers.events` (at once if the
    * watch is past it; else after etcd confirms its progress), or the watch is closed.
    */
   reached(revision: number): Promise<void> {
-    if (this.#closed || (this.#next !== undefined && this.#next > revision)) return Promise.resolve();
+    if (this.#state.phase === 'closed' || (this.#next !== undefined && this.#next > revision)) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.#waiters.push({ target: revision, confirmed: false, resolve });
       this.#requestProgress();
     });
   }
 
-  /** Stops the watch and releases its stream. */
+  /** Stops the watch and releases its stream: any phase → closed. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
-    if (this.#graceTimer !== undefined) this.clock.clearTimeout(this.#graceTimer);
-    this.#drop();
+    if (this.#state.phase === 'closed') return;
+    this.#to({ phase: 'closed' });
     this.#settleFirst();
     this.#settleWaiters(Number.POSITIVE_INFINITY);
   }
 
+  /** Leaves the current phase for `next`, releasing the stream and timers `next` does not keep. */
+  #to(next: RawWatchState): void {
+    const current = this.#state;
+    this.#state = next;
+    if (current.phase === 'retrying') this.clock.clearTimeout(current.timer);
+    if (current.phase === 'resyncing' && current.grace !== undefined) this.clock.clearTimeout(current.grace);
+    const stream = streamOf(current);
+    if (stream !== undefined && stream !== streamOf(next)) {
+      try {
+        stream.cancel();
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** (start | retrying) → connecting: asks etcd for a stream, then for the watch on it. */
   #connect(): void {
-    this.#timer = undefined;
-    if (this.#closed) return;
+    const asking: RawWatchState = { phase: 'connecting', stream: undefined };
+    this.#to(asking);
     this.client.watchClient.watch().then(
       (stream) => {
-        if (this.#closed) {
+        if (this.#state !== asking) {
           stream.cancel();
           return;
         }
-        this.#stream = stream;
-        this.#accepted = false;
-        const stale = () => this.#stream !== stream;
+        this.#to({ phase: 'connecting', stream });
+        const stale = () => streamOf(this.#state) !== stream;
         stream.on('data', (res: IWatchResponse) => {
           if (!stale()) this.#onResponse(res);
         });
@@ -138,7 +185,9 @@ export class RawWatch {
           },
         });
       },
-      (error: unknown) => this.#broken(error),
+      (error: unknown) => {
+        if (this.#state === asking) this.#broken(error);
+      },
     );
   }
 
@@ -151,60 +200,73 @@ export class RawWatch {
       return;
     }
     if (res.created) {
-      this.#onCreated(res.header);
+      this.#accepted(res.header);
       return;
     }
     const events = res.events;
     if (events.length === 0) {
       const revision = Number(res.header.revision);
-      if (res.watch_id === '-1') {
-        this.#onRequestedProgress(revision);
-        return;
-      }
-      // A periodic progress notification, sent to synced watchers only: nothing up to it is pending.
-      this.#catchUp = undefined;
-      if (this.#next === undefined || revision + 1 > this.#next) this.#next = revision + 1;
-      this.#settleWaiters(this.#next - 1);
+      if (res.watch_id === '-1') this.#onRequestedProgress(revision);
+      else this.#onPeriodicProgress(revision);
       return;
     }
     const last = Number(events[events.length - 1]!.kv.mod_revision);
     this.#next = Math.max(this.#next ?? 0, last + 1);
-    if (this.#catchUp !== undefined && last >= this.#catchUp.until) this.#catchUp = undefined;
+    const s = this.#state;
+    if (s.phase === 'resyncing' && last >= s.until) this.#to({ phase: 'watching', stream: s.stream });
     this.handlers.events(events);
     this.#settleWaiters(this.#next - 1);
   }
 
-  #onCreated(header: IResponseHeader): void {
+  /** connecting → watching, or resyncing when etcd is past the revision the watch resumes from. */
+  #accepted(header: IResponseHeader): void {
+    const s = this.#state;
+    if (s.phase !== 'connecting' || s.stream === undefined) return;
     const revision = Number(header.revision);
     this.#delay = this.backoff.initialMs;
-    this.#accepted = true;
     if (this.#next === undefined) this.#next = revision + 1;
-    else if (this.#next <= revision) this.#catchUp = { until: revision, since: this.clock.now() };
+    if (this.#next <= revision) {
+      this.#to({
+        phase: 'resyncing',
+        stream: s.stream,
+        until: revision,
+        since: this.clock.now(),
+        grace: undefined,
+      });
+    } else {
+      this.#to({ phase: 'watching', stream: s.stream });
+    }
     this.#settleFirst();
     this.handlers.created(header);
     if (this.#waiters.length > 0) this.#requestProgress();
   }
 
+  /** A periodic progress notification, sent to synced watchers only: resyncing → watching. */
+  #onPeriodicProgress(revision: number): void {
+    const s = this.#state;
+    if (s.phase === 'resyncing') this.#to({ phase: 'watching', stream: s.stream });
+    if (this.#next === undefined || revision + 1 > this.#next) this.#next = revision + 1;
+    this.#settleWaiters(this.#next - 1);
+  }
+
   /**
    * etcd 3.4 may answer a progress request ahead of events already queued for the stream, and
-   * before a catching-up watch has replayed its history; so a waiter trusts the answer only once the
-   * watch is caught up, and only on a second answer (by then queued events have been sent). The
-   * resume point never moves on it.
+   * before a resyncing watch has replayed its history; so a waiter trusts the answer only once the
+   * watch is watching (a resyncing one after a grace: resyncing → watching), and only on a second
+   * answer (by then queued events have been sent). The resume point never moves on it.
    */
   #onRequestedProgress(revision: number): void {
-    const catchUp = this.#catchUp;
-    if (catchUp !== undefined) {
-      const left = catchUp.since + catchUpGraceMs - this.clock.now();
+    const s = this.#state;
+    if (s.phase === 'resyncing') {
+      const left = s.since + catchUpGraceMs - this.clock.now();
       if (left > 0) {
-        if (this.#graceTimer === undefined) {
-          this.#graceTimer = this.clock.setTimeout(() => {
-            this.#graceTimer = undefined;
-            this.#requestProgress();
-          }, left);
-        }
+        s.grace ??= this.clock.setTimeout(() => {
+          s.grace = undefined;
+          this.#requestProgress();
+        }, left);
         return;
       }
-      this.#catchUp = undefined;
+      this.#to({ phase: 'watching', stream: s.stream });
     }
     let again = false;
     const waiting: Waiter[] = [];
@@ -222,8 +284,8 @@ export class RawWatch {
   }
 
   #requestProgress(): void {
-    if (this.#stream === undefined || !this.#accepted) return;
-    this.#stream.write({ progress_request: {} });
+    const s = this.#state;
+    if (s.phase === 'watching' || s.phase === 'resyncing') s.stream.write({ progress_request: {} });
   }
 
   #settleWaiters(through: number): void {
@@ -236,33 +298,21 @@ export class RawWatch {
     this.#waiters = waiting;
   }
 
+  /** Any phase → closed, telling the handlers why. */
   #fail(error: Error): void {
-    if (this.#closed) return;
+    if (this.#state.phase === 'closed') return;
     this.close();
     this.handlers.fail(error);
   }
 
+  /** (connecting | watching | resyncing) → retrying: the outage is logged once for the whole store. */
   #broken(error: unknown): void {
-    if (this.#closed) return;
-    this.#drop();
-    this.#settleFirst();
+    if (this.#state.phase === 'closed' || this.#state.phase === 'retrying') return;
     const wait = this.#delay;
     this.#delay = Math.min(this.backoff.maxMs, this.#delay * 2);
+    this.#to({ phase: 'retrying', timer: this.clock.setTimeout(() => this.#connect(), wait) });
+    this.#settleFirst();
     // One line per outage for all watches and calls of the store, not one per watch per retry.
     this.outage.down('watch', error);
-    this.#timer = this.clock.setTimeout(() => this.#connect(), wait);
-  }
-
-  #drop(): void {
-    const stream = this.#stream;
-    this.#stream = undefined;
-    this.#accepted = false;
-    if (stream !== undefined) {
-      try {
-        stream.cancel();
-      } catch {
-        // already gone
-      }
-    }
   }
 }
