@@ -3,7 +3,7 @@
  * entirely on the injected clock and a seed, with hooks to inject the faults a real machine has.
  */
 import type { Clock } from '../../runtime/clock.js';
-import { seededRandom } from '../../testing/simulation/seeded-random.js';
+import { seededRandom } from '../../runtime/seeded-random.js';
 import { PlatformError, type PlatformErrorCode } from '../errors.js';
 import type { PlatformAddressRef } from '../network.js';
 import type { Platform } from '../platform.js';
