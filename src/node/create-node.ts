@@ -83,7 +83,10 @@ export async function createNode(options: NodeOptions): Promise<Node> {
   const cmdline = parseCmdlineNetwork(await platform.cmdline());
   const metadata = await platform.metadata();
   const platformConfig = metadata === undefined ? undefined : parsePlatformMetadata(JSON.stringify(metadata));
-  for (const controller of [...configControllers({ cmdline }), ...nodeControllers(platform)]) {
+  for (const controller of [
+    ...configControllers({ cmdline }),
+    ...nodeControllers(platform, { stateDir: options.stateDir }),
+  ]) {
     runtime.register(controller);
   }
 
