@@ -63,6 +63,7 @@ interface ChainRun {
 
 /** The whole chain for N links × 4 addresses. */
 async function chain(n: number): Promise<ChainRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'converge-bench-chain-'));
   const clock = createVirtualClock();
   const platform = createSimulatedPlatform({
     clock,
@@ -71,7 +72,7 @@ async function chain(n: number): Promise<ChainRun> {
   });
   const state = createState({ clock });
   const runtime = createRuntime({ state, clock });
-  for (const c of nodeControllers(platform)) runtime.register(c);
+  for (const c of nodeControllers(platform, { stateDir: dir })) runtime.register(c);
   const start = performance.now();
   await runtime.start();
   const specs: AnyResource[] = [LinkSpecs.make('lo', { name: 'lo', up: true })];
@@ -107,6 +108,7 @@ async function chain(n: number): Promise<ChainRun> {
   }
   await runtime.stop();
   await platform.close();
+  await rm(dir, { recursive: true, force: true });
   return { wallMs, reconciles, writes };
 }
 

@@ -115,7 +115,7 @@ export async function createNode(options: NodeOptions): Promise<Node> {
   ];
   for (const controller of [
     ...configControllers({ cmdline }),
-    ...nodeControllers(platform),
+    ...nodeControllers(platform, { stateDir: options.stateDir }),
     ...lifecycleControllers,
   ]) {
     runtime.register(controller);

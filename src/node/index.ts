@@ -55,6 +55,8 @@ export {
 export type { TimeChange, TimePlatform, TimeSyncStatus } from '../platform/time.js';
 // Configuration resources
 export * from '../resources/config/index.js';
+// Rendered files: /etc/hosts and /etc/resolv.conf
+export * from '../resources/files/index.js';
 // Network resources: specs, statuses and derived
 export * from '../resources/network/index.js';
 // Runtime resources: services and the machine's status

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { machineTypeController } from '../controllers/config/machine-type-controller.js';
+import { filesEtcFileController } from '../controllers/files/etc-file-controller.js';
 import { addressFilterController } from '../controllers/k8s/address-filter-controller.js';
 import { addressConfigController } from '../controllers/network/address-config-controller.js';
 import { addressMergeController } from '../controllers/network/address-merge-controller.js';
@@ -6,6 +8,7 @@ import { addressSpecController } from '../controllers/network/address-spec-contr
 import { addressStatusController } from '../controllers/network/address-status-controller.js';
 import type { NetworkConfigOptions } from '../controllers/network/config-sources.js';
 import { deviceConfigController } from '../controllers/network/device-config-controller.js';
+import { etcFileController } from '../controllers/network/etc-file-controller.js';
 import { hostnameConfigController } from '../controllers/network/hostname-config-controller.js';
 import { hostnameMergeController } from '../controllers/network/hostname-merge-controller.js';
 import { hostnameSpecController } from '../controllers/network/hostname-spec-controller.js';
@@ -64,8 +67,17 @@ export function configControllers(options: NetworkConfigOptions = {}): AnyContro
   return [machineTypeController(), ...networkConfigControllers(options), ...networkMergeControllers()];
 }
 
-/** Every controller of a node's network and time that acts on or observes its platform. */
-export function nodeControllers(platform: Platform): AnyControllerDefinition[] {
+/** Where the node controllers keep their files. */
+export interface NodeControllerOptions {
+  /** The node's state directory: `/etc/hosts` and `/etc/resolv.conf` are written under `<stateDir>/etc`. */
+  readonly stateDir: string;
+}
+
+/** Every controller of a node's network and time that acts on or observes its platform or its files. */
+export function nodeControllers(
+  platform: Platform,
+  options: NodeControllerOptions,
+): AnyControllerDefinition[] {
   return [
     // Kernel → statuses
     linkStatusController(platform.network),
@@ -83,6 +95,8 @@ export function nodeControllers(platform: Platform): AnyControllerDefinition[] {
     // Derived
     addressFilterController,
     nodeAddressController,
+    etcFileController,
+    filesEtcFileController({ etcDir: join(options.stateDir, 'etc') }),
     statusController,
     syncController(platform.time),
   ];

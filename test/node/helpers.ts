@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createRuntime, createState, type Runtime, type State } from '../../src/index.js';
 import type { AnyControllerDefinition } from '../../src/runtime/controller/define-controller.js';
 import { createVirtualClock, type VirtualClock } from '../../src/testing/index.js';
@@ -35,4 +39,33 @@ export async function settle(
     await clock.advance(step);
   }
   await runtime.settled();
+}
+
+/**
+ * The node's controllers for a run of the simulation kit: without `files.EtcFileController`, whose
+ * real file writes complete outside the simulation's schedule (the properties check the kernel;
+ * test/node/etc-files.test.ts checks the files).
+ */
+export function simulatedNodeControllers(
+  controllers: readonly AnyControllerDefinition[],
+): AnyControllerDefinition[] {
+  return controllers.filter((c) => c.name !== 'files.EtcFileController');
+}
+
+/**
+ * A temporary state directory for the tests of one file (the node's `/etc` files land in it),
+ * made before them and removed after; returns its getter.
+ */
+export function temporaryStateDir(): () => string {
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'converge-node-test-'));
+  });
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (dir === undefined) throw new Error('the state directory exists only while the tests run');
+    return dir;
+  };
 }

@@ -18,7 +18,9 @@ import {
   createSimulatedPlatform,
   type SimulatedPlatform,
 } from '../../src/platform/simulated/create-simulated-platform.js';
-import { type ControllerHarness, controllerHarness, settle } from './helpers.js';
+import { type ControllerHarness, controllerHarness, settle, temporaryStateDir } from './helpers.js';
+
+const stateDir = temporaryStateDir();
 
 let h: ControllerHarness | undefined;
 let platform: SimulatedPlatform | undefined;
@@ -32,7 +34,7 @@ afterEach(async () => {
 async function boot(): Promise<{ h: ControllerHarness; platform: SimulatedPlatform }> {
   h = controllerHarness([]);
   platform = createSimulatedPlatform({ clock: h.clock, seed: 7, links: [{ name: 'eth0' }] });
-  for (const c of nodeControllers(platform)) h.runtime.register(c);
+  for (const c of nodeControllers(platform, { stateDir: stateDir() })) h.runtime.register(c);
   await h.runtime.start();
   return { h, platform };
 }

@@ -10,6 +10,9 @@ import {
   type Simulation,
 } from '../../src/testing/index.js';
 import { type FaultyMachine, faultyNetwork } from './faulty-platform.js';
+import { simulatedNodeControllers, temporaryStateDir } from './helpers.js';
+
+const stateDir = temporaryStateDir();
 
 const links = ['eth0', 'eth1'] as const;
 const addresses = ['10.5.0.10/24', '10.5.0.11/24', '10.6.0.10/24', 'fd00::10/64'];
@@ -28,7 +31,7 @@ function controllers(sim: Simulation) {
     machine = { sim, platform, faults: 6 };
   }
   const platform = { ...machine.platform, network: faultyNetwork(machine) };
-  return nodeControllers(platform);
+  return simulatedNodeControllers(nodeControllers(platform, { stateDir: stateDir() }));
 }
 
 const addressSpec = fc

@@ -5,6 +5,9 @@ import { configControllers, nodeControllers } from '../../src/node/node-controll
 import { createSimulatedPlatform } from '../../src/platform/simulated/create-simulated-platform.js';
 import { checkConvergence, type Simulation } from '../../src/testing/index.js';
 import { type FaultyMachine, faultyNetwork } from './faulty-platform.js';
+import { simulatedNodeControllers, temporaryStateDir } from './helpers.js';
+
+const stateDir = temporaryStateDir();
 
 let machine: FaultyMachine | undefined;
 
@@ -18,7 +21,10 @@ function controllers(sim: Simulation) {
     machine = { sim, platform, faults: 6 };
   }
   const platform = { ...machine.platform, network: faultyNetwork(machine) };
-  return [...configControllers(), ...nodeControllers(platform)];
+  return [
+    ...configControllers(),
+    ...simulatedNodeControllers(nodeControllers(platform, { stateDir: stateDir() })),
+  ];
 }
 
 const pool = ['10.0.0.50/24', '10.0.0.51/24', '10.0.0.52/24'];

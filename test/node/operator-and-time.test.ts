@@ -15,7 +15,9 @@ import {
   createSimulatedPlatform,
   type SimulatedPlatform,
 } from '../../src/platform/simulated/create-simulated-platform.js';
-import { type ControllerHarness, controllerHarness, settle } from './helpers.js';
+import { type ControllerHarness, controllerHarness, settle, temporaryStateDir } from './helpers.js';
+
+const stateDir = temporaryStateDir();
 
 let h: ControllerHarness | undefined;
 let platform: SimulatedPlatform | undefined;
@@ -33,7 +35,7 @@ async function boot(): Promise<{ h: ControllerHarness; platform: SimulatedPlatfo
     seed: 3,
     links: [{ name: 'eth0', dhcp: { leaseTimeMs: 60_000 } }],
   });
-  for (const c of nodeControllers(platform)) h.runtime.register(c);
+  for (const c of nodeControllers(platform, { stateDir: stateDir() })) h.runtime.register(c);
   await h.runtime.start();
   return { h, platform };
 }

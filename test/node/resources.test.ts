@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   AddressStatuses,
+  EtcFileSpecs,
+  EtcFileStatuses,
   filteredNodeAddressId,
   HostnameStatuses,
   LinkStatuses,
@@ -26,6 +28,8 @@ describe('node status resources', () => {
       [NodeAddressFilters, 'NodeAddressFilters.net.talos.dev', 'network', ['nodeaddressfilter']],
       [NetworkStatuses, 'NetworkStatuses.net.talos.dev', 'network', ['netstatus']],
       [TimeStatuses, 'TimeStatuses.v1alpha1.talos.dev', 'runtime', ['timestatus']],
+      [EtcFileSpecs, 'EtcFileSpecs.files.talos.dev', 'files', ['etcfilespec']],
+      [EtcFileStatuses, 'EtcFileStatuses.files.talos.dev', 'files', ['etcfilestatus']],
     ] as const;
     for (const [definition, type, namespace, aliases] of table) {
       expect(definition.type).toBe(type);

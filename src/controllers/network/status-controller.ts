@@ -1,7 +1,8 @@
+import { etcHostsId, etcResolvConfId } from '../../resources/files/etc-file-spec.js';
+import { EtcFileStatuses } from '../../resources/files/etc-file-status.js';
 import { HostnameStatuses } from '../../resources/network/hostname-status.js';
 import { NetworkStatuses, networkStatusId } from '../../resources/network/network-status.js';
 import { NodeAddresses, nodeAddressCurrentId } from '../../resources/network/node-address.js';
-import { ResolverStatuses } from '../../resources/network/resolver-status.js';
 import { RouteStatuses } from '../../resources/network/route-status.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
 import { input, output } from '../../runtime/controller/inputs.js';
@@ -12,9 +13,8 @@ const statusControllerName = 'network.StatusController';
 /**
  * `network.StatusController`: writes `NetworkStatus/status`. `addressReady`: NodeAddress `current`
  * is not empty; `connectivityReady`: a default route exists (there are no probes yet);
- * `hostnameReady`: a HostnameStatus exists; `etcFilesReady`: both inputs of `/etc/hosts` and
- * `/etc/resolv.conf` (HostnameStatus and ResolverStatus) are applied, the platform rendering the
- * resolver file as it applies them.
+ * `hostnameReady`: a HostnameStatus exists; `etcFilesReady`: `files.EtcFileController` has
+ * written `hosts` and `resolv.conf` (their EtcFileStatuses exist).
  */
 export const statusController: ControllerDefinition = defineController({
   name: statusControllerName,
@@ -22,7 +22,7 @@ export const statusController: ControllerDefinition = defineController({
     input.weak(NodeAddresses),
     input.weak(RouteStatuses),
     input.weak(HostnameStatuses),
-    input.weak(ResolverStatuses),
+    input.weak(EtcFileStatuses),
   ],
   outputs: [output.exclusive(NetworkStatuses)],
   async reconcile(ctx) {
@@ -31,14 +31,14 @@ export const statusController: ControllerDefinition = defineController({
     );
     const routes = await ctx.list(RouteStatuses.kind());
     const hostnameReady = (await ctx.list(HostnameStatuses.kind())).length > 0;
-    const resolversReady = (await ctx.list(ResolverStatuses.kind())).length > 0;
+    const written = new Set((await ctx.list(EtcFileStatuses.kind())).map((s) => s.metadata.id));
     const spec = {
       addressReady: (current?.spec.addresses.length ?? 0) > 0,
       connectivityReady: routes.some(
         (r) => r.spec.dst === '' && r.spec.table === 'main' && r.spec.type === 'unicast',
       ),
       hostnameReady,
-      etcFilesReady: hostnameReady && resolversReady,
+      etcFilesReady: written.has(etcHostsId) && written.has(etcResolvConfId),
     };
     await ctx.modify(NetworkStatuses.make(networkStatusId, spec), (d) => {
       d.spec = spec;

@@ -3,7 +3,7 @@
  * entirely on the injected clock and a seed, with hooks to inject the faults a real machine has.
  */
 import type { Clock } from '../../runtime/clock.js';
-import { seededRandom } from '../../testing/simulation/seeded-random.js';
+import { seededRandom } from '../../runtime/seeded-random.js';
 import { PlatformError, type PlatformErrorCode } from '../errors.js';
 import type { PlatformAddressRef } from '../network.js';
 import type { Platform } from '../platform.js';
@@ -70,6 +70,21 @@ export interface SimulatedPlatform extends Platform {
   readonly faults: SimulatedFaults;
 }
 
+/** The longest delay a Node.js timer takes (about 24.8 days). */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * Keeps the process alive until released, as a real machine's kernel and DHCP client do until it
+ * shuts down (the Linux platform's `ip monitor` child does the same). The platform's own delays run
+ * on the injected clock, whose wall timers are unref'd: without this, a script on the wall clock
+ * that waits for a lease would exit while the simulated DHCP server is still answering.
+ */
+function holdProcess(): { release(): void } {
+  // A timer that never fires: a liveness handle, not a use of time.
+  const handle = setInterval(() => undefined, maxTimerMs);
+  return { release: () => clearInterval(handle) };
+}
+
 /** A locally administered unicast MAC from the seeded generator. */
 function macFrom(next: () => number): () => string {
   return () => {
@@ -81,7 +96,8 @@ function macFrom(next: () => number): () => string {
 
 /**
  * Creates a simulated machine: `lo` plus the given physical links (all down, as at boot), a DHCP
- * server on each link that asks for one, a clock that syncs once given servers.
+ * server on each link that asks for one, a clock that syncs once given servers. Like a real
+ * machine it keeps the process alive until `close()`.
  *
  * @example
  * ```ts
@@ -117,6 +133,7 @@ export function createSimulatedPlatform(options: SimulatedPlatformOptions): Simu
   };
   for (const link of options.links ?? []) plug(link);
   const metadata = options.metadata === undefined ? undefined : JSON.stringify(options.metadata);
+  const alive = holdProcess();
   let closed = false;
   return {
     kind: 'simulated',
@@ -131,6 +148,7 @@ export function createSimulatedPlatform(options: SimulatedPlatformOptions): Simu
     async close() {
       if (closed) return;
       closed = true;
+      alive.release();
       dhcp.close();
       time.close();
       network.close();

@@ -6,6 +6,7 @@
 import { formatIp, formatPrefix, type IpPrefix, networkOf, parsePrefix } from '../ip-prefix.js';
 import type { NetworkScope, PlatformAddressRef, PlatformAddressSpec, PlatformRoute } from '../network.js';
 import {
+  addressesOf,
   fail,
   type KernelAddress,
   type KernelLink,
@@ -97,16 +98,12 @@ export function addAddress(state: KernelState, spec: PlatformAddressSpec): void 
     if (!allowedFlags.has(flag)) fail('EINVAL', op, spec.address, `unsupported flag ${flag}`);
   }
   const link = requireLink(state, op, spec.linkName);
-  if (state.addresses.some((a) => sameAddress(a, link.name, prefix))) {
+  const onLink = addressesOf(state, link.name);
+  if (onLink.some((a) => sameAddress(a, link.name, prefix))) {
     fail('EEXIST', op, `${link.name} ${spec.address}`, 'address already assigned');
   }
   const flags = new Set(spec.flags ?? []);
-  if (
-    prefix.family === 'inet4' &&
-    state.addresses.some(
-      (a) => a.linkName === link.name && !a.flags.has('secondary') && sameSubnet(a, prefix),
-    )
-  ) {
+  if (prefix.family === 'inet4' && onLink.some((a) => !a.flags.has('secondary') && sameSubnet(a, prefix))) {
     flags.add('secondary');
   }
   const address: KernelAddress = {
@@ -115,18 +112,20 @@ export function addAddress(state: KernelState, spec: PlatformAddressSpec): void 
     scope: spec.scope ?? defaultScope(prefix),
     flags,
   };
-  state.addresses.push(address);
+  state.addresses.set(link.name, [...onLink, address]);
   note(state, 'address', link.name);
   if (link.up) installPrefixRoute(state, link, address);
 }
 
 /** Removes one stored address and the routes that depended on it. */
 function dropAddress(state: KernelState, a: KernelAddress): void {
-  state.addresses = state.addresses.filter((x) => x !== a);
+  const rest = addressesOf(state, a.linkName).filter((x) => x !== a);
+  if (rest.length === 0) state.addresses.delete(a.linkName);
+  else state.addresses.set(a.linkName, rest);
   note(state, 'address', a.linkName);
   const text = formatIp(a.prefix);
   const network = formatPrefix(networkOf(a.prefix));
-  const sharesPrefix = state.addresses.some((x) => x.linkName === a.linkName && sameSubnet(x, a.prefix));
+  const sharesPrefix = rest.some((x) => sameSubnet(x, a.prefix));
   dropRoutes(
     state,
     (r) =>
@@ -144,7 +143,7 @@ export function removeAddress(state: KernelState, ref: PlatformAddressRef): void
   const op = 'removeAddress';
   const prefix = parseAddressOperand(op, ref.address);
   requireLink(state, op, ref.linkName);
-  const found = state.addresses.find(
+  const found = addressesOf(state, ref.linkName).find(
     (a) => sameAddress(a, ref.linkName, prefix) && a.prefix.length === prefix.length,
   );
   if (found === undefined) fail('EADDRNOTAVAIL', op, `${ref.linkName} ${ref.address}`, 'address not found');
@@ -152,13 +151,13 @@ export function removeAddress(state: KernelState, ref: PlatformAddressRef): void
   if (found.prefix.family !== 'inet4') return;
   if (!found.flags.has('secondary')) {
     // promote_secondaries is off: the secondaries of a removed primary go with it.
-    for (const secondary of state.addresses.filter(
-      (a) => a.linkName === found.linkName && a.flags.has('secondary') && sameSubnet(a, found.prefix),
+    for (const secondary of addressesOf(state, found.linkName).filter(
+      (a) => a.flags.has('secondary') && sameSubnet(a, found.prefix),
     )) {
       dropAddress(state, secondary);
     }
   }
-  if (!state.addresses.some((a) => a.linkName === found.linkName && a.prefix.family === 'inet4')) {
+  if (!addressesOf(state, found.linkName).some((a) => a.prefix.family === 'inet4')) {
     // The last IPv4 address gone disables IPv4 on the link: every IPv4 route through it goes.
     dropRoutes(state, (r) => r.family === 'inet4' && r.outLinkName === found.linkName);
   }
@@ -166,7 +165,7 @@ export function removeAddress(state: KernelState, ref: PlatformAddressRef): void
 
 /** Drops every IPv6 address of a link (what admin down does with keep_addr_on_down off). */
 export function flushInet6(state: KernelState, linkName: string): void {
-  for (const a of state.addresses.filter((x) => x.linkName === linkName && x.prefix.family === 'inet6')) {
+  for (const a of addressesOf(state, linkName).filter((x) => x.prefix.family === 'inet6')) {
     dropAddress(state, a);
   }
 }

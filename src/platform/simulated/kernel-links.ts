@@ -6,7 +6,15 @@
 import { formatPrefix, parsePrefix } from '../ip-prefix.js';
 import type { PlatformLinkSpec } from '../network.js';
 import { addAddress, dropRoutes, flushInet6, installPrefixRoute } from './kernel-addresses.js';
-import { fail, isRunning, type KernelLink, type KernelState, note, requireLink } from './kernel-state.js';
+import {
+  addressesOf,
+  fail,
+  isRunning,
+  type KernelLink,
+  type KernelState,
+  note,
+  requireLink,
+} from './kernel-state.js';
 
 const logicalKinds = new Set(['dummy', 'veth', 'vlan', 'bond', 'bridge']);
 const macPattern = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -79,13 +87,11 @@ export function syncLinks(state: KernelState): void {
 function onUp(state: KernelState, link: KernelLink): void {
   if (link.type === 'loopback') {
     for (const address of ['127.0.0.1/8', '::1/128']) {
-      const present = state.addresses.some(
-        (a) => a.linkName === link.name && formatPrefix(a.prefix) === address,
-      );
+      const present = addressesOf(state, link.name).some((a) => formatPrefix(a.prefix) === address);
       if (!present) addAddress(state, { linkName: link.name, address });
     }
   }
-  for (const a of state.addresses) if (a.linkName === link.name) installPrefixRoute(state, link, a);
+  for (const a of addressesOf(state, link.name)) installPrefixRoute(state, link, a);
 }
 
 function onDown(state: KernelState, link: KernelLink): void {
@@ -97,7 +103,7 @@ function onRunning(state: KernelState, link: KernelLink): void {
   if (link.type !== 'ether' || link.hardwareAddr === '') return;
   const address = linkLocalOf(link.hardwareAddr);
   const want = parsePrefix(address)!;
-  if (!state.addresses.some((a) => a.linkName === link.name && a.prefix.value === want.value)) {
+  if (!addressesOf(state, link.name).some((a) => a.prefix.value === want.value)) {
     addAddress(state, { linkName: link.name, address });
   }
 }
@@ -231,9 +237,9 @@ export function deleteLink(state: KernelState, name: string): void {
   for (const other of state.links.values()) {
     if (other.masterName !== undefined && doomed.has(other.masterName)) other.masterName = undefined;
   }
-  const before = state.addresses.length;
-  state.addresses = state.addresses.filter((a) => !doomed.has(a.linkName));
-  if (state.addresses.length !== before) note(state, 'address');
+  let addressesGone = false;
+  for (const gone of doomed) addressesGone = state.addresses.delete(gone) || addressesGone;
+  if (addressesGone) note(state, 'address');
   dropRoutes(state, (r) => doomed.has(r.outLinkName));
   syncLinks(state);
 }

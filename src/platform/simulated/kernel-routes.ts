@@ -12,7 +12,7 @@ import {
   prefixContains,
 } from '../ip-prefix.js';
 import type { AddressFamily, PlatformRoute, PlatformRouteRef, PlatformRouteSpec } from '../network.js';
-import { fail, type KernelState, note, requireLink } from './kernel-state.js';
+import { allAddresses, fail, type KernelState, note, requireLink } from './kernel-state.js';
 
 const mainTable = 254;
 const linkless = new Set(['blackhole', 'unreachable', 'prohibit']);
@@ -88,7 +88,7 @@ export function addRoute(state: KernelState, spec: PlatformRouteSpec): void {
   }
   if (
     source !== '' &&
-    !state.addresses.some((a) => a.prefix.family === family && formatIp(a.prefix) === source)
+    !allAddresses(state).some((a) => a.prefix.family === family && formatIp(a.prefix) === source)
   ) {
     fail('EINVAL', op, subject, `invalid prefsrc address ${source}`);
   }

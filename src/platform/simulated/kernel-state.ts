@@ -39,7 +39,8 @@ export interface KernelAddress {
 /** The simulated kernel's tables and its pending change notifications. */
 export interface KernelState {
   readonly links: Map<string, KernelLink>;
-  addresses: KernelAddress[];
+  /** Addresses by link name, each link's in the order they were added (no per-link scans of all). */
+  readonly addresses: Map<string, KernelAddress[]>;
   routes: PlatformRoute[];
   nextIndex: number;
   readonly pending: NetworkChange[];
@@ -47,7 +48,17 @@ export interface KernelState {
 
 /** Creates empty tables. */
 export function createKernelState(): KernelState {
-  return { links: new Map(), addresses: [], routes: [], nextIndex: 1, pending: [] };
+  return { links: new Map(), addresses: new Map(), routes: [], nextIndex: 1, pending: [] };
+}
+
+/** The addresses of one link. */
+export function addressesOf(state: KernelState, linkName: string): readonly KernelAddress[] {
+  return state.addresses.get(linkName) ?? [];
+}
+
+/** Every address of the machine, link by link. */
+export function allAddresses(state: KernelState): KernelAddress[] {
+  return [...state.addresses.values()].flat();
 }
 
 /** Records a change; duplicates within one operation are folded when flushed. */

@@ -6,7 +6,7 @@
  */
 import { type Observable, Subject } from 'rxjs';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
-import type { SeededRandom } from '../../testing/simulation/seeded-random.js';
+import type { SeededRandom } from '../../runtime/seeded-random.js';
 import type { DhcpChange, DhcpClientOptions, DhcpLease, DhcpPlatform } from '../dhcp.js';
 import { PlatformError } from '../errors.js';
 import { formatIp, type IpPrefix, networkOf, parsePrefix } from '../ip-prefix.js';

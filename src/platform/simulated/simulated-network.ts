@@ -19,6 +19,7 @@ import { addAddress, removeAddress } from './kernel-addresses.js';
 import { deleteLink, ensureLink, insertLink, setCable, syncLinks } from './kernel-links.js';
 import { addRoute, removeRoute } from './kernel-routes.js';
 import {
+  allAddresses,
   createKernelState,
   fail,
   isRunning,
@@ -92,7 +93,7 @@ export class SimulatedNetwork implements NetworkPlatform {
   async addresses(): Promise<PlatformAddress[]> {
     this.#check('addresses');
     const index = (name: string) => this.#state.links.get(name)?.index ?? 0;
-    return [...this.#state.addresses]
+    return allAddresses(this.#state)
       .sort(
         (a, b) =>
           index(a.linkName) - index(b.linkName) ||
