@@ -55,10 +55,14 @@ export {
 export type { TimeChange, TimePlatform, TimeSyncStatus } from '../platform/time.js';
 // Configuration resources
 export * from '../resources/config/index.js';
+// Kubernetes node resources: kubelet config, node name, node IP, spec, status
+export * from '../resources/k8s/index.js';
 // Network resources: specs, statuses and derived
 export * from '../resources/network/index.js';
 // Runtime resources: services and the machine's status
 export * from '../resources/runtime/index.js';
+// Secrets
+export * from '../resources/secrets/index.js';
 // Time resources
 export * from '../resources/time/index.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
@@ -76,6 +80,13 @@ export type {
   SequenceName,
   ServiceState,
 } from './events/machine-event.js';
+export {
+  type KubeletServiceContext,
+  type KubeletServiceOptions,
+  kubeletService,
+  kubeletServiceId,
+  standInKubeletPath,
+} from './kubelet/kubelet-service.js';
 export { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
 export {
   commitUpgrade,
