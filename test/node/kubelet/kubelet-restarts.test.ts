@@ -107,5 +107,5 @@ describe('the kubelet service on a node', () => {
       }),
       { numRuns: 12 },
     );
-  });
+  }, 120_000);
 });
