@@ -24,7 +24,8 @@ import { createRuntime, type Runtime } from '../runtime/controller/runtime.js';
 import { createState } from '../runtime/state/create-state.js';
 import type { State } from '../runtime/state/state.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
-import { configControllers, nodeControllers } from './node-controllers.js';
+import type { KubeletServiceOptions } from './kubelet/kubelet-service.js';
+import { configControllers, kubeletControllers, nodeControllers } from './node-controllers.js';
 import { nodeServices } from './node-services.js';
 import { trackStage } from './stage-tracker.js';
 import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
@@ -41,6 +42,8 @@ export interface NodeOptions {
   clock?: Clock;
   /** Defaults to pino at `warn` on stderr. */
   logger?: Logger;
+  /** How the kubelet runs: its binary (default the stand-in kubelet shipped with the package). */
+  kubelet?: KubeletServiceOptions;
 }
 
 /** A Talos-style node: one state, one runtime, its controllers and its platform. */
@@ -116,6 +119,7 @@ export async function createNode(options: NodeOptions): Promise<Node> {
   for (const controller of [
     ...configControllers({ cmdline }),
     ...nodeControllers(platform, { stateDir: options.stateDir }),
+    ...kubeletControllers({ stateDir: options.stateDir, supervisor }),
     ...lifecycleControllers,
   ]) {
     runtime.register(controller);
@@ -144,7 +148,15 @@ export async function createNode(options: NodeOptions): Promise<Node> {
       }
       if (initial !== undefined) await writeConfig(initial);
       await runtime.start();
-      const context = { state, platform, disk, stateDir: options.stateDir, clock, logger };
+      const context = {
+        state,
+        platform,
+        disk,
+        stateDir: options.stateDir,
+        clock,
+        logger,
+        ...(options.kubelet ? { kubelet: options.kubelet } : {}),
+      };
       for (const service of nodeServices(context)) supervisor.loadAndStart(service);
     },
     async applyConfig(config) {

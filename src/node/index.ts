@@ -57,10 +57,14 @@ export type { TimeChange, TimePlatform, TimeSyncStatus } from '../platform/time.
 export * from '../resources/config/index.js';
 // Rendered files: /etc/hosts and /etc/resolv.conf
 export * from '../resources/files/index.js';
+// Kubernetes node resources: kubelet config, node name, node IP, spec, status
+export * from '../resources/k8s/index.js';
 // Network resources: specs, statuses and derived
 export * from '../resources/network/index.js';
 // Runtime resources: services and the machine's status
 export * from '../resources/runtime/index.js';
+// Secrets
+export * from '../resources/secrets/index.js';
 // Time resources
 export * from '../resources/time/index.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
@@ -78,6 +82,13 @@ export type {
   SequenceName,
   ServiceState,
 } from './events/machine-event.js';
+export {
+  type KubeletServiceContext,
+  type KubeletServiceOptions,
+  kubeletService,
+  kubeletServiceId,
+  standInKubeletPath,
+} from './kubelet/kubelet-service.js';
 export { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
 export {
   commitUpgrade,

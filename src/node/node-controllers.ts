@@ -2,6 +2,13 @@ import { join } from 'node:path';
 import { machineTypeController } from '../controllers/config/machine-type-controller.js';
 import { filesEtcFileController } from '../controllers/files/etc-file-controller.js';
 import { addressFilterController } from '../controllers/k8s/address-filter-controller.js';
+import { kubeletConfigController } from '../controllers/k8s/kubelet-config-controller.js';
+import { kubeletPaths } from '../controllers/k8s/kubelet-files.js';
+import { kubeletServiceController } from '../controllers/k8s/kubelet-service-controller.js';
+import { kubeletSpecController } from '../controllers/k8s/kubelet-spec-controller.js';
+import { nodeIPConfigController } from '../controllers/k8s/node-ip-config-controller.js';
+import { nodeIPController } from '../controllers/k8s/node-ip-controller.js';
+import { nodenameController } from '../controllers/k8s/nodename-controller.js';
 import { addressConfigController } from '../controllers/network/address-config-controller.js';
 import { addressMergeController } from '../controllers/network/address-merge-controller.js';
 import { addressSpecController } from '../controllers/network/address-spec-controller.js';
@@ -31,9 +38,12 @@ import { statusController } from '../controllers/network/status-controller.js';
 import { timeServerConfigController } from '../controllers/network/time-server-config-controller.js';
 import { timeServerMergeController } from '../controllers/network/time-server-merge-controller.js';
 import { timeServerSpecController } from '../controllers/network/time-server-spec-controller.js';
+import { kubeletSecretsController } from '../controllers/secrets/kubelet-controller.js';
 import { syncController } from '../controllers/time/sync-controller.js';
 import type { Platform } from '../platform/platform.js';
 import type { AnyControllerDefinition } from '../runtime/controller/define-controller.js';
+import { kubeletServiceId } from './kubelet/kubelet-service.js';
+import type { Supervisor } from './supervisor/supervisor.js';
 
 /** The network config controllers: per-layer specs from config, cmdline, platform and defaults. */
 export function networkConfigControllers(options: NetworkConfigOptions = {}): AnyControllerDefinition[] {
@@ -99,5 +109,30 @@ export function nodeControllers(
     filesEtcFileController({ etcDir: join(options.stateDir, 'etc') }),
     statusController,
     syncController(platform.time),
+  ];
+}
+
+/** What {@link kubeletControllers} needs of the node. */
+export interface KubeletControllersOptions {
+  /** The kubelet's files live under `<stateDir>/kubelet/`. */
+  readonly stateDir: string;
+  /** Restarts the kubelet when its spec or secrets change. */
+  readonly supervisor: Pick<Supervisor, 'list' | 'restart'>;
+}
+
+/** The kubelet's controllers: config, node name, node IP, secrets, spec, and its restarts. */
+export function kubeletControllers(options: KubeletControllersOptions): AnyControllerDefinition[] {
+  const { supervisor } = options;
+  return [
+    kubeletConfigController,
+    nodenameController,
+    nodeIPConfigController,
+    nodeIPController,
+    kubeletSecretsController,
+    kubeletSpecController(kubeletPaths(options.stateDir)),
+    kubeletServiceController({
+      isRunning: () => supervisor.list().some((s) => s.id === kubeletServiceId && s.state === 'Running'),
+      restart: () => supervisor.restart(kubeletServiceId),
+    }),
   ];
 }

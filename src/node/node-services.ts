@@ -7,6 +7,7 @@ import type { DiskPlatform } from '../platform/disk.js';
 import type { Platform } from '../platform/platform.js';
 import type { Clock } from '../runtime/clock.js';
 import type { State } from '../runtime/state/state.js';
+import { type KubeletServiceOptions, kubeletService } from './kubelet/kubelet-service.js';
 import type { ServiceDefinition } from './supervisor/service.js';
 
 /** What a service definition may use: the node's state, platform, disk, clock and logger. */
@@ -17,6 +18,8 @@ export interface NodeServiceContext {
   readonly stateDir: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** How the kubelet runs (its binary; default the stand-in kubelet). */
+  readonly kubelet?: KubeletServiceOptions;
 }
 
 /**
@@ -24,6 +27,6 @@ export interface NodeServiceContext {
  * (its `condition`: a spec resource present, time synced) rather than being left out, so the list
  * does not depend on the machine config.
  */
-export function nodeServices(_context: NodeServiceContext): ServiceDefinition[] {
-  return [];
+export function nodeServices(context: NodeServiceContext): ServiceDefinition[] {
+  return [kubeletService(context, context.kubelet)];
 }
