@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createNode, createSimulatedPlatform, type Node, type NodeOptions } from '../../../src/node/index.js';
+import {
+  createNode,
+  createSimulatedPlatform,
+  type Node,
+  type NodeOptions,
+  type SimulatedPlatform,
+} from '../../../src/node/index.js';
 import { createVirtualClock, type VirtualClock } from '../../../src/testing/index.js';
 
 /** A worker with a static address and a default route: it becomes ready without DHCP. */
@@ -24,6 +30,7 @@ export interface TestNode {
   readonly node: Node;
   readonly clock: VirtualClock;
   readonly dir: string;
+  readonly platform: SimulatedPlatform;
 }
 
 /** Makes a node on `dir` (a fresh temp dir by default); the caller starts it. */
@@ -47,7 +54,7 @@ export async function makeNode(
     logger: pino({ level: 'silent' }),
     ...options,
   });
-  return { node, clock, dir };
+  return { node, clock, dir, platform };
 }
 
 /** Lets the node run (runtime, disk, clock) until `done()` holds; fails after `rounds`. */
@@ -88,6 +95,14 @@ export async function settleOn<T>(
   await runUntil(t, f.done, what);
   await t.node.runtime.settled();
   return f.result();
+}
+
+/** The global addresses the simulated kernel holds. */
+export async function kernelAddresses(t: TestNode): Promise<string[]> {
+  return (await t.platform.network.addresses())
+    .filter((a) => a.scope === 'global')
+    .map((a) => `${a.linkName} ${a.address}`)
+    .sort();
 }
 
 /** Stops the node and removes its dir. */
