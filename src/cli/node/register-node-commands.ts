@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Output } from '../commands/get.js';
 import type { ConnectionFlags } from '../config.js';
+import type { ClusterCreateFlags } from './cluster-commands.js';
 import type { NodeClient } from './node-client.js';
 
 /** Where the verbs write, and how they read the connection flags. */
@@ -158,6 +159,29 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
       );
     });
   }
+
+  const cluster = program.command('cluster').description('a local cluster of node processes');
+  cluster
+    .command('create')
+    .description('start a local cluster: node processes on 127.0.0.11, .12, … with a shared CA')
+    .option('--control-planes <n>', 'how many control plane nodes', positiveInt, 1)
+    .option('--workers <n>', 'how many worker nodes', positiveInt, 0)
+    .option('--dir <dir>', "the cluster's folder (everything it writes stays there)", 'converge-cluster')
+    .option('--port <port>', 'the node API port on every node address', positiveInt, 50_000)
+    .option('--name <name>', "the cluster's name", 'converge')
+    .option('--timeout <seconds>', 'how long to wait for the nodes', positiveInt, 60)
+    .action(async (options: ClusterCreateFlags) => {
+      const { clusterCreateCommand } = await import('./cluster-commands.js');
+      await clusterCreateCommand(options, stdout);
+    });
+  cluster
+    .command('destroy')
+    .description("stop every node process of the cluster and remove the cluster's folder")
+    .option('--dir <dir>', "the cluster's folder", 'converge-cluster')
+    .action(async (options: { dir: string }) => {
+      const { clusterDestroyCommand } = await import('./cluster-commands.js');
+      await clusterDestroyCommand(options.dir, stdout);
+    });
 
   const node = program.command('node').description('run a node');
   node
