@@ -160,6 +160,16 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
     });
   }
 
+  program
+    .command('dashboard')
+    .description("print the URL of each node's dashboard (a browser needs the client certificate of the config)")
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { nodes?: string }, command: Command) => {
+      await withNodes(io, command, options.nodes, async (clients) => {
+        for (const c of clients) stdout.write(`${c.name} ${new URL('/dashboard/', c.endpoint).href}\n`);
+      });
+    });
+
   const cluster = program.command('cluster').description('a local cluster of node processes');
   cluster
     .command('create')
