@@ -24,7 +24,7 @@ export const dashboardHtml = `<!doctype html>
   .ok { color: #1a7f37; } .bad { color: #cf222e; } .wait { color: #9a6700; }
   .events { font-family: ui-monospace, monospace; font-size: .8rem; max-height: 12rem; overflow: auto; white-space: pre; }
   #graph { margin-top: 1.2rem; overflow: auto; border: 1px solid color-mix(in srgb, CanvasText 25%, Canvas); border-radius: 8px; padding: .5rem; }
-  #graph svg { max-width: 100%; height: auto; }
+  #graph img { max-width: 100%; height: auto; }
   .muted { opacity: .6; }
 </style>
 </head>
