@@ -32,6 +32,11 @@ export type {
   PlatformRoute,
 } from '../platform/network.js';
 export type { Platform } from '../platform/platform.js';
+export {
+  createProcessExitPower,
+  type ProcessExitPowerOptions,
+} from '../platform/power/process-exit-power.js';
+export { createInProcessPower, type PowerPlatform } from '../platform/power.js';
 export { createChildProcesses } from '../platform/processes/child-processes.js';
 export {
   createScriptedProcesses,
@@ -61,6 +66,7 @@ export * from '../resources/network/index.js';
 export * from '../resources/runtime/index.js';
 // Time resources
 export * from '../resources/time/index.js';
+export type { ConfigHistoryEntry, ConfigHistoryMode } from './config-history/config-history.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
 export {
   createEventBus,
@@ -70,12 +76,17 @@ export {
 } from './events/event-bus.js';
 export type {
   EventError,
+  LifecycleOperation,
   MachineEvent,
   MachineEventPayload,
   SequenceErrorCode,
   SequenceName,
   ServiceState,
 } from './events/machine-event.js';
+export type { ApplyConfigMode, ApplyConfigOptions, ApplyConfigResult } from './lifecycle/config-applier.js';
+export { lifecycleSteps, type NodeLifecycleHook } from './lifecycle/lifecycle-steps.js';
+export type { RunningImage, UpgradeRequest, UpgradeResult } from './lifecycle/machine.js';
+export type { LeaveEtcdHook, LifecycleContext, UpgradeGuard } from './lifecycle/node-hooks.js';
 export { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
 export {
   commitUpgrade,

@@ -4,6 +4,7 @@
  */
 import type { DhcpPlatform } from './dhcp.js';
 import type { NetworkPlatform } from './network.js';
+import type { PowerPlatform } from './power.js';
 import type { ProcessPlatform } from './processes.js';
 import type { TimePlatform } from './time.js';
 
@@ -22,6 +23,8 @@ export interface Platform {
   readonly time: TimePlatform;
   /** The programs the node's services run (etcd, the kubelet). */
   readonly processes: ProcessPlatform;
+  /** Reboot and shutdown; default a reboot in place (`createInProcessPower`). */
+  readonly power?: PowerPlatform;
   /** The kernel command line the node booted with (`ip=`, `talos.hostname=`, ...), `''` when none. */
   cmdline(): Promise<string>;
   /** The platform metadata (parsed JSON, e.g. a nocloud network config), or `undefined` when there is none. */

@@ -34,15 +34,16 @@ it('runs services on the platform processes, mirrors them as Services and names 
     },
   });
   dir = await mkdtemp(join(tmpdir(), 'converge-node-services-'));
-  node = await createNode({ platform, stateDir: dir, clock });
+  // A config, so the node boots instead of waiting in maintenance.
+  const config = 'version: v1alpha1\nmachine:\n  type: worker\n';
+  node = await createNode({ platform, stateDir: dir, clock, config });
   await node.start();
   node.supervisor.load({
     id: 'sleeper',
     process: () => ({ id: 'sleeper', command: 'sleeper', args: [] }),
     restart: { kind: 'forever' },
   });
-  // The boot sequence (not wired here) is what moves the stage; its start event is enough.
-  node.events.publish({ type: 'sequence', sequence: 'boot', action: 'start' });
+  // The boot sequence is running (stage booting): readiness names what is missing.
   await settle(node.runtime, clock);
   const before = await node.state.get(MachineStatuses.pointer('machine'));
   expect(JSON.stringify(before?.spec)).toContain('not running: sleeper');

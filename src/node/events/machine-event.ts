@@ -67,7 +67,24 @@ export type MachineEventPayload =
       readonly message: string;
       readonly healthy?: boolean;
     }
-  | { readonly type: 'config'; readonly action: string; readonly message: string };
+  | { readonly type: 'config'; readonly action: string; readonly message: string }
+  | {
+      /** A step of apply-config, upgrade, rollback or reset (the crash-test hook names the same steps). */
+      readonly type: 'lifecycle';
+      readonly operation: LifecycleOperation;
+      readonly step: string;
+      readonly message: string;
+    };
+
+/** The node operations whose steps are published (and crash-tested). */
+export type LifecycleOperation =
+  | 'applyConfig'
+  | 'upgrade'
+  | 'rollback'
+  | 'reset'
+  | 'boot'
+  | 'reboot'
+  | 'shutdown';
 
 /** An event on the bus: its payload, a number that only grows, and when it happened (RFC 3339). */
 export type MachineEvent = MachineEventPayload & { readonly id: number; readonly time: string };

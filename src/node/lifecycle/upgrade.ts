@@ -89,8 +89,13 @@ export async function commitUpgrade(meta: MetaStore): Promise<boolean> {
  * there that no longer boots (a failed upgrade left it) reverts to this one instead of leaving the
  * node with nothing that boots. With an upgrade pending, rolling back is reverting it.
  */
-export async function rollback(boot: BootPlatform, meta: MetaStore, booted: BootSlot): Promise<BootSlot> {
-  const reverted = await revertIfUpgradePending(boot, meta);
+export async function rollback(
+  boot: BootPlatform,
+  meta: MetaStore,
+  booted: BootSlot,
+  hook?: LifecycleHook,
+): Promise<BootSlot> {
+  const reverted = await revertIfUpgradePending(boot, meta, hook);
   if (reverted !== undefined) return reverted;
   const target = otherSlot(booted);
   const state = await boot.state();
@@ -98,6 +103,8 @@ export async function rollback(boot: BootPlatform, meta: MetaStore, booted: Boot
     throw new UpgradeRefusedError(`nothing to roll back to: slot ${target} holds no image`);
   }
   await meta.set(metaKeys.upgrade, booted);
+  await hook?.('marker-written');
   await boot.setDefault(target);
+  await hook?.('default-flipped');
   return target;
 }

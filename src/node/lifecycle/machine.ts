@@ -1,0 +1,486 @@
+/**
+ * The machine: runs the node's sequences (research §5.1) and owns what survives a reboot (disk,
+ * META, boot slots, the event bus). Initialize loads the config from STATE; boot waits for
+ * readiness within the boot timeout, then commits a pending upgrade; a fatal error reverts a
+ * pending upgrade and reboots. A reboot stops the boot's services and controllers and boots again
+ * from the disk, in place or (with process-exit power) as a new process.
+ */
+import type { Logger } from 'pino';
+import { createDiskBoot } from '../../platform/boot/disk-boot.js';
+import { type BootPlatform, type BootSlot, otherSlot } from '../../platform/boot.js';
+import type { FileDisk } from '../../platform/disk/file-disk.js';
+import { type MetaStore, metaKeys, openMetaStore } from '../../platform/disk/meta-store.js';
+import type { Platform } from '../../platform/platform.js';
+import { createInProcessPower, type PowerPlatform } from '../../platform/power.js';
+import type { TimerHandle } from '../../runtime/clock.js';
+import type { State } from '../../runtime/state/state.js';
+import { type ConfigHistory, openConfigHistory } from '../config-history/config-history.js';
+import type { LifecycleOperation } from '../events/machine-event.js';
+import { nodeServices } from '../node-services.js';
+import { isSequenceError, type Sequence } from '../sequencer/sequence.js';
+import { createSequencer, type Sequencer } from '../sequencer/sequencer.js';
+import {
+  bootSequence,
+  initializeSequence,
+  installSequence,
+  rebootSequence,
+  resetSequence,
+  type StopTasks,
+  shutdownSequence,
+  stageUpgradeSequence,
+  upgradeSequence,
+} from '../sequences/sequences.js';
+import { servicesAtImage, waitReady } from './boot-services.js';
+import { ConfigApplier } from './config-applier.js';
+import { createIncarnation, type Incarnation, type IncarnationOptions } from './incarnation.js';
+import type { NodeLifecycleHook } from './lifecycle-steps.js';
+import type { LeaveEtcdHook, LifecycleContext, UpgradeGuard } from './node-hooks.js';
+import { type NodeImage, parseNodeImage } from './node-image.js';
+import { readPersistedConfig, writePersistedConfig } from './persisted-config.js';
+import {
+  commitUpgrade,
+  installUpgrade,
+  revertIfUpgradePending,
+  rollback,
+  UpgradeRefusedError,
+} from './upgrade.js';
+
+/** META key of a reset that has begun wiping: the next boot finishes it. */
+const resetPendingKey = 'ResetPending';
+
+/** What the machine is made of. */
+export interface MachineOptions extends IncarnationOptions {
+  readonly stateDir: string;
+  readonly disk: FileDisk;
+  readonly platform: Platform;
+  /** What a fresh disk is installed with: the image in slot A and, optionally, the first config. */
+  readonly install: { readonly image: NodeImage; readonly config?: string };
+  /** Seeds a fresh boot's state before its controllers start (platform metadata). */
+  readonly seed: (state: State) => Promise<void>;
+  readonly bootTimeoutMs: number;
+  readonly rebootDelayMs: number;
+  readonly hook?: NodeLifecycleHook;
+  readonly upgradeGuard?: UpgradeGuard;
+  readonly leaveEtcd?: LeaveEtcdHook;
+}
+
+/** An upgrade request. */
+export interface UpgradeRequest {
+  /** The new image (a {@link NodeImage} or its JSON). */
+  readonly image: unknown;
+  /** Write it to META and install it at the next boot, before anything runs (Talos `--stage`). */
+  readonly stage?: boolean;
+  /** Install it now and leave the reboot to later (Talos `--no-reboot`). */
+  readonly noReboot?: boolean;
+  /** Skip the upgrade guard (Talos `--force`). */
+  readonly force?: boolean;
+}
+
+/** What an upgrade did. */
+export interface UpgradeResult {
+  /** The version asked for. */
+  readonly version: string;
+  /** The slot it was written to; `undefined` for a staged upgrade (written at the next boot). */
+  readonly slot: BootSlot | undefined;
+  /** The slot the node ran from. */
+  readonly previous: BootSlot;
+}
+
+/** The slot the node booted and the image it runs. */
+export interface RunningImage {
+  readonly slot: BootSlot;
+  readonly image: NodeImage;
+}
+
+/** A one-shot signal. */
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** Runs one node's lifecycle. */
+export class Machine {
+  readonly history: ConfigHistory;
+  readonly applier: ConfigApplier;
+  readonly #o: MachineOptions;
+  readonly #loader: BootPlatform;
+  readonly #sequencer: Sequencer;
+  readonly #power: PowerPlatform;
+  readonly #log: Logger;
+  #inc: Incarnation;
+  #fresh = true;
+  #meta: MetaStore | undefined;
+  #running: RunningImage | undefined;
+  #maintenance: Deferred | undefined;
+  #booted = deferred();
+  #bootedDone = false;
+  #rebootTimer: TimerHandle | undefined;
+  #stopped = false;
+
+  constructor(options: MachineOptions) {
+    this.#o = options;
+    this.#log = options.logger;
+    this.#loader = createDiskBoot(options.disk);
+    this.#power = options.platform.power ?? createInProcessPower();
+    this.#sequencer = createSequencer({ bus: options.events, clock: options.clock, logger: options.logger });
+    this.#inc = createIncarnation(options);
+    this.history = openConfigHistory(options.disk);
+    this.applier = new ConfigApplier({
+      disk: options.disk,
+      history: this.history,
+      clock: options.clock,
+      events: options.events,
+      logger: options.logger,
+      state: () => this.#inc.state,
+      step: (operation, step, message) => this.step(operation, step, message),
+      leaveMaintenance: () => this.#maintenance?.resolve(),
+      reboot: () => this.reboot(),
+    });
+  }
+
+  /** The current boot's state, runtime and supervisor. */
+  get incarnation(): Incarnation {
+    return this.#inc;
+  }
+
+  /** The slot the node booted and its image (known once initialize has run). */
+  running(): RunningImage {
+    if (this.#running === undefined) throw new Error('the node has not booted yet');
+    return this.#running;
+  }
+
+  /** Resolves when the current boot (or the one a revert leads to) reaches running and ready. */
+  booted(): Promise<void> {
+    return this.#booted.promise;
+  }
+
+  /** Publishes a step of an operation and lets the hook see it. */
+  async step(operation: LifecycleOperation, step: string, message: string): Promise<void> {
+    this.#o.events.publish({ type: 'lifecycle', operation, step, message });
+    await this.#o.hook?.(operation, step);
+  }
+
+  /** Initialize (from the disk), then boot in the background. */
+  async start(): Promise<void> {
+    if (this.#stopped) throw new Error('the node is stopped');
+    if (!this.#fresh) this.#inc = createIncarnation(this.#o);
+    this.#fresh = false;
+    if (this.#bootedDone) {
+      this.#booted = deferred();
+      this.#bootedDone = false;
+    }
+    await this.#run(initializeSequence(this.#initializeTasks()));
+    if (this.#meta?.get(metaKeys.stagedUpgradeImageRef) !== undefined) {
+      await this.#run(installSequence({ installStaged: () => this.#installStaged() }));
+      await this.reboot('upgrade');
+      return;
+    }
+    if (this.#stopped) return;
+    void this.#boot();
+  }
+
+  /** Stops everything for good (the shutdown sequence); idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#rebootTimer !== undefined) this.#o.clock.clearTimeout(this.#rebootTimer);
+    this.applier.cancelTry();
+    this.#maintenance?.reject(new Error('the node stopped'));
+    this.#booted.reject(new Error('the node stopped before it booted'));
+    while (this.#sequencer.current() !== undefined) await this.#sequencer.cancel();
+    await this.#sequencer.run(shutdownSequence(this.#stopTasks('shutdown'))).catch((error: unknown) => {
+      this.#log.error({ err: error }, 'shutdown sequence failed');
+    });
+  }
+
+  /** Powers off once everything is closed (a process-owning node exits here). */
+  powerOff(): Promise<void> {
+    return this.#power.shutdown();
+  }
+
+  /** The reboot sequence (stop services and controllers), then power, then initialize and boot again. */
+  async reboot(operation: LifecycleOperation = 'reboot', rollbackTask?: () => Promise<void>): Promise<void> {
+    this.#assertUp();
+    await this.#run(
+      rebootSequence({ ...this.#stopTasks(operation), ...(rollbackTask ? { rollback: rollbackTask } : {}) }),
+    );
+    await this.#afterStop();
+  }
+
+  /** Installs a new image (or stages it), guarded, then reboots into it unless told not to. */
+  async upgrade(request: UpgradeRequest): Promise<UpgradeResult> {
+    this.#assertUp();
+    const image = this.#parseImage(request.image);
+    const meta = this.#requireMeta();
+    const pending = meta.get(metaKeys.upgrade);
+    if (pending !== undefined) {
+      throw new UpgradeRefusedError(
+        `upgrade refused: an upgrade from slot ${pending} is not committed yet (wait until the node is running and ready, or roll back)`,
+      );
+    }
+    if (!request.force && this.#o.upgradeGuard !== undefined) {
+      const reason = await this.#o.upgradeGuard({ ...this.#context(), image });
+      if (reason !== undefined) throw new UpgradeRefusedError(`upgrade refused: ${reason}`);
+    }
+    const previous = this.running().slot;
+    if (request.stage) {
+      const stage = async () => {
+        await meta.set(metaKeys.stagedUpgradeImageRef, JSON.stringify(image));
+        await meta.set(metaKeys.stagedUpgradeInstallOptions, JSON.stringify({ stagedFrom: previous }));
+        await this.step('upgrade', 'upgrade-staged', `${image.version} staged for the next boot`);
+      };
+      await this.#run(stageUpgradeSequence({ ...this.#stopTasks('upgrade'), stage }));
+      await this.#afterStop();
+      return { version: image.version, slot: undefined, previous };
+    }
+    const hook = (step: string) => this.step('upgrade', step, `upgrade to ${image.version}: ${step}`);
+    if (request.noReboot) {
+      // Talos' LifecycleService.Upgrade: the installer runs beside everything, no sequence.
+      if (this.#sequencer.current() !== undefined) {
+        throw new UpgradeRefusedError(`upgrade refused: sequence ${this.#sequencer.current()} is running`);
+      }
+      const { slot } = await installUpgrade(this.#loader, meta, previous, image, hook);
+      return { version: image.version, slot, previous };
+    }
+    let slot: BootSlot | undefined;
+    const install = async () => {
+      slot = (await installUpgrade(this.#loader, meta, previous, image, hook)).slot;
+    };
+    await this.#run(upgradeSequence({ ...this.#stopTasks('upgrade'), install }));
+    await this.#afterStop();
+    return { version: image.version, slot, previous };
+  }
+
+  /** Boots the other slot on purpose (reverting a pending upgrade if there is one). */
+  async rollback(): Promise<BootSlot> {
+    this.#assertUp();
+    const meta = this.#requireMeta();
+    const booted = this.running().slot;
+    const other = otherSlot(booted);
+    if (
+      meta.get(metaKeys.upgrade) === undefined &&
+      (await this.#loader.state()).versions[other] === undefined
+    ) {
+      throw new UpgradeRefusedError(`nothing to roll back to: slot ${other} holds no image`);
+    }
+    let target: BootSlot = other;
+    await this.reboot('rollback', async () => {
+      target = await rollback(this.#loader, meta, booted, (step) =>
+        this.step('rollback', step, `rollback from slot ${booted}: ${step}`),
+      );
+    });
+    return target;
+  }
+
+  /** Wipes STATE and EPHEMERAL and reboots into maintenance; graceful first cordons and leaves etcd. */
+  async reset(options: { readonly graceful?: boolean } = {}): Promise<void> {
+    this.#assertUp();
+    const graceful = options.graceful ?? true;
+    await this.#run(
+      resetSequence({
+        ...this.#stopTasks('reset'),
+        graceful,
+        cordon: () => this.step('reset', 'cordoned', 'the node is cordoned (no workloads run here yet)'),
+        leaveEtcd: async (ctx) => {
+          await this.#o.leaveEtcd?.({ ...this.#context(), signal: ctx.signal });
+          await this.step('reset', 'etcd-left', 'the node left etcd');
+        },
+        resetSystemDisk: async () => {
+          await this.#requireMeta().set(resetPendingKey, graceful ? 'graceful' : 'forced');
+          await this.step('reset', 'reset-marked', 'reset of STATE and EPHEMERAL begins');
+          await this.#wipe();
+        },
+      }),
+    );
+    await this.#afterStop();
+  }
+
+  #assertUp(): void {
+    if (this.#stopped) throw new Error('the node is stopped');
+  }
+
+  #requireMeta(): MetaStore {
+    if (this.#meta === undefined) throw new Error('the node has not booted yet');
+    return this.#meta;
+  }
+
+  #parseImage(value: unknown): NodeImage {
+    try {
+      return parseNodeImage(value);
+    } catch (error) {
+      throw new UpgradeRefusedError(`upgrade refused: invalid image: ${(error as Error).message}`);
+    }
+  }
+
+  #context(): LifecycleContext {
+    const { state, supervisor } = this.#inc;
+    return { state, supervisor, disk: this.#o.disk, clock: this.#o.clock, logger: this.#log };
+  }
+
+  /** Runs a sequence; a fatal failure reverts a pending upgrade and reboots, as machined's exit handler. */
+  async #run(sequence: Sequence): Promise<void> {
+    try {
+      await this.#sequencer.run(sequence);
+    } catch (error) {
+      if (isSequenceError(error, 'fatal')) this.#onFatal(error);
+      throw error;
+    }
+  }
+
+  #onFatal(error: Error): void {
+    if (this.#stopped) return;
+    void (async () => {
+      const reverted = await revertIfUpgradePending(this.#loader, this.#requireMeta(), (step) =>
+        this.step('boot', step, `reverting the upgrade: ${step}`),
+      );
+      this.#log.error(
+        { err: error, reverted },
+        `fatal: ${error.message}; ${reverted ? `reverted to slot ${reverted}, ` : ''}rebooting in ${this.#o.rebootDelayMs} ms`,
+      );
+      if (this.#stopped) return;
+      this.#rebootTimer = this.#o.clock.setTimeout(() => {
+        this.#rebootTimer = undefined;
+        this.reboot().catch((e: unknown) => this.#log.error({ err: e }, 'reboot after a fatal error failed'));
+      }, this.#o.rebootDelayMs);
+    })().catch((e: unknown) => this.#log.error({ err: e }, 'handling a fatal error failed'));
+  }
+
+  /** After a sequence stopped everything: power, then boot again (in place). */
+  async #afterStop(): Promise<void> {
+    await this.#power.reboot();
+    if (this.#stopped) return;
+    await this.start();
+  }
+
+  async #boot(): Promise<void> {
+    const inc = this.#inc;
+    try {
+      await this.#run(bootSequence(this.#bootTasks(inc)));
+    } catch (error) {
+      // A fatal failure is logged and handled by #onFatal; a takeover owns the machine now.
+      if (!isSequenceError(error, 'canceled', 'fatal')) this.#log.error({ err: error }, 'boot failed');
+      return;
+    }
+    const meta = this.#requireMeta();
+    if (meta.get(metaKeys.upgrade) !== undefined && (await commitUpgrade(meta))) {
+      await this.step('boot', 'upgrade-committed', `${this.running().image.version} committed`);
+    }
+    this.#bootedDone = true;
+    this.#booted.resolve();
+  }
+
+  #initializeTasks() {
+    const disk = this.#o.disk;
+    return {
+      reloadMeta: async () => {
+        this.#meta = await openMetaStore(disk);
+      },
+      resetPending: async () => this.#requireMeta().get(resetPendingKey) !== undefined,
+      finishReset: () => this.#wipe(),
+      installed: async () => (await this.#loader.readSlot('A')) !== undefined,
+      install: () => this.#install(),
+      probeBootloader: async () => {
+        const slot = (await this.#loader.state()).defaultSlot;
+        const stored = await this.#loader.readSlot(slot);
+        if (stored === undefined) throw new Error(`boot: slot ${slot} holds no image`);
+        this.#running = { slot, image: parseNodeImage(stored.image) };
+      },
+      loadConfig: async () => {
+        await this.#o.seed(this.#inc.state);
+        await this.applier.load(this.#inc.state);
+      },
+      startRuntime: () => this.#inc.runtime.start(),
+    };
+  }
+
+  #bootTasks(inc: Incarnation) {
+    return {
+      configured: () => this.applier.active() !== undefined,
+      runningMaintenance: async () => {
+        this.#maintenance = deferred();
+        await this.#maintenance.promise;
+      },
+      checkImage: () => {
+        const { image } = this.running();
+        if (image.failsToBoot) throw new Error(`image ${image.version} fails to boot`);
+      },
+      mountEphemeral: async () => {
+        await this.#o.disk.list('EPHEMERAL');
+      },
+      startAllServices: async (ctx: { signal: AbortSignal }) => {
+        const { platform, disk, stateDir, clock, logger } = this.#o;
+        const services = nodeServices({ state: inc.state, platform, disk, stateDir, clock, logger });
+        for (const s of servicesAtImage(services, this.running().image)) inc.supervisor.loadAndStart(s);
+        await waitReady(inc.state, clock, this.#o.bootTimeoutMs, ctx.signal);
+      },
+    };
+  }
+
+  #stopTasks(operation: LifecycleOperation): StopTasks {
+    const inc = this.#inc;
+    return {
+      stopServices: async () => {
+        inc.supervisor.denyNewServices();
+        await inc.supervisor.stopAll();
+        await this.step(operation, 'services-stopped', 'services stopped');
+      },
+      stopRuntime: async () => {
+        this.applier.cancelTry();
+        this.#maintenance?.reject(new Error('the node is going down'));
+        await inc.runtime.stop();
+      },
+    };
+  }
+
+  /** A fresh disk: the given config to STATE (and the history), then the image to slot A. */
+  async #install(): Promise<void> {
+    const { config, image } = this.#o.install;
+    const disk = this.#o.disk;
+    if (config !== undefined && (await readPersistedConfig(disk)) !== config) {
+      if ((await this.history.list()).at(-1)?.config !== config) {
+        await this.history.append({
+          time: new Date(this.#o.clock.now()).toISOString(),
+          by: 'install',
+          mode: 'install',
+          config,
+        });
+      }
+      await writePersistedConfig(disk, config);
+    }
+    await this.#loader.writeSlot('A', { version: image.version, image: JSON.stringify(image) });
+    await this.#loader.setDefault('A');
+  }
+
+  /** The install sequence: a staged upgrade from META, written before anything runs. */
+  async #installStaged(): Promise<void> {
+    const meta = this.#requireMeta();
+    const image = parseNodeImage(meta.get(metaKeys.stagedUpgradeImageRef));
+    // Cleared first: a crash from here on boots the old version, never a half-staged loop.
+    await meta.delete(metaKeys.stagedUpgradeImageRef);
+    await meta.delete(metaKeys.stagedUpgradeInstallOptions);
+    const hook = (step: string) => this.step('upgrade', step, `staged upgrade to ${image.version}: ${step}`);
+    await installUpgrade(this.#loader, meta, this.running().slot, image, hook);
+  }
+
+  /** Wipes EPHEMERAL then STATE, then clears the reset marker (idempotent: a crash repeats it). */
+  async #wipe(): Promise<void> {
+    await this.#o.disk.wipe('EPHEMERAL');
+    await this.step('reset', 'ephemeral-wiped', 'EPHEMERAL wiped');
+    await this.#o.disk.wipe('STATE');
+    await this.step('reset', 'state-wiped', 'STATE wiped');
+    await this.#requireMeta().delete(resetPendingKey);
+    await this.step('reset', 'reset-finished', 'reset done: the node boots into maintenance');
+  }
+}
