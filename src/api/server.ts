@@ -11,7 +11,7 @@ import { AccessPolicy, type ClientIdentity } from './access-policy.js';
 import { ApiError, errorToWire } from './api-error.js';
 import { DeleteReaper } from './delete-reaper.js';
 import { sendError } from './http-io.js';
-import { type ApiLimits, resolveLimits } from './limits.js';
+import { type ApiLimits, type ResolvedLimits, resolveLimits } from './limits.js';
 import type { RequestContext } from './request-context.js';
 import { handleResourceRoute } from './resource-handlers.js';
 import { roleFromOrganizations } from './roles.js';
@@ -40,7 +40,29 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Time of heartbeats and retries (default the wall clock). */
   clock?: Clock;
+  /**
+   * More routes beside the resource API (the node's own endpoints): asked first for every
+   * authenticated request; resolves `true` when it answered the request.
+   */
+  extension?: ApiExtension;
 }
+
+/** One authenticated request as an {@link ApiExtension} sees it. */
+export interface ApiExtensionRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The path without the query string. */
+  readonly path: string;
+  /** The query string without `?`. */
+  readonly search: string;
+  readonly identity: ClientIdentity;
+  readonly limits: ResolvedLimits;
+  /** Aborted when the server closes: streaming answers end then. */
+  readonly closing: AbortSignal;
+}
+
+/** Routes added to the API server; a throw is answered as the resource API answers its errors. */
+export type ApiExtension = (request: ApiExtensionRequest) => Promise<boolean>;
 
 /** A running API server. */
 export interface ApiServer {
@@ -103,6 +125,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const registry = new WatchRegistry();
   const sockets = new Set<Duplex>();
   const identities = new WeakMap<object, ClientIdentity | undefined>();
+  const closing = new AbortController();
   let address: AddressInfo | undefined;
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
@@ -135,12 +158,21 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         throw new ApiError(401, 'Unauthenticated', 'a verified client certificate is required');
       const url = req.url ?? '/';
       const q = url.indexOf('?');
-      const route = matchRoute(req.method ?? 'GET', q < 0 ? url : url.slice(0, q));
+      const path = q < 0 ? url : url.slice(0, q);
+      const search = q < 0 ? '' : url.slice(q + 1);
+      const extension = options.extension;
+      if (
+        extension !== undefined &&
+        (await extension({ req, res, path, search, identity, limits, closing: closing.signal }))
+      ) {
+        return;
+      }
+      const route = matchRoute(req.method ?? 'GET', path);
       const ctx: RequestContext = {
         req,
         res,
         route,
-        search: q < 0 ? '' : url.slice(q + 1),
+        search,
         identity,
         state,
         helpers,
@@ -232,6 +264,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     async close() {
       policy.stop();
       reaper.stop();
+      closing.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const stream of [...registry.streams]) stream.end();
       for (const socket of sockets) socket.destroy();

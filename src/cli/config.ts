@@ -14,10 +14,18 @@ export interface ConnectionFlags {
   config?: string;
 }
 
+/** A node the config file names: `converge -n <name>` reaches it at its endpoint. */
+export interface NamedNode {
+  readonly name: string;
+  readonly endpoint: string;
+}
+
 /** Where and how to reach the API. */
 export interface Connection {
   readonly endpoint: string;
   readonly tls: ApiTlsOptions;
+  /** The nodes of the config file's `nodes` mapping (name → endpoint), in file order. */
+  readonly nodes: readonly NamedNode[];
 }
 
 /** The user's configuration directory (XDG on Linux, Application Support on macOS, AppData on Windows). */
@@ -38,6 +46,22 @@ interface ConfigFile {
   ca?: string;
   cert?: string;
   key?: string;
+  nodes?: NamedNode[];
+}
+
+function readNodes(path: string, value: unknown): NamedNode[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new CliError(`config file ${path}: nodes must map node names to endpoints`, exitCodes.usage);
+  }
+  return Object.entries(value).map(([name, endpoint]) => {
+    if (typeof endpoint !== 'string') {
+      throw new CliError(
+        `config file ${path}: the endpoint of node ${name} must be a string`,
+        exitCodes.usage,
+      );
+    }
+    return { name, endpoint };
+  });
 }
 
 function readConfigFile(path: string, explicit: boolean): ConfigFile {
@@ -54,12 +78,16 @@ function readConfigFile(path: string, explicit: boolean): ConfigFile {
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new CliError(
-      `config file ${path} must be a mapping with endpoint, ca, cert and key`,
+      `config file ${path} must be a mapping with endpoint, ca, cert, key and nodes`,
       exitCodes.usage,
     );
   }
   const out: ConfigFile = {};
   for (const [k, v] of Object.entries(parsed)) {
+    if (k === 'nodes') {
+      out.nodes = readNodes(path, v);
+      continue;
+    }
     if (k !== 'endpoint' && k !== 'ca' && k !== 'cert' && k !== 'key') {
       throw new CliError(`config file ${path}: unknown field ${JSON.stringify(k)}`, exitCodes.usage);
     }
@@ -92,7 +120,7 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   const configPath = flags.config ?? env.CONVERGE_CONFIG ?? defaultConfigPath(env);
   const explicit = flags.config !== undefined || env.CONVERGE_CONFIG !== undefined;
   const file = readConfigFile(configPath, explicit);
-  const pick = (key: keyof ConfigFile, envName: string) => {
+  const pick = (key: 'endpoint' | 'ca' | 'cert' | 'key', envName: string) => {
     if (flags[key] !== undefined) return { value: flags[key]!, base: process.cwd(), source: `--${key}` };
     if (env[envName] !== undefined && env[envName] !== '')
       return { value: env[envName]!, base: process.cwd(), source: envName };
@@ -102,7 +130,11 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
       exitCodes.usage,
     );
   };
-  const endpoint = pick('endpoint', 'CONVERGE_ENDPOINT').value;
+  const nodes = file.nodes ?? [];
+  const endpoint =
+    flags.endpoint === undefined && !env.CONVERGE_ENDPOINT && file.endpoint === undefined && nodes.length > 0
+      ? nodes[0]!.endpoint
+      : pick('endpoint', 'CONVERGE_ENDPOINT').value;
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -126,5 +158,6 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
       cert: pem('cert', 'CONVERGE_CERT', 'client certificate'),
       key: pem('key', 'CONVERGE_KEY', 'client key'),
     },
+    nodes,
   };
 }

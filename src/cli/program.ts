@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Output } from './commands/output-sink.js';
 import type { ConnectionFlags } from './config.js';
 import { describeError, exitCodeOf, exitCodes } from './exit-codes.js';
+import { registerNodeCommands } from './node/register-node-commands.js';
 import type { OutputFormat } from './output.js';
 import type { Session, SessionOptions } from './session.js';
 
@@ -268,6 +269,7 @@ function buildProgram(io: CliIo): Command {
       },
     );
 
+  registerNodeCommands(program, { ...io, connectionFlags });
   return program;
 }
 

@@ -31,6 +31,8 @@ export interface ServiceStatus {
   readonly healthy: boolean | undefined;
   readonly hasHealthCheck: boolean;
   readonly restarts: number;
+  /** Whether the API may start, stop or restart it. */
+  readonly userControllable: boolean;
 }
 
 const maxRestartDelayMs = 5 * 60_000;
@@ -61,6 +63,7 @@ export class ServiceRunner {
       healthy: this.#healthy,
       hasHealthCheck: this.definition.health !== undefined,
       restarts: this.#restarts,
+      userControllable: this.definition.userControllable ?? false,
     };
   }
 

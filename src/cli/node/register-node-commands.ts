@@ -1,0 +1,232 @@
+/**
+ * Registers the node verbs on the `converge` program: talosctl's verbs against nodes named with
+ * `-n/--nodes` (or every node of the client config), `node run`, `cluster create|destroy` and
+ * `dashboard`.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Output } from '../commands/get.js';
+import type { ConnectionFlags } from '../config.js';
+import type { ClusterCreateFlags } from './cluster-commands.js';
+import type { NodeClient } from './node-client.js';
+
+/** Where the verbs write, and how they read the connection flags. */
+export interface NodeCommandIo {
+  readonly stdout: Output;
+  readonly stderr: Output;
+  connectionFlags(command: Command): ConnectionFlags;
+}
+
+const nodesHelp = 'nodes to act on, comma-separated: names from the config file or addresses';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,9}$/.test(value) || n < 0) throw new InvalidArgumentError('expected a non-negative integer.');
+  return n;
+}
+
+async function withNodes(
+  io: NodeCommandIo,
+  command: Command,
+  nodes: string | undefined,
+  fn: (clients: NodeClient[]) => Promise<void>,
+): Promise<void> {
+  const { resolveConnection } = await import('../config.js');
+  const { createNodeClient, resolveTargets } = await import('./node-client.js');
+  const connection = resolveConnection(io.connectionFlags(command));
+  const clients = resolveTargets(connection, nodes).map((t) =>
+    createNodeClient(t.name, t.endpoint, connection.tls),
+  );
+  try {
+    await fn(clients);
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+/** Adds the node verbs to `program`. */
+export function registerNodeCommands(program: Command, io: NodeCommandIo): void {
+  const { stdout, stderr } = io;
+  const cmds = () => import('./node-commands.js');
+
+  program
+    .command('services')
+    .description('list the services of the nodes')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { nodes?: string }, command: Command) => {
+      const { servicesCommand } = await cmds();
+      await withNodes(io, command, options.nodes, (c) => servicesCommand(c, stdout, stderr));
+    });
+
+  program
+    .command('service')
+    .description('show, start, stop or restart one service (start/stop/restart where the service allows it)')
+    .argument('<id>', 'service id')
+    .argument('[action]', 'status, start, stop or restart', 'status')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (id: string, action: string, options: { nodes?: string }, command: Command) => {
+      const { serviceCommand } = await cmds();
+      await withNodes(io, command, options.nodes, (c) => serviceCommand(c, id, action, stdout, stderr));
+    });
+
+  program
+    .command('logs')
+    .description("print a service's output; -f follows it")
+    .argument('<service>', 'service id')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('--tail <n>', 'only the last n lines', positiveInt)
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(
+      async (
+        service: string,
+        options: { follow?: boolean; tail?: number; nodes?: string },
+        command: Command,
+      ) => {
+        const { logsCommand } = await cmds();
+        await withNodes(io, command, options.nodes, (c) => logsCommand(c, service, options, stdout, stderr));
+      },
+    );
+
+  program
+    .command('events')
+    .description("print the nodes' events (sequences, phases, tasks, services, config); -f follows them")
+    .option('--tail <n>', 'how many recent events to start with', positiveInt, 100)
+    .option('-f, --follow', 'keep printing new events')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { tail: number; follow?: boolean; nodes?: string }, command: Command) => {
+      const { eventsCommand } = await cmds();
+      await withNodes(io, command, options.nodes, (c) => eventsCommand(c, options, stdout, stderr));
+    });
+
+  program
+    .command('health')
+    .description('run the health checks of every node in order, waiting for each')
+    .option('--wait-timeout <seconds>', 'give up on a check after this long', positiveInt, 60)
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { waitTimeout: number; nodes?: string }, command: Command) => {
+      const { healthCommand } = await cmds();
+      await withNodes(io, command, options.nodes, (c) =>
+        healthCommand(c, { timeoutSeconds: options.waitTimeout }, stdout, stderr),
+      );
+    });
+
+  program
+    .command('inspect')
+    .description('inspect a node')
+    .command('dependencies')
+    .description('the controllers and the resource types they read and write')
+    .option('-o, --output <format>', 'json, dot or svg', 'dot')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { output: string; nodes?: string }, command: Command) => {
+      const { dependenciesCommand } = await cmds();
+      await withNodes(io, command, options.nodes, (c) =>
+        dependenciesCommand(c, options.output, stdout, stderr),
+      );
+    });
+
+  program
+    .command('apply-config')
+    .description('apply a machine config to the nodes; --dry-run prints what would change')
+    .requiredOption('-f, --file <file>', 'machine config (YAML; - for stdin)')
+    .option('-m, --mode <mode>', 'auto or no-reboot', 'auto')
+    .option('--dry-run', 'print the changes and apply nothing')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(
+      async (options: { file: string; mode: string; dryRun?: boolean; nodes?: string }, command: Command) => {
+        const { applyConfigCommand } = await cmds();
+        await withNodes(io, command, options.nodes, (c) => applyConfigCommand(c, options, stdout, stderr));
+      },
+    );
+
+  for (const action of ['reboot', 'shutdown'] as const) {
+    const command = program
+      .command(action)
+      .description(
+        action === 'reboot' ? 'reboot the nodes and wait until they are back' : 'shut the nodes down',
+      )
+      .option('-n, --nodes <list>', nodesHelp)
+      .option('--timeout <seconds>', 'how long to wait', positiveInt, 120);
+    if (action === 'reboot') command.option('--no-wait', 'return once the reboot was accepted');
+    command.action(async (options: { nodes?: string; wait?: boolean; timeout: number }, cmd: Command) => {
+      const { powerCommand } = await import('./power-commands.js');
+      await withNodes(io, cmd, options.nodes, (c) =>
+        powerCommand(
+          c,
+          action,
+          { wait: options.wait !== false, timeoutSeconds: options.timeout },
+          stdout,
+          stderr,
+        ),
+      );
+    });
+  }
+
+  program
+    .command('dashboard')
+    .description("print the URL of each node's dashboard (a browser needs the client certificate of the config)")
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { nodes?: string }, command: Command) => {
+      await withNodes(io, command, options.nodes, async (clients) => {
+        for (const c of clients) stdout.write(`${c.name} ${new URL('/dashboard/', c.endpoint).href}\n`);
+      });
+    });
+
+  const cluster = program.command('cluster').description('a local cluster of node processes');
+  cluster
+    .command('create')
+    .description('start a local cluster: node processes on 127.0.0.11, .12, … with a shared CA')
+    .option('--control-planes <n>', 'how many control plane nodes', positiveInt, 1)
+    .option('--workers <n>', 'how many worker nodes', positiveInt, 0)
+    .option('--dir <dir>', "the cluster's folder (everything it writes stays there)", 'converge-cluster')
+    .option('--port <port>', 'the node API port on every node address', positiveInt, 50_000)
+    .option('--name <name>', "the cluster's name", 'converge')
+    .option('--timeout <seconds>', 'how long to wait for the nodes', positiveInt, 60)
+    .action(async (options: ClusterCreateFlags) => {
+      const { clusterCreateCommand } = await import('./cluster-commands.js');
+      await clusterCreateCommand(options, stdout);
+    });
+  cluster
+    .command('destroy')
+    .description("stop every node process of the cluster and remove the cluster's folder")
+    .option('--dir <dir>', "the cluster's folder", 'converge-cluster')
+    .action(async (options: { dir: string }) => {
+      const { clusterDestroyCommand } = await import('./cluster-commands.js');
+      await clusterDestroyCommand(options.dir, stdout);
+    });
+
+  const node = program.command('node').description('run a node');
+  node
+    .command('run')
+    .description('run one node (machined): its controllers, services and API on its own address')
+    .requiredOption('--state-dir <dir>', "the node's state directory")
+    .option('--address <ip>', 'the address the node API listens on', '127.0.0.1')
+    .option('--port <port>', 'the node API port (0: any free port)', positiveInt, 50_000)
+    .option('--platform <platform>', 'simulated or linux', 'simulated')
+    .option('--netns <name>', 'the network namespace of the linux platform')
+    .option('--ca-dir <dir>', 'directory with the cluster CA (ca.crt, ca.key); default a CA of its own')
+    .option('--log-level <level>', 'log level on stderr', 'info')
+    .addHelpText(
+      'after',
+      '\nThe global --config <file> names the machine config (v1alpha1 YAML) here; it is required.',
+    )
+    .action(async (options: Omit<NodeRunFlags, 'config'>, command: Command) => {
+      const config = command.optsWithGlobals<{ config?: string }>().config;
+      if (config === undefined) {
+        const { CliError, exitCodes } = await import('../exit-codes.js');
+        throw new CliError('node run needs --config <machine config file>', exitCodes.usage);
+      }
+      const { nodeRunCommand } = await import('./node-run.js');
+      await nodeRunCommand({ ...options, config }, stdout);
+    });
+}
+
+/** The flags of `converge node run`. */
+export interface NodeRunFlags {
+  readonly config: string;
+  readonly stateDir: string;
+  readonly address: string;
+  readonly port: number;
+  readonly platform: string;
+  readonly netns?: string;
+  readonly caDir?: string;
+  readonly logLevel: string;
+}

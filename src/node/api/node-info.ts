@@ -1,0 +1,48 @@
+/**
+ * A node at a glance (`GET /v1/node/info`): address, hostname, machine type, stage and readiness,
+ * what `converge dashboard` and `converge health` show per node.
+ */
+import { MachineTypes, machineTypeId } from '../../resources/config/machine-type.js';
+import { HostnameStatuses } from '../../resources/network/hostname-status.js';
+import { MachineStatuses, machineStatusId } from '../../resources/runtime/machine-status.js';
+import { isNotFoundError } from '../../runtime/errors.js';
+import type { Node } from '../create-node.js';
+
+/** What `GET /v1/node/info` answers. */
+export interface NodeInfo {
+  readonly address: string;
+  /** Changes at every boot. */
+  readonly bootId: string;
+  readonly hostname: string;
+  readonly machineType: string;
+  readonly stage: string;
+  readonly ready: boolean;
+  readonly unmetConditions: readonly { readonly name: string; readonly reason: string }[];
+}
+
+async function maybe<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNotFoundError(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Reads the node's summary from its state. */
+export async function nodeInfo(node: Node, address: string, bootId: string): Promise<NodeInfo> {
+  const [hostname, type, status] = await Promise.all([
+    maybe(() => node.state.get(HostnameStatuses.pointer('hostname'))),
+    maybe(() => node.state.get(MachineTypes.pointer(machineTypeId))),
+    maybe(() => node.state.get(MachineStatuses.pointer(machineStatusId))),
+  ]);
+  return {
+    address,
+    bootId,
+    hostname: hostname?.spec.hostname ?? '',
+    machineType: type?.spec.machineType ?? 'unknown',
+    stage: status?.spec.stage ?? 'unknown',
+    ready: status?.spec.status.ready ?? false,
+    unmetConditions: status?.spec.status.unmetConditions ?? [],
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * A local cluster of node processes (`converge cluster create|destroy`): one shared CA, and per node
+ * its own loopback address (127.0.0.11, .12, …), state directory, machine config and `converge node
+ * run` process; a client config names every node. Everything lives in the cluster's folder, and
+ * destroy stops every process and removes the folder.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify as toYaml } from 'yaml';
+import { generateCa, issueCertificate, type PemKeyPair } from '../../api/certificates.js';
+import { readFileIfExists, writeFileAtomic } from '../../platform/disk/atomic-file.js';
+
+/** Options of {@link createLocalCluster}. */
+export interface LocalClusterOptions {
+  /** The cluster's folder (created; must not hold a cluster already). */
+  readonly dir: string;
+  readonly controlPlanes: number;
+  readonly workers: number;
+  /** The node API port, the same on every node's address (default 50000). */
+  readonly port?: number;
+  /** The last octet of the first node's address in 127.0.0.0/8 (default 11). */
+  readonly firstAddress?: number;
+  /** The cluster's name (default `converge`). */
+  readonly name?: string;
+}
+
+/** One node of a local cluster. */
+export interface ClusterNode {
+  readonly name: string;
+  readonly address: string;
+  readonly endpoint: string;
+  readonly type: 'controlplane' | 'worker';
+  readonly stateDir: string;
+  readonly pid: number;
+}
+
+/** A created cluster: its nodes and the client config that reaches them. */
+export interface LocalCluster {
+  readonly dir: string;
+  readonly nodes: readonly ClusterNode[];
+  /** The client config (`--config` / `CONVERGE_CONFIG`): endpoint, certificates, nodes. */
+  readonly clientConfig: string;
+}
+
+/** The `converge` executable beside this module (src/ and dist/ alike). */
+const converge = fileURLToPath(new URL('../../../bin/converge', import.meta.url));
+
+function machineConfig(clusterName: string, type: 'controlplane' | 'worker', address: string): string {
+  return toYaml({
+    version: 'v1alpha1',
+    machine: { type, certSANs: [address] },
+    cluster: { clusterName },
+  });
+}
+
+async function writePair(dir: string, name: string, pair: PemKeyPair): Promise<void> {
+  await writeFileAtomic(join(dir, `${name}.crt`), pair.cert, { mode: 0o644 });
+  await writeFileAtomic(join(dir, `${name}.key`), pair.key, { mode: 0o600 });
+}
+
+/** Starts one node process, detached (its own process group), logging into its folder. */
+async function startNodeProcess(
+  nodeDir: string,
+  address: string,
+  port: number,
+  caDir: string,
+): Promise<ChildProcess> {
+  const log = await open(join(nodeDir, 'node.log'), 'a', 0o600);
+  try {
+    const child = spawn(
+      converge,
+      [
+        'node',
+        'run',
+        '--config',
+        join(nodeDir, 'machine.yaml'),
+        '--state-dir',
+        join(nodeDir, 'state'),
+        '--address',
+        address,
+        '--port',
+        String(port),
+        '--ca-dir',
+        caDir,
+      ],
+      { detached: true, stdio: ['ignore', log.fd, log.fd], env: process.env },
+    );
+    await new Promise<void>((ok, fail) => {
+      child.once('spawn', ok);
+      child.once('error', fail);
+    });
+    child.unref();
+    return child;
+  } finally {
+    await log.close();
+  }
+}
+
+/** Creates the folder, the CA and certificates, the configs, and starts every node process. */
+export async function createLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  if (!Number.isInteger(options.controlPlanes) || options.controlPlanes < 1) {
+    throw new RangeError('a cluster needs at least one control plane');
+  }
+  if (!Number.isInteger(options.workers) || options.workers < 0)
+    throw new RangeError('workers must be 0 or more');
+  const total = options.controlPlanes + options.workers;
+  const first = options.firstAddress ?? 11;
+  if (first < 2 || first + total > 255)
+    throw new RangeError('the node addresses must stay within 127.0.0.2-254');
+  const dir = resolve(options.dir);
+  if ((await readFileIfExists(join(dir, 'cluster.yaml'))) !== undefined) {
+    throw new Error(`${dir} already holds a cluster: destroy it first`);
+  }
+  const port = options.port ?? 50_000;
+  const name = options.name ?? 'converge';
+  await mkdir(join(dir, 'ca'), { recursive: true, mode: 0o700 });
+  const ca = await generateCa({ commonName: `${name} cluster CA` });
+  await writePair(join(dir, 'ca'), 'ca', ca);
+  for (const role of ['admin', 'reader'] as const) {
+    await writePair(
+      dir,
+      role,
+      await issueCertificate(ca, { usage: 'client', commonName: role, roles: [role] }),
+    );
+  }
+  const nodes: ClusterNode[] = [];
+  for (let i = 0; i < total; i++) {
+    const type = i < options.controlPlanes ? 'controlplane' : 'worker';
+    const nodeName = type === 'controlplane' ? `cp-${i + 1}` : `worker-${i - options.controlPlanes + 1}`;
+    const address = `127.0.0.${first + i}`;
+    const nodeDir = join(dir, 'nodes', nodeName);
+    await mkdir(join(nodeDir, 'state'), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(nodeDir, 'machine.yaml'), machineConfig(name, type, address));
+    const child = await startNodeProcess(nodeDir, address, port, join(dir, 'ca'));
+    await writeFileAtomic(join(nodeDir, 'pid'), String(child.pid));
+    nodes.push({
+      name: nodeName,
+      address,
+      endpoint: `https://${address}:${port}`,
+      type,
+      stateDir: join(nodeDir, 'state'),
+      pid: child.pid ?? 0,
+    });
+  }
+  const clientConfig = join(dir, 'config.yaml');
+  await writeFileAtomic(
+    clientConfig,
+    toYaml({
+      ca: join(dir, 'ca', 'ca.crt'),
+      cert: join(dir, 'admin.crt'),
+      key: join(dir, 'admin.key'),
+      nodes: Object.fromEntries(nodes.map((n) => [n.name, n.endpoint])),
+    }),
+  );
+  await writeFileAtomic(join(dir, 'cluster.yaml'), toYaml({ name, port, nodes }));
+  return { dir, nodes, clientConfig };
+}
+
+/** Whether `pid` is a `converge node run` of this cluster (a recycled pid is someone else's). */
+async function isClusterProcess(pid: number, dir: string): Promise<boolean> {
+  const cmdline = await readFileIfExists(`/proc/${pid}/cmdline`);
+  if (cmdline === undefined) return false;
+  const args = cmdline.toString('utf8').split('\0');
+  return args.includes('run') && args.some((a) => a.startsWith(dir));
+}
+
+/** The pids of the cluster's node processes still running. */
+export async function clusterProcesses(dir: string): Promise<number[]> {
+  const root = resolve(dir);
+  const names = await readdir(join(root, 'nodes')).catch(() => [] as string[]);
+  const pids: number[] = [];
+  for (const name of names) {
+    const text = await readFileIfExists(join(root, 'nodes', name, 'pid'));
+    const pid = Number(text?.toString('utf8'));
+    if (Number.isInteger(pid) && pid > 0 && (await isClusterProcess(pid, root))) pids.push(pid);
+  }
+  return pids;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Stops every node process (SIGTERM, then SIGKILL to the process group after `graceMs`) and removes
+ * the cluster's folder.
+ */
+export async function destroyLocalCluster(dir: string, graceMs = 20_000): Promise<number> {
+  const root = resolve(dir);
+  if ((await readFileIfExists(join(root, 'cluster.yaml'))) === undefined) {
+    throw new Error(`${root} holds no cluster (no cluster.yaml)`);
+  }
+  const pids = await clusterProcesses(root);
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  let alive = pids;
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    alive = (await clusterProcesses(root)).filter((p) => pids.includes(p));
+  }
+  for (const pid of alive) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      process.kill(pid, 'SIGKILL');
+    }
+  }
+  await rm(root, { recursive: true, force: true });
+  return pids.length;
+}
