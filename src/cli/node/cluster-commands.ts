@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { NodeInfo } from '../../node/api/node-info.js';
 import { createLocalCluster, destroyLocalCluster } from '../../node/cluster/local-cluster.js';
-import type { Output } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 import { CliError, exitCodes } from '../exit-codes.js';
 import { createNodeClient } from './node-client.js';
 import { createProgress } from './progress.js';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MachineEvent } from '../../node/events/machine-event.js';
 import type { ServiceStatus } from '../../node/supervisor/service-runner.js';
-import type { Output } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 import { CliError, describeError, exitCodeOf, exitCodes } from '../exit-codes.js';
 import { printTable } from '../output.js';
 import type { NodeClient } from './node-client.js';
@@ -122,6 +122,8 @@ export function formatEvent(e: MachineEvent): string {
       return `sequence ${e.sequence}: ${e.action}${e.error ? ` (${e.error.code}: ${e.error.message})` : ''}`;
     case 'phase':
       return `phase ${e.sequence}/${e.phase}: ${e.action}${e.error ? ` (${e.error.code}: ${e.error.message})` : ''}`;
+    case 'lifecycle':
+      return `${e.operation} ${e.step}: ${e.message}`;
     default:
       return `task ${e.sequence}/${e.phase}/${e.task}: ${e.action}${e.error ? ` (${e.error.code}: ${e.error.message})` : ''}`;
   }

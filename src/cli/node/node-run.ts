@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startNodeDaemon } from '../../node/daemon/node-daemon.js';
-import type { Output } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 import { CliError, exitCodes } from '../exit-codes.js';
 import type { NodeRunFlags } from './register-node-commands.js';
 

@@ -3,7 +3,7 @@
  * coming back (a new boot), with progress per node and a one-line summary.
  */
 import type { NodeInfo } from '../../node/api/node-info.js';
-import type { Output } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 import { CliError, exitCodes } from '../exit-codes.js';
 import type { NodeClient } from './node-client.js';
 import { onEveryNode } from './node-commands.js';

@@ -3,7 +3,7 @@
  * step otherwise (pipes, CI, tests), and a one-line summary at the end either way.
  */
 import cliProgress from 'cli-progress';
-import type { Output } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 
 /** The progress of one operation over several nodes. */
 export interface Progress {

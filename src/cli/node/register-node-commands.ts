@@ -4,7 +4,7 @@
  * `dashboard`.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Output } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 import type { ConnectionFlags } from '../config.js';
 import type { ClusterCreateFlags } from './cluster-commands.js';
 import type { NodeClient } from './node-client.js';
@@ -162,7 +162,9 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
 
   program
     .command('dashboard')
-    .description("print the URL of each node's dashboard (a browser needs the client certificate of the config)")
+    .description(
+      "print the URL of each node's dashboard (a browser needs the client certificate of the config)",
+    )
     .option('-n, --nodes <list>', nodesHelp)
     .action(async (options: { nodes?: string }, command: Command) => {
       await withNodes(io, command, options.nodes, async (clients) => {
