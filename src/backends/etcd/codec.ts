@@ -1,6 +1,7 @@
 import { ValidationError, type ValidationIssue } from '../../runtime/errors.js';
 import { deepFreeze } from '../../runtime/resource/freeze.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
+import { completeCreated, type StoredRevisions, writtenAt } from './generation-created.js';
 
 /**
  * Resources are stored as the JSON of `{ metadata, spec }`. A spec that JSON cannot carry exactly
@@ -34,8 +35,16 @@ export function encodeRecord(changes: readonly RecordedChange[]): Buffer {
   );
 }
 
-/** Decodes an event record into frozen resources. */
-export function decodeRecord(value: Buffer | Uint8Array, key: Buffer | Uint8Array): RecordedChange[] {
+/**
+ * Decodes an event record into frozen resources; `revision` is the record's (its transaction's),
+ * the create revision of every resource it created.
+ */
+export function decodeRecord(
+  value: Buffer | Uint8Array,
+  key: Buffer | Uint8Array,
+  revision: number,
+): RecordedChange[] {
+  const revisions = writtenAt(revision);
   let parsed: { changes?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
@@ -45,23 +54,35 @@ export function decodeRecord(value: Buffer | Uint8Array, key: Buffer | Uint8Arra
   if (!Array.isArray(parsed?.changes)) throw corrupt(key, 'not an event record');
   return parsed.changes.map((c: unknown): RecordedChange => {
     if (Array.isArray(c) && c[0] === 'd' && typeof c[1] === 'string') return ['d', c[1]];
-    if (Array.isArray(c) && (c[0] === 'c' || c[0] === 'u')) return [c[0], checkResource(c[1], key)];
+    if (Array.isArray(c) && (c[0] === 'c' || c[0] === 'u'))
+      return [c[0], checkResource(c[1], key, revisions)];
     throw corrupt(key, 'not an event record');
   });
 }
 
-/** Decodes a stored value into a deeply frozen resource; a foreign or corrupt value is an error. */
-export function decodeResource(value: Buffer | Uint8Array, key: Buffer | Uint8Array): AnyResource {
+/**
+ * Decodes a stored value into a deeply frozen resource whose `created` carries its generation (from
+ * the key's `revisions`; see `generation-created.ts`); a foreign or corrupt value is an error.
+ */
+export function decodeResource(
+  value: Buffer | Uint8Array,
+  key: Buffer | Uint8Array,
+  revisions: StoredRevisions | undefined,
+): AnyResource {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
   } catch (error) {
     throw corrupt(key, 'not JSON', error);
   }
-  return checkResource(parsed, key);
+  return checkResource(parsed, key, revisions);
 }
 
-function checkResource(parsed: unknown, key: Buffer | Uint8Array): AnyResource {
+function checkResource(
+  parsed: unknown,
+  key: Buffer | Uint8Array,
+  revisions: StoredRevisions | undefined,
+): AnyResource {
   const metadata = (parsed as { metadata?: Record<string, unknown> } | null)?.metadata;
   if (
     typeof metadata !== 'object' ||
@@ -74,6 +95,12 @@ function checkResource(parsed: unknown, key: Buffer | Uint8Array): AnyResource {
     !('spec' in (parsed as object))
   ) {
     throw corrupt(key, 'not a converge resource');
+  }
+  if (revisions !== undefined && typeof metadata.created === 'string') {
+    const created = completeCreated(metadata.created, revisions);
+    // A first version was updated when it was created: both read the same.
+    if (metadata.updated === metadata.created) metadata.updated = created;
+    metadata.created = created;
   }
   return deepFreeze({ metadata, spec: (parsed as { spec: unknown }).spec }) as unknown as AnyResource;
 }

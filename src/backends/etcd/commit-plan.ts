@@ -1,10 +1,10 @@
 import type { DefinitionLookup } from '../../runtime/resource/definition-registry.js';
 import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
-import type { RecentGenerations } from '../../runtime/state/recent-generations.js';
 import type { TransactionOp, TransactionResult } from '../../runtime/state/state.js';
 import { checkPointer, planCreate, planDestroy, planUpdate } from '../../runtime/state/write-plan.js';
 import { checkEncodable, encodeRecord, encodeResource, type RecordedChange } from './codec.js';
+import { createdInTransaction } from './generation-created.js';
 import type { KeyLayout } from './keys.js';
 
 /** What the store knows of one key before a commit: read from etcd, or assumed (cache, or absent for a create). */
@@ -42,8 +42,6 @@ export interface CommitPlan {
   readonly records: readonly RecordWrite[];
   /** Kinds that got a new resource (for meta registration). */
   readonly createdKinds: readonly { namespace: string; type: string }[];
-  /** The generations the ops destroyed, to tell them from a later create once committed. */
-  readonly destroyed: readonly AnyResource[];
 }
 
 interface Slot {
@@ -51,8 +49,8 @@ interface Slot {
   readonly pointer: Pointer;
   value: AnyResource | undefined;
   touches: number;
-  /** `created` of the generation an earlier op destroyed, while the key stays absent. */
-  destroyedCreated: string | undefined;
+  /** Generations of the key made by earlier ops of the transaction. */
+  creates: number;
 }
 
 /** The key of every op whose identity is well-formed; bad ones fail later, in op order, while planning. */
@@ -88,13 +86,11 @@ export function planCommit(
   now: string,
   layout: KeyLayout,
   states: ReadonlyMap<string, KeyState>,
-  generations: RecentGenerations,
   definitions: DefinitionLookup,
 ): CommitPlan {
   const slots = new Map<string, Slot>();
   const results: TransactionResult[] = [];
   const createdKinds: { namespace: string; type: string }[] = [];
-  const destroyed: AnyResource[] = [];
   const changes = new Map<string, { kind: Pointer; changes: RecordedChange[]; needed: boolean }>();
   const note = (slot: Slot, change: RecordedChange) => {
     slot.touches++;
@@ -114,7 +110,7 @@ export function planCommit(
     if (slot === undefined) {
       const state = states.get(name);
       if (state === undefined) throw new Error(`etcd state: key ${name} was not read before planning`);
-      slot = { state, pointer, value: state.current, touches: 0, destroyedCreated: undefined };
+      slot = { state, pointer, value: state.current, touches: 0, creates: 0 };
       slots.set(name, slot);
     }
     return slot;
@@ -124,7 +120,9 @@ export function planCommit(
       case 'create': {
         const p = checkPointer(op.resource?.metadata ?? {});
         const slot = slotOf(p);
-        const created = generations.createdFor(p.namespace, p.type, p.id, now, slot.destroyedCreated);
+        // Where the key existed before, it keeps its create revision: the generation's place tells it apart.
+        const place = slot.creates++ + (slot.state.current === undefined ? 0 : 1);
+        const created = createdInTransaction(now, place);
         const stored = planCreate(slot.value, op.resource, op.owner ?? '', created, definitions);
         checkEncodable(stored);
         slot.value = stored;
@@ -153,9 +151,7 @@ export function planCommit(
       case 'destroy': {
         const pointer = checkPointer(op.pointer ?? {});
         const slot = slotOf(pointer);
-        const gone = planDestroy(slot.value, pointer, op.owner ?? '');
-        destroyed.push(gone);
-        slot.destroyedCreated = gone.metadata.created;
+        planDestroy(slot.value, pointer, op.owner ?? '');
         slot.value = undefined;
         note(slot, ['d', pointer.id]);
         results.push(null);
@@ -180,5 +176,5 @@ export function planCommit(
   for (const entry of changes.values()) {
     if (entry.needed) records.push({ key: layout.recordKey(entry.kind), value: encodeRecord(entry.changes) });
   }
-  return { results, compares, writes, records, createdKinds, destroyed };
+  return { results, compares, writes, records, createdKinds };
 }

@@ -5,10 +5,10 @@ import { ConflictError, UnsupportedError, ValidationError } from '../../runtime/
 import type { DefinitionLookup } from '../../runtime/resource/definition-registry.js';
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
-import type { RecentGenerations } from '../../runtime/state/recent-generations.js';
 import type { TransactionOp, TransactionResult } from '../../runtime/state/state.js';
 import { decodeResource } from './codec.js';
 import { type CommitPlan, type KeyState, keysOfOps, planCommit } from './commit-plan.js';
+import { revisionsOf, writtenAt } from './generation-created.js';
 import type { KeyCache } from './key-cache.js';
 import type { KeyLayout } from './keys.js';
 import type { MetaOps, MetaRegistry } from './meta-registry.js';
@@ -19,8 +19,6 @@ export interface CommitContext {
   readonly layout: KeyLayout;
   readonly clock: Clock;
   readonly cache: KeyCache;
-  /** Generations destroyed in the current millisecond, so a new one gets another `created`. */
-  readonly generations: RecentGenerations;
   /** The definitions specs are validated with. */
   readonly definitions: DefinitionLookup;
   readonly meta: MetaRegistry | undefined;
@@ -61,7 +59,7 @@ export async function commitOps(
     const guessed = [...states.values()].some((s) => !s.fresh);
     let plan: CommitPlan;
     try {
-      plan = planCommit(ops, now, ctx.layout, states, ctx.generations, ctx.definitions);
+      plan = planCommit(ops, now, ctx.layout, states, ctx.definitions);
     } catch (error) {
       // A refusal must come from etcd's real state, never from a guess.
       if (!guessed) throw error;
@@ -107,17 +105,15 @@ export async function commitOps(
     if (res.succeeded) {
       const revision = Number(res.header.revision);
       meta.commit();
-      for (const { metadata: m } of plan.destroyed) {
-        ctx.generations.destroyed(m.namespace, m.type, m.id, m.created, now);
-      }
       const stored = new Map<AnyResource, AnyResource>();
       for (const w of plan.writes) {
-        const resource = w.value === null ? undefined : decodeResource(w.value, w.key);
+        // A created key's create revision is this transaction's.
+        const resource = w.value === null ? undefined : decodeResource(w.value, w.key, writtenAt(revision));
         if (resource !== undefined && w.resource !== undefined) stored.set(w.resource, resource);
         ctx.cache.remember(w.key, w.value === null ? 0 : revision, resource);
       }
       // What a reader will get back: the stored JSON, decoded.
-      return plan.results.map((r) => (r === null ? null : (stored.get(r) ?? roundTrip(r))));
+      return plan.results.map((r) => (r === null ? null : (stored.get(r) ?? roundTrip(r, revision))));
     }
     for (const name of keys.keys()) ctx.cache.forget(name);
     trustGuesses = false;
@@ -162,7 +158,7 @@ async function keyStates(
   }
   toRead.forEach(({ name, key }, i) => {
     const kv = kvs[i];
-    const current = kv === undefined ? undefined : decodeResource(kv.value, kv.key);
+    const current = kv === undefined ? undefined : decodeResource(kv.value, kv.key, revisionsOf(kv));
     const modRevision = kv === undefined ? 0 : Number(kv.mod_revision);
     ctx.cache.remember(key, modRevision, current);
     states.set(name, { key, current, modRevision, fresh: true });
@@ -206,9 +202,10 @@ export function tooLarge(
 
 const noMeta: MetaOps = { ops: [], bytes: 0, commit: () => {} };
 
-function roundTrip(resource: AnyResource): AnyResource {
+/** A result as a reader will get it; what it created has this transaction's revision as create revision. */
+function roundTrip(resource: AnyResource, revision: number): AnyResource {
   const json = JSON.stringify({ metadata: resource.metadata, spec: resource.spec });
-  return decodeResource(Buffer.from(json), Buffer.alloc(0));
+  return decodeResource(Buffer.from(json), Buffer.alloc(0), writtenAt(revision));
 }
 
 function firstPointer(ops: readonly TransactionOp[]): Pointer {

@@ -8,7 +8,6 @@ import type { DefinitionRegistry } from '../../runtime/resource/definition-regis
 import type { Kind, Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
 import { matchesAnyLabelQuery, normalizeLabelQueries } from '../../runtime/state/label-query.js';
-import { RecentGenerations } from '../../runtime/state/recent-generations.js';
 import type {
   CoreState,
   CreateOptions,
@@ -26,6 +25,7 @@ import { bookmarkTag } from './bookmark.js';
 import { EtcdUnavailableError, isEtcdUnavailableError, isTransportError } from './client.js';
 import { decodeResource } from './codec.js';
 import { type CommitContext, commitOps, tooLarge } from './commit.js';
+import { revisionsOf } from './generation-created.js';
 import { KeyCache } from './key-cache.js';
 import { isResourceKey, KeyLayout, rangeEnd } from './keys.js';
 import { MetaRegistry } from './meta-registry.js';
@@ -99,7 +99,6 @@ export class EtcdStore implements CoreState {
       layout: this.layout,
       clock: config.clock,
       cache: this.#cache,
-      generations: new RecentGenerations(),
       definitions: this.definitions,
       meta: this.#meta,
       maxRequestBytes: config.maxRequestBytes,
@@ -239,7 +238,7 @@ export class EtcdStore implements CoreState {
     const key = this.layout.key(pointer);
     const res = await this.#call('get', () => this.client.kv.range({ key, revision }));
     const kv = res.kvs[0];
-    const resource = kv === undefined ? undefined : decodeResource(kv.value, kv.key);
+    const resource = kv === undefined ? undefined : decodeResource(kv.value, kv.key, revisionsOf(kv));
     if (revision === 0) this.#cache.remember(key, kv === undefined ? 0 : Number(kv.mod_revision), resource);
     return resource;
   }
@@ -260,7 +259,7 @@ export class EtcdStore implements CoreState {
           if (at === 0) at = Number(res.header.revision);
           for (const kv of res.kvs) {
             if (!isResourceKey(prefix, kv.key)) continue;
-            resources.push(decodeResource(kv.value, kv.key));
+            resources.push(decodeResource(kv.value, kv.key, revisionsOf(kv)));
           }
           if (!res.more || res.kvs.length === 0) break;
           from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);

@@ -3,6 +3,7 @@ import type { Kind } from '../../runtime/resource/pointer.js';
 import { type AnyResource, makeTombstone } from '../../runtime/resource/resource.js';
 import type { WatchEvent } from '../../runtime/state/watch-event.js';
 import { decodeRecord, decodeResource } from './codec.js';
+import { revisionsOf } from './generation-created.js';
 import { idOfKey, isResourceKey } from './keys.js';
 
 /** Where a revision's etcd events come from and which of them a watch wants. */
@@ -37,12 +38,14 @@ function plainEvents(events: readonly IEvent[], scope: RevisionScope): Positione
     if (!isResourceKey(scope.prefix, e.kv.key)) continue;
     position++;
     if (scope.only !== undefined && !scope.only.key.equals(e.kv.key)) continue;
-    const prev = present(e.prev_kv) ? decodeResource(e.prev_kv.value, e.prev_kv.key) : undefined;
+    const prev = present(e.prev_kv)
+      ? decodeResource(e.prev_kv.value, e.prev_kv.key, revisionsOf(e.prev_kv))
+      : undefined;
     let event: WatchEvent;
     if (e.type === 'Delete') {
       event = { type: 'destroyed', resource: prev ?? tombstone(scope, idOfKey(scope.prefix, e.kv.key)) };
     } else {
-      const resource = decodeResource(e.kv.value, e.kv.key);
+      const resource = decodeResource(e.kv.value, e.kv.key, revisionsOf(e.kv));
       // Without a previous value (a new key, or etcd compacted it away) the change reads as a creation.
       event = prev === undefined ? { type: 'created', resource } : { type: 'updated', resource, old: prev };
     }
@@ -60,11 +63,11 @@ function recordedEvents(record: IEvent, events: readonly IEvent[], scope: Revisi
   const valueBefore = (id: string): AnyResource | undefined => {
     if (last.has(id)) return last.get(id);
     const prev = before.get(id)?.prev_kv;
-    return present(prev) ? decodeResource(prev.value, prev.key) : undefined;
+    return present(prev) ? decodeResource(prev.value, prev.key, revisionsOf(prev)) : undefined;
   };
   const out: PositionedEvent[] = [];
   let position = 0;
-  for (const change of decodeRecord(record.kv.value, record.kv.key)) {
+  for (const change of decodeRecord(record.kv.value, record.kv.key, Number(record.kv.mod_revision))) {
     position++;
     const id = change[0] === 'd' ? change[1] : change[1].metadata.id;
     if (scope.only !== undefined && scope.only.id !== id) continue;

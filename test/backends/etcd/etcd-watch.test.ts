@@ -57,8 +57,9 @@ describe('etcd watches', () => {
     for (let i = 0; i < 20; i++)
       await writer.create(Things.make(`r${String(i).padStart(2, '0')}`, { value: 0 }));
     let stop = false;
+    // Writes go on until every watch has its snapshot and live events after it (a bound in case not).
     const writes = (async () => {
-      for (let n = 0; !stop && n < 400; n++) {
+      for (let n = 0; !stop && n < 5_000; n++) {
         const id = `r${String(n % 25).padStart(2, '0')}`;
         await writer.modify(Things.make(id, { value: 0 }), (d) => {
           d.spec.value += 1;
@@ -68,7 +69,14 @@ describe('etcd watches', () => {
     const streams = [0, 1, 2].map(
       () => new Collector(reader.watchKind(Things.kind(), { bootstrapContents: true })),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all(
+      streams.map((stream) =>
+        stream.until((items) => {
+          const boot = items.findIndex((e) => e.type === 'bootstrapped');
+          return boot >= 0 && items.length >= boot + 3;
+        }),
+      ),
+    );
     stop = true;
     await writes;
     const expected = (await writer.list(Things.kind())).map((r) => `${r.metadata.id}@${r.metadata.version}`);
