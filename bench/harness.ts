@@ -123,6 +123,55 @@ export async function pairedMeasures(
   };
 }
 
+/** Wall-clock and CPU time of one trial, ms. */
+export interface Cost {
+  wall: number;
+  cpu: number;
+}
+
+/** Starts a {@link Cost} measurement; the returned function ends it. */
+export function startCost(): () => Cost {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { wall: Number(process.hrtime.bigint() - wall) / 1e6, cpu: (used.user + used.system) / 1e3 };
+  };
+}
+
+/**
+ * As {@link pairedMeasures}, with wall-clock and CPU time from the same interleaved pairs. On a
+ * shared machine CPU time is the steadier figure: a long trial loses the CPU to neighbours more
+ * often than a short one, which inflates its wall time and not its CPU time.
+ */
+export async function pairedCosts(
+  trials: number,
+  ours: () => Cost | Promise<Cost>,
+  baseline: () => Cost | Promise<Cost>,
+): Promise<{ wall: PairedTiming; cpu: PairedTiming }> {
+  const o: Cost[] = [];
+  const b: Cost[] = [];
+  for (let i = 0; i < trials; i++) {
+    if (i % 2 === 0) {
+      o.push(await ours());
+      b.push(await baseline());
+    } else {
+      b.push(await baseline());
+      o.push(await ours());
+    }
+  }
+  const timing = (pick: (c: Cost) => number): PairedTiming => {
+    const ratios = o.map((c, i) => pick(c) / pick(b[i]!));
+    return {
+      ours: median(o.map(pick)),
+      baseline: median(b.map(pick)),
+      ratio: median(ratios),
+      ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+    };
+  };
+  return { wall: timing((c) => c.wall), cpu: timing((c) => c.cpu) };
+}
+
 /** A row for a paired cost (time), its ratio the median per-pair ratio. */
 export function pairedCostRow(figure: string, t: PairedTiming, maxRatio: number): BenchRow {
   return {

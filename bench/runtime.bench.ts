@@ -29,10 +29,13 @@ import {
 import {
   type BenchReport,
   type BenchRow,
+  type Cost,
   median,
   pairedCostRow,
+  pairedCosts,
   pairedMeasures,
   pairedTrials,
+  startCost,
 } from './harness.js';
 
 const Ints = defineResource({ type: 'Ints.bench.converge.dev', spec: z.object({ value: z.number() }) });
@@ -135,17 +138,17 @@ async function convergedChain(idList: readonly string[]): Promise<{ state: State
  * The teardown wave: every input torn down at once; the chain tears its outputs down stage by stage
  * and releases its holds; then every input is destroyed. Returns the time of the wave alone.
  */
-async function teardownWave(idList: readonly string[]): Promise<number> {
+async function teardownWave(idList: readonly string[]): Promise<Cost> {
   const { state, runtime } = await convergedChain(idList);
-  const start = process.hrtime.bigint();
+  const stop = startCost();
   for (const id of idList) await state.teardown(Ints.pointer(id));
   await runtime.settled();
   for (const id of idList) await state.destroy(Ints.pointer(id));
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const cost = stop();
   const left = (await state.list(Ints.kind())).length + (await state.list(Flags.kind())).length;
   if (left !== 0) throw new Error(`teardown wave: ${left} resources left`);
   await runtime.stop();
-  return ms;
+  return cost;
 }
 
 /** A frozen copy of `r` with some metadata changed: the plainest immutable write. */
@@ -158,9 +161,9 @@ function withMetadata(r: AnyResource, patch: Partial<AnyResource['metadata']>): 
  * the input marked tearing down, its output marked tearing down and deleted, the input's hold
  * released; then the input deleted. Only the wave is timed.
  */
-function baselineTeardown(idList: readonly string[]): number {
+function baselineTeardown(idList: readonly string[]): Cost {
   const maps = baselineChain(idList);
-  const start = process.hrtime.bigint();
+  const stop = startCost();
   for (const id of idList) {
     for (let k = 0; k < maps.length - 1; k++) {
       const from = maps[k]!;
@@ -177,9 +180,9 @@ function baselineTeardown(idList: readonly string[]): number {
     }
     maps[0]!.delete(id);
   }
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const cost = stop();
   if (maps.some((m) => m.size !== 0)) throw new Error('baseline teardown: left resources');
-  return ms;
+  return cost;
 }
 
 /**
@@ -249,11 +252,8 @@ async function changeLatency(idleControllers: number, rounds: number): Promise<n
   return samples[Math.floor(samples.length / 2)]!;
 }
 
-/**
- * Median latency of `rounds` single changes until every one of `readers` controllers reading the
- * changed kind has reconciled (each reads the changed resource).
- */
-async function readerLatency(readers: number, rounds: number): Promise<number> {
+/** A store with `readers` controllers reading the kind of one hot resource; `change()` writes it and waits. */
+async function readerRig(readers: number): Promise<{ change(): Promise<void>; stop(): Promise<void> }> {
   const state = createState();
   const runtime = createRuntime({ state, logger: silent });
   const target = Ints.pointer('hot');
@@ -274,18 +274,48 @@ async function readerLatency(readers: number, rounds: number): Promise<number> {
   await state.create(Ints.make('hot', { value: 0 }));
   await runtime.start();
   await runtime.settled();
+  let round = 0;
+  return {
+    async change() {
+      const current = await state.get(target);
+      reads = 0;
+      await state.update({ ...current, spec: { value: ++round } });
+      await runtime.settled();
+      if (reads < readers) throw new Error(`reader latency: ${reads} of ${readers} readers ran`);
+    },
+    stop: () => runtime.stop(),
+  };
+}
+
+/**
+ * Median latency of `rounds` single changes until every one of `readers` controllers reading the
+ * changed kind has reconciled (each reads the changed resource).
+ */
+async function readerLatency(readers: number, rounds: number): Promise<number> {
+  const rig = await readerRig(readers);
   const samples: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const current = await state.get(target);
-    reads = 0;
     const start = process.hrtime.bigint();
-    await state.update({ ...current, spec: { value: round + 1 } });
-    await runtime.settled();
+    await rig.change();
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (reads < readers) throw new Error(`reader latency: ${reads} of ${readers} readers ran`);
   }
-  await runtime.stop();
+  await rig.stop();
   return median(samples);
+}
+
+/**
+ * The cost of `changes` single changes in one timed window, each until all `readers` have
+ * reconciled, divided by `per`: one window of like length on both sides of a pair, so GC and
+ * a neighbour's load weigh on both alike (a median of 20 µs samples drops what a 20 ms one cannot).
+ */
+async function readerWindow(readers: number, changes: number, per: number): Promise<Cost> {
+  const rig = await readerRig(readers);
+  await rig.change();
+  const stop = startCost();
+  for (let i = 0; i < changes; i++) await rig.change();
+  const cost = stop();
+  await rig.stop();
+  return { wall: cost.wall / per, cpu: cost.cpu / per };
 }
 
 /** One row per id shape: the chain against its Maps baseline, in interleaved pairs. */
@@ -308,13 +338,16 @@ async function chainShapes(ten: readonly string[]): Promise<BenchRow[]> {
 }
 
 /** The teardown wave against the Maps' deletes, in interleaved pairs (median of per-pair ratios). */
-async function teardownRow(ten: readonly string[]): Promise<BenchRow> {
-  const t = await pairedMeasures(
+async function teardownRows(ten: readonly string[]): Promise<BenchRow[]> {
+  const t = await pairedCosts(
     5,
     () => teardownWave(ten),
     () => baselineTeardown(ten),
   );
-  return pairedCostRow('teardown wave: 10k inputs torn down through the chain', t, 8);
+  return [
+    pairedCostRow('teardown wave: 10k inputs torn down through the chain', t.wall, 8),
+    pairedCostRow('  the same pairs in CPU time', t.cpu, 8),
+  ];
 }
 
 /**
@@ -355,7 +388,7 @@ export async function run(): Promise<BenchReport> {
     });
   }
 
-  if (want('teardown')) rows.push(await teardownRow(ten));
+  if (want('teardown')) rows.push(...(await teardownRows(ten)));
 
   if (want('idle')) {
     await changeLatency(1_000, 50);
@@ -383,6 +416,19 @@ export async function run(): Promise<BenchReport> {
         readers,
         1.1,
       ),
+    );
+    const windows = await pairedCosts(
+      5,
+      () => readerWindow(1_000, 30, 30),
+      () => readerWindow(1, 1_000, 1),
+    );
+    rows.push(
+      pairedCostRow(
+        'one change read by 1,000 controllers (mean of 30), vs 1,000 changes read by one (one window)',
+        windows.wall,
+        1.1,
+      ),
+      pairedCostRow('  the same pairs in CPU time', windows.cpu, 1.1),
     );
   }
 

@@ -41,6 +41,13 @@ export class AcknowledgedWrites {
   /** Key → acknowledged version, oldest first (a Map keeps insertion order). */
   readonly #versions = new Map<string, number>();
   readonly #inFlight = new Map<string, InFlight>();
+  /**
+   * A live iterator over `#versions` that eviction advances: everything before it was evicted or
+   * moved to the end, so its next key is the oldest. A fresh `keys().next()` per eviction would
+   * walk over every deleted slot at the front of the Map again (a transform's batch of 10k writes
+   * keeps the Map full, and that walk took more time than the writes).
+   */
+  #oldest: Iterator<string> | undefined;
 
   /** How many acknowledgements wait for their events. */
   get size(): number {
@@ -83,8 +90,17 @@ export class AcknowledgedWrites {
     const key = keyOf(value.metadata);
     // Re-inserted, so the newest acknowledgement of an id is the last to be evicted.
     this.#versions.delete(key);
-    if (this.#versions.size >= capacity) this.#versions.delete(this.#versions.keys().next().value!);
+    if (this.#versions.size >= capacity) this.#evictOldest();
     this.#versions.set(key, value.metadata.version);
+  }
+
+  #evictOldest(): void {
+    let next = this.#oldest?.next();
+    if (next === undefined || next.done === true) {
+      this.#oldest = this.#versions.keys();
+      next = this.#oldest.next();
+    }
+    if (next.done !== true) this.#versions.delete(next.value);
   }
 
   /**

@@ -10,6 +10,7 @@ import type { ExternalSource } from './external-source.js';
 import { FailureStreak } from './failure-streak.js';
 import { type AnyInput, type ControllerOutput, isDestroyReady } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
+import { LazyAbort } from './lazy-abort.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
 import { Context, type ContextHost } from './reconcile-context.js';
 import { contextHostOf, type Runner, type RunnerHost } from './runner.js';
@@ -47,7 +48,7 @@ export class FullRunner implements Runner {
   #retrying = false;
   #seq = 0;
   #timer: TimerHandle | undefined;
-  #abort: AbortController | undefined;
+  #abort: LazyAbort | undefined;
   #running: Promise<void> | undefined;
   readonly #counters = newCounters();
   /** Values this runner wrote for its own bookkeeping (see {@link Runner.beginOwnWrites}). */
@@ -108,6 +109,10 @@ export class FullRunner implements Runner {
     this.#host.setBusy(this, false);
   }
 
+  failures(): number {
+    return this.#failures;
+  }
+
   metrics(): ControllerMetrics {
     return {
       ...this.#counters,
@@ -151,9 +156,9 @@ export class FullRunner implements Runner {
       this.#retrying = false;
       counters.restarts++;
     }
-    const abort = new AbortController();
+    const abort = new LazyAbort();
     this.#abort = abort;
-    const ctx = new Context(this.#contextHost, abort.signal, { reconcile: seq, attempt });
+    const ctx = new Context(this.#contextHost, abort, { reconcile: seq, attempt });
     if (this.logger.isLevelEnabled('debug'))
       this.logger.debug({ reconcile: seq, attempt }, 'reconcile started');
     this.#host.report({ controller: this.name, phase: 'start' });
@@ -197,13 +202,13 @@ export class FullRunner implements Runner {
     else this.#host.setBusy(this, false);
   }
 
-  #failed(seq: number, attempt: number, started: number, abort: AbortController, error: unknown): void {
+  #failed(seq: number, attempt: number, started: number, abort: LazyAbort, error: unknown): void {
     this.#running = undefined;
     this.#abort = undefined;
     const counters = this.#counters;
     counters.lastDuration = counters.lastDurationMs = this.#host.clock.now() - started;
     this.#state = 'idle';
-    if (this.#stopped && abort.signal.aborted) {
+    if (this.#stopped && abort.aborted) {
       // Cancelled by stop(): a clean exit, not a failure.
       counters.lastOutcome = 'aborted';
       this.#host.report({ controller: this.name, phase: 'end', outcome: 'aborted', error });

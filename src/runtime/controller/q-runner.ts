@@ -18,6 +18,7 @@ import {
   type QControllerInput,
 } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
+import { LazyAbort } from './lazy-abort.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
 import { type QueueEntry, WorkQueue } from './queue.js';
 import { Context, type ContextHost } from './reconcile-context.js';
@@ -28,7 +29,7 @@ type Job =
   | { readonly kind: 'map'; readonly input: QControllerInput; readonly resource: AnyResource };
 
 interface InFlight {
-  readonly abort: AbortController;
+  readonly abort: LazyAbort;
   readonly startPhase: string;
   readonly done: Promise<void>;
 }
@@ -103,7 +104,7 @@ export class QRunner implements Runner {
       const running = this.#inFlight.get(key);
       if (
         running !== undefined &&
-        !running.abort.signal.aborted &&
+        !running.abort.aborted &&
         (change.type === 'destroyed' ||
           (r.metadata.phase === 'tearingDown' && running.startPhase !== 'tearingDown'))
       ) {
@@ -164,6 +165,10 @@ export class QRunner implements Runner {
     for (const f of running) f.abort.abort(stoppingReason());
     await Promise.all(running.map((f) => f.done));
     this.#host.setBusy(this, false);
+  }
+
+  failures(): number {
+    return this.#failing;
   }
 
   metrics(): ControllerMetrics {
@@ -251,10 +256,10 @@ export class QRunner implements Runner {
     const job = entry.value;
     const seq = ++this.#seq;
     const attempt = entry.failures + 1;
-    const abort = new AbortController();
+    const abort = new LazyAbort();
     const subject = job.kind === 'reconcile' ? job.pointer : job.resource.metadata;
     const key = `${job.kind === 'map' ? 'map:' : ''}${formatPointer(subject)}`;
-    const ctx = new Context(this.#contextHost, abort.signal, { reconcile: seq, attempt, resource: key });
+    const ctx = new Context(this.#contextHost, abort, { reconcile: seq, attempt, resource: key });
     const started = this.#host.clock.now();
     let startPhase = 'running';
     if (job.kind === 'reconcile') {
@@ -306,7 +311,7 @@ export class QRunner implements Runner {
     seq: number,
     key: string,
     started: number,
-    abort: AbortController,
+    abort: LazyAbort,
     failed: boolean,
     value: unknown,
   ): void {
@@ -316,7 +321,7 @@ export class QRunner implements Runner {
     const isReconcile = entry.value.kind === 'reconcile';
     if (isReconcile) counters.lastDuration = counters.lastDurationMs = this.#host.clock.now() - started;
     if (this.#stopped) {
-      counters.lastOutcome = failed && abort.signal.aborted ? 'aborted' : failed ? 'error' : 'success';
+      counters.lastOutcome = failed && abort.aborted ? 'aborted' : failed ? 'error' : 'success';
       this.#host.report({ controller: this.name, key, phase: 'end', outcome: counters.lastOutcome });
       this.#host.setBusy(this, this.#scheduled > 0);
       return;
@@ -334,7 +339,7 @@ export class QRunner implements Runner {
       counters.lastOutcome = 'success';
       this.#host.report({ controller: this.name, key, phase: 'end', outcome: 'success' });
       this.#queue.release(entry, delay);
-    } else if (abort.signal.aborted) {
+    } else if (abort.aborted) {
       // Its resource tore down mid-run: that change queued the key again, so it runs afresh.
       counters.lastOutcome = 'aborted';
       this.#host.report({ controller: this.name, key, phase: 'end', outcome: 'aborted', error: value });

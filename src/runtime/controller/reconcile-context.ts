@@ -127,12 +127,17 @@ export class Context implements ReconcileContext {
   readonly #bindings: Record<string, unknown>;
   #log: Logger | undefined;
   #tracked: Set<string> | undefined;
-  readonly signal: AbortSignal;
+  readonly #abort: { readonly signal: AbortSignal };
 
-  constructor(host: ContextHost, signal: AbortSignal, bindings: Record<string, unknown>) {
+  constructor(host: ContextHost, abort: { readonly signal: AbortSignal }, bindings: Record<string, unknown>) {
     this.#host = host;
-    this.signal = signal;
+    this.#abort = abort;
     this.#bindings = bindings;
+  }
+
+  /** Aborted when the run is cancelled; made on first use (see `LazyAbort`). */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
   }
 
   get controller(): string {

@@ -71,6 +71,8 @@ export interface Runner {
   inputsChanged(added: readonly AnyInput[]): void;
   /** Aborts running work, cancels timers, resolves when running work has returned. */
   stop(): Promise<void>;
+  /** Failed reconciles in a row now (0 when healthy): cheaper than {@link metrics} for `settled()`. */
+  failures(): number;
   metrics(): ControllerMetrics;
 }
 

@@ -250,8 +250,9 @@ class ControllerRuntime implements Runtime {
     await this.#settleWithin(options.timeout);
     const failing: FailingController[] = [];
     for (const [name, runner] of this.#deps.runners) {
+      if (runner.failures() === 0) continue;
       const m = runner.metrics();
-      if (m.failures > 0) failing.push({ controller: name, failures: m.failures, lastError: m.lastError });
+      failing.push({ controller: name, failures: m.failures, lastError: m.lastError });
     }
     if (options.rejectOnFailure && failing.length > 0) {
       throw new AggregateError(

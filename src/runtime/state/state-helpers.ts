@@ -98,19 +98,20 @@ export function withStateHelpers(core: CoreState): State {
 
     async teardown(pointer, options: OwnerOptions = {}) {
       const owner = options.owner ?? '';
-      const current = await core.get(pointer);
-      if (current.metadata.owner !== owner) {
-        throw new OwnerConflictError(pointer, owner, current.metadata.owner);
+      for (let attempt = 0; ; attempt++) {
+        const current = await core.get(pointer);
+        const m = current.metadata;
+        if (m.owner !== owner) throw new OwnerConflictError(pointer, owner, m.owner);
+        if (m.phase === 'tearingDown') return m.finalizers.length === 0;
+        // One metadata field changes: a copy with it, not an immer draft (a teardown wave is 10k of these).
+        const next = { metadata: { ...m, phase: 'tearingDown' as const }, spec: current.spec };
+        try {
+          return (await core.update(next, { owner, expectedPhase: 'any' })).metadata.finalizers.length === 0;
+        } catch (error) {
+          const plainConflict = isConflictError(error) && error.code === 'Conflict';
+          if (!plainConflict || attempt >= maxConflictRetries) throw error;
+        }
       }
-      if (current.metadata.phase === 'tearingDown') return current.metadata.finalizers.length === 0;
-      const next = await state.updateWithConflicts(
-        pointer,
-        (d) => {
-          d.metadata.phase = 'tearingDown';
-        },
-        { owner, expectedPhase: 'any' },
-      );
-      return next.metadata.finalizers.length === 0;
     },
 
     async addFinalizer(pointer, ...finalizers) {

@@ -82,6 +82,30 @@ describe('AcknowledgedWrites', () => {
     acks.clear();
     expect(acks.size).toBe(0);
   });
+
+  it('should evict the least recently acknowledged first, across takes, re-acknowledgements and a clear', () => {
+    const acks = new AcknowledgedWrites();
+    const cap = 4096;
+    for (let n = 0; n < cap; n++) acks.add(at(`id${n}`, 1));
+    // Full: each new id evicts the oldest. Then id1 is acknowledged again (now the newest) and id2's
+    // event arrives (gone), so the next evictions skip both.
+    acks.add(at('x0', 1));
+    acks.add(at('id1', 2));
+    expect(acks.take(at('id2', 1))).toBe(true);
+    acks.add(at('x1', 1));
+    acks.add(at('x2', 1));
+    expect(acks.size).toBe(cap);
+    expect(acks.take(at('id0', 1))).toBe(false);
+    expect(acks.take(at('id3', 1))).toBe(false);
+    expect(acks.take(at('id4', 1))).toBe(true);
+    expect(acks.take(at('id1', 2))).toBe(true);
+    expect(acks.take(at('x2', 1))).toBe(true);
+    acks.clear();
+    for (let n = 0; n < cap + 1; n++) acks.add(at(`y${n}`, 1));
+    expect(acks.size).toBe(cap);
+    expect(acks.take(at('y0', 1))).toBe(false);
+    expect(acks.take(at('y1', 1))).toBe(true);
+  });
 });
 
 describe('OrderedMemo', () => {
