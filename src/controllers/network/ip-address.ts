@@ -36,8 +36,21 @@ function v6Bytes(ip: string): number[] {
   return bytes;
 }
 
+/** Parsed addresses by text: sorting and filtering thousands of addresses parse each one once. */
+const parsedIps = new Map<string, IpBytes | undefined>();
+/** Past this many entries the memo starts over, so it stays bounded whatever the node sees. */
+const parsedIpsLimit = 65_536;
+
 /** Parses an address (a `/bits` suffix is ignored); `undefined` when it is not one. */
 function parseIp(text: string): IpBytes | undefined {
+  if (parsedIps.has(text)) return parsedIps.get(text);
+  if (parsedIps.size >= parsedIpsLimit) parsedIps.clear();
+  const parsed = parseIpText(text);
+  parsedIps.set(text, parsed);
+  return parsed;
+}
+
+function parseIpText(text: string): IpBytes | undefined {
   const ip = text.split('/')[0] ?? '';
   if (isIPv4(ip)) return { v4: true, bytes: v4Bytes(ip) };
   if (isIPv6(ip) && !ip.includes('%')) return { v4: false, bytes: v6Bytes(ip) };
