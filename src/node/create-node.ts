@@ -24,7 +24,7 @@ import { createRuntime, type Runtime } from '../runtime/controller/runtime.js';
 import { createState } from '../runtime/state/create-state.js';
 import type { State } from '../runtime/state/state.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
-import { configControllers, nodeControllers } from './node-controllers.js';
+import { configControllers, etcdControllers, nodeControllers } from './node-controllers.js';
 import { nodeServices } from './node-services.js';
 import { trackStage } from './stage-tracker.js';
 import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
@@ -117,6 +117,7 @@ export async function createNode(options: NodeOptions): Promise<Node> {
     ...configControllers({ cmdline }),
     ...nodeControllers(platform),
     ...lifecycleControllers,
+    ...etcdControllers({ state, disk, stateDir: options.stateDir, clock, logger }),
   ]) {
     runtime.register(controller);
   }

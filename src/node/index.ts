@@ -55,13 +55,19 @@ export {
 export type { TimeChange, TimePlatform, TimeSyncStatus } from '../platform/time.js';
 // Configuration resources
 export * from '../resources/config/index.js';
+// etcd resources
+export * from '../resources/etcd/index.js';
 // Network resources: specs, statuses and derived
 export * from '../resources/network/index.js';
 // Runtime resources: services and the machine's status
 export * from '../resources/runtime/index.js';
+// Secrets: roots and the certificates issued from them
+export * from '../resources/secrets/index.js';
 // Time resources
 export * from '../resources/time/index.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
+export { bootstrapEtcd, type EtcdNode, etcdUpgradeGuard, leaveEtcd } from './etcd/etcd-operations.js';
+export { etcdServiceId } from './etcd/etcd-service.js';
 export {
   createEventBus,
   type EventBus,

@@ -1,4 +1,9 @@
 import { machineTypeController } from '../controllers/config/machine-type-controller.js';
+import { advertisedPeerController } from '../controllers/etcd/advertised-peer-controller.js';
+import { etcdConfigController } from '../controllers/etcd/config-controller.js';
+import { etcdMemberController } from '../controllers/etcd/member-controller.js';
+import { etcdPkiController } from '../controllers/etcd/pki-controller.js';
+import { etcdSpecController } from '../controllers/etcd/spec-controller.js';
 import { addressFilterController } from '../controllers/k8s/address-filter-controller.js';
 import { addressConfigController } from '../controllers/network/address-config-controller.js';
 import { addressMergeController } from '../controllers/network/address-merge-controller.js';
@@ -28,9 +33,12 @@ import { statusController } from '../controllers/network/status-controller.js';
 import { timeServerConfigController } from '../controllers/network/time-server-config-controller.js';
 import { timeServerMergeController } from '../controllers/network/time-server-merge-controller.js';
 import { timeServerSpecController } from '../controllers/network/time-server-spec-controller.js';
+import { etcdSecretsController } from '../controllers/secrets/etcd-controller.js';
+import { rootEtcdController } from '../controllers/secrets/root-etcd-controller.js';
 import { syncController } from '../controllers/time/sync-controller.js';
 import type { Platform } from '../platform/platform.js';
 import type { AnyControllerDefinition } from '../runtime/controller/define-controller.js';
+import { type LocalEtcdContext, localEtcd } from './etcd/local-etcd.js';
 
 /** The network config controllers: per-layer specs from config, cmdline, platform and defaults. */
 export function networkConfigControllers(options: NetworkConfigOptions = {}): AnyControllerDefinition[] {
@@ -82,8 +90,22 @@ export function nodeControllers(platform: Platform): AnyControllerDefinition[] {
     operatorSpecController(platform.dhcp),
     // Derived
     addressFilterController,
-    nodeAddressController,
+    nodeAddressController({ loopback: platform.loopbackNodeAddresses === true }),
     statusController,
     syncController(platform.time),
+  ];
+}
+
+/** The etcd controllers (research §3.2): config, spec, secrets, PKI files, the local member and its peer URLs. */
+export function etcdControllers(context: LocalEtcdContext): AnyControllerDefinition[] {
+  const etcd = localEtcd(context);
+  return [
+    etcdConfigController(),
+    etcdSpecController(),
+    rootEtcdController(),
+    etcdSecretsController({ clock: context.clock }),
+    etcdPkiController({ dir: etcd.pkiDir }),
+    etcdMemberController(etcd),
+    advertisedPeerController(etcd),
   ];
 }

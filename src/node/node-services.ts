@@ -7,6 +7,7 @@ import type { DiskPlatform } from '../platform/disk.js';
 import type { Platform } from '../platform/platform.js';
 import type { Clock } from '../runtime/clock.js';
 import type { State } from '../runtime/state/state.js';
+import { etcdService } from './etcd/etcd-service.js';
 import type { ServiceDefinition } from './supervisor/service.js';
 
 /** What a service definition may use: the node's state, platform, disk, clock and logger. */
@@ -24,6 +25,6 @@ export interface NodeServiceContext {
  * (its `condition`: a spec resource present, time synced) rather than being left out, so the list
  * does not depend on the machine config.
  */
-export function nodeServices(_context: NodeServiceContext): ServiceDefinition[] {
-  return [];
+export function nodeServices(context: NodeServiceContext): ServiceDefinition[] {
+  return [etcdService(context)];
 }

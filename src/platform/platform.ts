@@ -20,6 +20,11 @@ export interface Platform {
   readonly dhcp: DhcpPlatform;
   /** The clock and its synchronisation. */
   readonly time: TimePlatform;
+  /**
+   * Whether addresses in 127.0.0.0/8 on a physical link count as node addresses: a simulated
+   * machine that stands for one of several nodes on one host (127.0.0.11, .12, ...) sets it.
+   */
+  readonly loopbackNodeAddresses?: boolean;
   /** The programs the node's services run (etcd, the kubelet). */
   readonly processes: ProcessPlatform;
   /** The kernel command line the node booted with (`ip=`, `talos.hostname=`, ...), `''` when none. */
