@@ -102,6 +102,12 @@ export async function promoteWhenReady(etcd: LocalEtcd, name: string, signal: Ab
   while (!signal.aborted && etcd.clock.now() < deadline) {
     await sleep(etcd.clock, retryMs, signal);
     if (signal.aborted) return;
+    // Asked locally first: a voting member (a restarted one, a single-member cluster) is done.
+    const local = await etcd
+      .withLocalClient((c) => c.cluster.memberList({}))
+      .then((r) => r.members.find((m) => m.name === name))
+      .catch(() => undefined);
+    if (local !== undefined && !local.isLearner) return;
     const config = (await etcd.context.state.list(EtcdConfigs.kind())).find((c) => c.metadata.id === etcdId);
     const own = etcd.clientUrl === undefined ? [] : [etcd.clientUrl];
     const urls = config === undefined ? [] : joinUrls(config.spec, []).filter((u) => !own.includes(u));

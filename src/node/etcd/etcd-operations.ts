@@ -17,6 +17,8 @@ import { sleep } from './sleep.js';
 export interface EtcdNode {
   readonly state: State;
   readonly supervisor: Supervisor;
+  /** Cancels the waits of a long operation (a leave during a reset). */
+  readonly signal?: AbortSignal;
 }
 
 /** Talos waits this long for the local member id before leaving. */
@@ -54,7 +56,7 @@ async function localMemberId(node: EtcdNode, deadline: number): Promise<string |
     } catch (error) {
       if (!isNotFoundError(error)) throw error;
     }
-    await sleep(etcd.clock, retryMs);
+    if (!(await sleep(etcd.clock, retryMs, node.signal))) throw new Error('leaving etcd was cancelled');
   }
   return undefined;
 }
@@ -90,7 +92,7 @@ export async function leaveEtcd(node: EtcdNode): Promise<void> {
       if (error instanceof LastMemberError) throw error;
       if (/member not found/i.test((error as Error).message)) break;
       if (etcd.clock.now() >= deadline) throw error;
-      await sleep(etcd.clock, retryMs);
+      if (!(await sleep(etcd.clock, retryMs, node.signal))) throw new Error('leaving etcd was cancelled');
     }
   }
   etcd.logger.info({ member: id }, 'left etcd');

@@ -1,5 +1,5 @@
 /** Helpers of the etcd tests: nodes on loopback addresses with real etcd members. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { generateCa, type PemKeyPair } from '../../../src/api/certificates.js';
@@ -11,6 +11,7 @@ import {
   type Node,
   type V1Alpha1ConfigInput,
 } from '../../../src/node/index.js';
+import { etcdInstallCommand } from '../../../src/testing/etcd-server.js';
 
 /** Options of {@link controlPlaneConfig}. */
 export interface ControlPlaneOptions {
@@ -52,8 +53,16 @@ export interface TestNode {
   readonly dir: string;
 }
 
-/** Starts a node on a simulated network with real processes, in a directory on tmpfs when there is one. */
+/** Fails with the install command when Debian's etcd is missing (the nodes run `etcd` from PATH). */
+export async function requireEtcd(): Promise<void> {
+  await access('/usr/bin/etcd', constants.X_OK).catch(() => {
+    throw new Error(`etcd is not installed; install it with: ${etcdInstallCommand}`);
+  });
+}
+
+/** Starts a node on a simulated network with real processes, in a directory on tmpfs (etcd fsyncs). */
 export async function startTestNode(config: V1Alpha1ConfigInput, name: string): Promise<TestNode> {
+  await requireEtcd();
   const dir = await mkdtemp(join('/dev/shm', `converge-etcd-${name}-`));
   const platform = createSimulatedPlatform({
     clock: wallClock,

@@ -67,13 +67,17 @@ function config(o: ConfigOptions = {}): V1Alpha1ConfigInput {
   };
 }
 
-async function boot(c: V1Alpha1ConfigInput): Promise<{ node: Node; clock: VirtualClock }> {
+async function boot(
+  c: V1Alpha1ConfigInput,
+  loopbackNodeAddresses = false,
+): Promise<{ node: Node; clock: VirtualClock }> {
   const clock = createVirtualClock();
   const platform = createSimulatedPlatform({
     clock,
     seed: 1,
     links: [{ name: 'eth0' }],
     time: { synced: true },
+    loopbackNodeAddresses,
   });
   dir = await mkdtemp(join(tmpdir(), 'converge-etcd-controllers-'));
   // The certificate test feeds a broken CA: its error is expected, not noise.
@@ -123,6 +127,24 @@ describe('EtcdSpec', () => {
     await n.applyConfig(config({ addresses: ['10.0.0.9/24'] }));
     await settle(n.runtime, clock, 20);
     expect((await spec(n))?.advertisedAddresses).toEqual(['10.0.0.9']);
+  });
+
+  it('uses a loopback address of a physical link only on a platform that stands for one of several nodes on a host', async () => {
+    const loopback = config({ addresses: ['127.0.0.11/32'], etcd: { listenSubnets: ['127.0.0.0/8'] } });
+    const { node: shared } = await boot(loopback, true);
+    // 127.0.0.1 is every node's on a shared host: no member listens on it.
+    expect(await spec(shared)).toMatchObject({
+      advertisedAddresses: ['127.0.0.11'],
+      listenPeerAddresses: ['127.0.0.11'],
+      listenClientAddresses: ['127.0.0.11'],
+    });
+    await shared.stop();
+    node = undefined;
+    await rm(dir!, { recursive: true, force: true });
+
+    const { node: alone } = await boot(loopback, false);
+    expect(await spec(alone)).toBeUndefined();
+    expect(alone.supervisor.status('etcd').message).toContain('etcd spec');
   });
 
   it('is not made on a worker, whose etcd service says why it waits', async () => {
