@@ -54,7 +54,7 @@ export interface TestNode {
 }
 
 /** Fails with the install command when Debian's etcd is missing (the nodes run `etcd` from PATH). */
-export async function requireEtcd(): Promise<void> {
+async function requireEtcd(): Promise<void> {
   await access('/usr/bin/etcd', constants.X_OK).catch(() => {
     throw new Error(`etcd is not installed; install it with: ${etcdInstallCommand}`);
   });
