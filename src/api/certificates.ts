@@ -46,8 +46,11 @@ export interface GenerateCertificatesOptions {
 
 /** Options of {@link issueCertificate}. */
 export interface IssueCertificateOptions {
-  /** `server` certificates carry the hosts as subject alternative names; `client` ones carry roles. */
-  usage: 'server' | 'client';
+  /**
+   * `server` certificates carry the hosts as subject alternative names; `client` ones carry roles;
+   * `peer` ones (etcd members) are both and carry hosts.
+   */
+  usage: 'server' | 'client' | 'peer';
   commonName: string;
   /** Roles written into the Organization field as `converge:<role>` (client certificates). */
   roles?: readonly Role[];
@@ -128,7 +131,10 @@ export async function issueCertificate(
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(
-      [options.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
+      [
+        ...(options.usage === 'client' ? [] : [x509.ExtendedKeyUsage.serverAuth]),
+        ...(options.usage === 'server' ? [] : [x509.ExtendedKeyUsage.clientAuth]),
+      ],
       false,
     ),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),

@@ -24,7 +24,12 @@ import type { NodeLifecycleHook } from './lifecycle/lifecycle-steps.js';
 import { Machine, type RunningImage, type UpgradeRequest, type UpgradeResult } from './lifecycle/machine.js';
 import type { LeaveEtcdHook, UpgradeGuard } from './lifecycle/node-hooks.js';
 import { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
-import { configControllers, kubeletControllers, nodeControllers } from './node-controllers.js';
+import {
+  configControllers,
+  etcdControllers,
+  kubeletControllers,
+  nodeControllers,
+} from './node-controllers.js';
 import { trackStage } from './stage-tracker.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 
@@ -166,10 +171,11 @@ export async function createNode(options: NodeOptions): Promise<Node> {
         await state.create(PlatformConfigs.make(activePlatformConfigId, platformConfig));
       }
     },
-    controllers: (supervisor) => [
+    controllers: (supervisor, state) => [
       ...configControllers({ cmdline }),
       ...nodeControllers(platform, { stateDir: options.stateDir }),
       ...kubeletControllers({ stateDir: options.stateDir, supervisor }),
+      ...etcdControllers({ state, disk, stateDir: options.stateDir, clock, logger }),
       serviceController({ list: () => supervisor.list(), changes: () => supervisor.changes() }),
       machineStatusController({
         stage: () => stage.stage(),

@@ -60,6 +60,8 @@ export {
 export type { TimeChange, TimePlatform, TimeSyncStatus } from '../platform/time.js';
 // Configuration resources
 export * from '../resources/config/index.js';
+// etcd resources
+export * from '../resources/etcd/index.js';
 // Rendered files: /etc/hosts and /etc/resolv.conf
 export * from '../resources/files/index.js';
 // Kubernetes node resources: kubelet config, node name, node IP, spec, status
@@ -69,11 +71,14 @@ export * from '../resources/network/index.js';
 // Runtime resources: services and the machine's status
 export * from '../resources/runtime/index.js';
 // Secrets
+// Secrets: roots and the certificates issued from them
 export * from '../resources/secrets/index.js';
 // Time resources
 export * from '../resources/time/index.js';
 export type { ConfigHistoryEntry, ConfigHistoryMode } from './config-history/config-history.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
+export { bootstrapEtcd, type EtcdNode, etcdUpgradeGuard, leaveEtcd } from './etcd/etcd-operations.js';
+export { etcdServiceId } from './etcd/etcd-service.js';
 export {
   createEventBus,
   type EventBus,

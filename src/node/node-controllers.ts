@@ -1,5 +1,10 @@
 import { join } from 'node:path';
 import { machineTypeController } from '../controllers/config/machine-type-controller.js';
+import { advertisedPeerController } from '../controllers/etcd/advertised-peer-controller.js';
+import { etcdConfigController } from '../controllers/etcd/config-controller.js';
+import { etcdMemberController } from '../controllers/etcd/member-controller.js';
+import { etcdPkiController } from '../controllers/etcd/pki-controller.js';
+import { etcdSpecController } from '../controllers/etcd/spec-controller.js';
 import { filesEtcFileController } from '../controllers/files/etc-file-controller.js';
 import { addressFilterController } from '../controllers/k8s/address-filter-controller.js';
 import { kubeletConfigController } from '../controllers/k8s/kubelet-config-controller.js';
@@ -38,10 +43,13 @@ import { statusController } from '../controllers/network/status-controller.js';
 import { timeServerConfigController } from '../controllers/network/time-server-config-controller.js';
 import { timeServerMergeController } from '../controllers/network/time-server-merge-controller.js';
 import { timeServerSpecController } from '../controllers/network/time-server-spec-controller.js';
+import { etcdSecretsController } from '../controllers/secrets/etcd-controller.js';
 import { kubeletSecretsController } from '../controllers/secrets/kubelet-controller.js';
+import { rootEtcdController } from '../controllers/secrets/root-etcd-controller.js';
 import { syncController } from '../controllers/time/sync-controller.js';
 import type { Platform } from '../platform/platform.js';
 import type { AnyControllerDefinition } from '../runtime/controller/define-controller.js';
+import { type LocalEtcdContext, localEtcd } from './etcd/local-etcd.js';
 import { kubeletServiceId } from './kubelet/kubelet-service.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 
@@ -104,7 +112,7 @@ export function nodeControllers(
     operatorSpecController(platform.dhcp),
     // Derived
     addressFilterController,
-    nodeAddressController,
+    nodeAddressController({ loopback: platform.loopbackNodeAddresses === true }),
     etcFileController,
     filesEtcFileController({ etcDir: join(options.stateDir, 'etc') }),
     statusController,
@@ -134,5 +142,19 @@ export function kubeletControllers(options: KubeletControllersOptions): AnyContr
       isRunning: () => supervisor.list().some((s) => s.id === kubeletServiceId && s.state === 'Running'),
       restart: () => supervisor.restart(kubeletServiceId),
     }),
+  ];
+}
+
+/** The etcd controllers (research §3.2): config, spec, secrets, PKI files, the local member and its peer URLs. */
+export function etcdControllers(context: LocalEtcdContext): AnyControllerDefinition[] {
+  const etcd = localEtcd(context);
+  return [
+    etcdConfigController(),
+    etcdSpecController(),
+    rootEtcdController(),
+    etcdSecretsController({ clock: context.clock }),
+    etcdPkiController({ dir: etcd.pkiDir }),
+    etcdMemberController(etcd),
+    advertisedPeerController(etcd),
   ];
 }

@@ -7,6 +7,7 @@ import type { DiskPlatform } from '../platform/disk.js';
 import type { Platform } from '../platform/platform.js';
 import type { Clock } from '../runtime/clock.js';
 import type { State } from '../runtime/state/state.js';
+import { etcdService } from './etcd/etcd-service.js';
 import { type KubeletServiceOptions, kubeletService } from './kubelet/kubelet-service.js';
 import type { ServiceDefinition } from './supervisor/service.js';
 
@@ -28,5 +29,5 @@ export interface NodeServiceContext {
  * does not depend on the machine config.
  */
 export function nodeServices(context: NodeServiceContext): ServiceDefinition[] {
-  return [kubeletService(context, context.kubelet)];
+  return [etcdService(context), kubeletService(context, context.kubelet)];
 }

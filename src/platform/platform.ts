@@ -21,6 +21,11 @@ export interface Platform {
   readonly dhcp: DhcpPlatform;
   /** The clock and its synchronisation. */
   readonly time: TimePlatform;
+  /**
+   * Whether addresses in 127.0.0.0/8 on a physical link count as node addresses: a simulated
+   * machine that stands for one of several nodes on one host (127.0.0.11, .12, ...) sets it.
+   */
+  readonly loopbackNodeAddresses?: boolean;
   /** The programs the node's services run (etcd, the kubelet). */
   readonly processes: ProcessPlatform;
   /** Reboot and shutdown; default a reboot in place (`createInProcessPower`). */

@@ -46,8 +46,8 @@ it('runs services on the platform processes, mirrors them as Services and names 
   // The boot sequence is running (stage booting): readiness names what is missing.
   await settle(node.runtime, clock);
   const before = await node.state.get(MachineStatuses.pointer('machine'));
-  // The kubelet is loaded on every node and waits for its spec: it is missing too.
-  expect(JSON.stringify(before?.spec)).toContain('not running: kubelet, sleeper');
+  // etcd and the kubelet are loaded on every node and wait (for a control plane config, for their spec): they are named too.
+  expect(JSON.stringify(before?.spec)).toContain('not running: etcd, kubelet, sleeper');
 
   node.supervisor.start('sleeper');
   await settle(node.runtime, clock);

@@ -52,44 +52,52 @@ async function write(ctx: ReconcileContext, id: string, addresses: readonly stri
  * link-local, multicast and host-scope ones, writes `current` (links that are up), `routed` (the
  * same: no external or overlay addresses here), `accumulative` (everything seen this boot), the
  * sticky `default` (kept while still current), and `<kind>-<filter>` for every NodeAddressFilter.
+ * With `loopback`, global-scope 127.0.0.0/8 addresses on physical links count too (several
+ * simulated nodes on one host).
  */
-export const nodeAddressController: ControllerDefinition = defineController({
-  name: nodeAddressControllerName,
-  inputs: [input.weak(AddressStatuses), input.weak(LinkStatuses), input.weak(NodeAddressFilters)],
-  outputs: [output.exclusive(NodeAddresses)],
-  async reconcile(ctx) {
-    const links = new Map((await ctx.list(LinkStatuses.kind())).map((l) => [l.metadata.id, l.spec]));
-    const usable = (await ctx.list(AddressStatuses.kind())).filter(
-      (a) => a.spec.scope !== 'host' && a.spec.scope !== 'link' && !isUnusableNodeAddress(a.spec.address),
-    );
-    const current = sorted(
-      usable
-        .filter((a) => {
-          const link = links.get(a.spec.linkName);
-          return link !== undefined && isLinkUp(link);
-        })
-        .map((a) => a.spec.address),
-    );
-    const accumulative = sorted([...((await previous(ctx, nodeAddressAccumulativeId)) ?? []), ...current]);
-    const byKind: Record<NodeAddressKind, string[]> = { current, routed: current, accumulative };
+export function nodeAddressController(options: { loopback?: boolean } = {}): ControllerDefinition {
+  return defineController({
+    name: nodeAddressControllerName,
+    inputs: [input.weak(AddressStatuses), input.weak(LinkStatuses), input.weak(NodeAddressFilters)],
+    outputs: [output.exclusive(NodeAddresses)],
+    async reconcile(ctx) {
+      const links = new Map((await ctx.list(LinkStatuses.kind())).map((l) => [l.metadata.id, l.spec]));
+      const usable = (await ctx.list(AddressStatuses.kind())).filter(
+        (a) =>
+          a.spec.scope !== 'host' &&
+          a.spec.scope !== 'link' &&
+          (!isUnusableNodeAddress(a.spec.address) ||
+            (options.loopback === true && prefixContains('127.0.0.0/8', a.spec.address))),
+      );
+      const current = sorted(
+        usable
+          .filter((a) => {
+            const link = links.get(a.spec.linkName);
+            return link !== undefined && isLinkUp(link);
+          })
+          .map((a) => a.spec.address),
+      );
+      const accumulative = sorted([...((await previous(ctx, nodeAddressAccumulativeId)) ?? []), ...current]);
+      const byKind: Record<NodeAddressKind, string[]> = { current, routed: current, accumulative };
 
-    ctx.trackOutputs();
-    const oldDefault = (await previous(ctx, nodeAddressDefaultId))?.[0];
-    const sticky = oldDefault !== undefined && current.includes(oldDefault) ? oldDefault : current[0];
-    const chosen = sticky ?? oldDefault;
-    if (chosen !== undefined) await write(ctx, nodeAddressDefaultId, [chosen]);
-    await write(ctx, nodeAddressCurrentId, current);
-    await write(ctx, nodeAddressRoutedId, byKind.routed);
-    await write(ctx, nodeAddressAccumulativeId, accumulative);
-    for (const filter of await ctx.list(NodeAddressFilters.kind())) {
-      for (const kind of ['current', 'routed', 'accumulative'] as const) {
-        await write(
-          ctx,
-          filteredNodeAddressId(kind, filter.metadata.id),
-          applyFilter(byKind[kind], filter.spec),
-        );
+      ctx.trackOutputs();
+      const oldDefault = (await previous(ctx, nodeAddressDefaultId))?.[0];
+      const sticky = oldDefault !== undefined && current.includes(oldDefault) ? oldDefault : current[0];
+      const chosen = sticky ?? oldDefault;
+      if (chosen !== undefined) await write(ctx, nodeAddressDefaultId, [chosen]);
+      await write(ctx, nodeAddressCurrentId, current);
+      await write(ctx, nodeAddressRoutedId, byKind.routed);
+      await write(ctx, nodeAddressAccumulativeId, accumulative);
+      for (const filter of await ctx.list(NodeAddressFilters.kind())) {
+        for (const kind of ['current', 'routed', 'accumulative'] as const) {
+          await write(
+            ctx,
+            filteredNodeAddressId(kind, filter.metadata.id),
+            applyFilter(byKind[kind], filter.spec),
+          );
+        }
       }
-    }
-    await ctx.cleanupOutputs(NodeAddresses.kind());
-  },
-});
+      await ctx.cleanupOutputs(NodeAddresses.kind());
+    },
+  });
+}

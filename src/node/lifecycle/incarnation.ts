@@ -27,7 +27,7 @@ export interface IncarnationOptions {
   readonly events: EventBus;
   readonly processes: ProcessPlatform;
   /** The controllers of a boot (fresh definitions: some keep per-boot memory). */
-  readonly controllers: (supervisor: Supervisor) => readonly AnyControllerDefinition[];
+  readonly controllers: (supervisor: Supervisor, state: State) => readonly AnyControllerDefinition[];
 }
 
 /** Makes a boot's parts; nothing runs until its runtime starts. */
@@ -36,6 +36,6 @@ export function createIncarnation(options: IncarnationOptions): Incarnation {
   const state = createState({ clock, logger });
   const runtime = createRuntime({ state, clock, logger });
   const supervisor = createSupervisor({ clock, bus: options.events, processes: options.processes });
-  for (const controller of options.controllers(supervisor)) runtime.register(controller);
+  for (const controller of options.controllers(supervisor, state)) runtime.register(controller);
   return { state, runtime, supervisor };
 }

@@ -42,6 +42,11 @@ export interface SimulatedPlatformOptions {
    * mix a simulated network with real etcd members.
    */
   readonly processes?: ProcessPlatform;
+  /**
+   * Loopback addresses (127.0.0.11/32) on the physical links count as node addresses, so that several
+   * simulated nodes with real processes (etcd members) each have an address of their own on one host.
+   */
+  readonly loopbackNodeAddresses?: boolean;
 }
 
 /** The outside-world events a test makes happen to a simulated machine. */
@@ -137,6 +142,7 @@ export function createSimulatedPlatform(options: SimulatedPlatformOptions): Simu
   let closed = false;
   return {
     kind: 'simulated',
+    loopbackNodeAddresses: options.loopbackNodeAddresses === true,
     network,
     dhcp,
     time,

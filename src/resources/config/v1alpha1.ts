@@ -65,6 +65,16 @@ const etcdSchema = z.strictObject({
   extraArgs: z.record(z.string(), z.string()).default({}),
   advertisedSubnets: z.array(z.string().min(1)).default([]),
   listenSubnets: z.array(z.string().min(1)).default([]),
+  /** The client port (default 2379); not a Talos field: several nodes on one host need their own. */
+  clientPort: z.int().min(1).max(65_535).optional(),
+  /** The peer port (default 2380); not a Talos field, as `clientPort`. */
+  peerPort: z.int().min(1).max(65_535).optional(),
+  /**
+   * Control plane addresses (`10.0.0.11`, or `host:port` for a client port of its own) a joining
+   * member asks to be added through. Not a Talos field: Talos discovers them from Kubernetes
+   * endpoints and its discovery service, which this node does not run.
+   */
+  joinEndpoints: z.array(z.string().min(1)).optional(),
 });
 
 const clusterSchema = z.strictObject({
