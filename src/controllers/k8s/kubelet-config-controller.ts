@@ -7,7 +7,7 @@ import { input, output } from '../../runtime/controller/inputs.js';
 import { activeConfig } from './active-config.js';
 
 /** The cluster DNS address of a service subnet: its tenth address, as Talos and kubeadm pick it. */
-export function clusterDnsAddress(serviceSubnet: string): string | undefined {
+function clusterDnsAddress(serviceSubnet: string): string | undefined {
   const prefix = parsePrefix(serviceSubnet);
   if (prefix === undefined) return undefined;
   const network = networkOf(prefix);

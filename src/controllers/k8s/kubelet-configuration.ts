@@ -7,7 +7,7 @@ import type { KubeletConfig } from '../../resources/k8s/kubelet-config.js';
 import type { KubeletPaths } from './kubelet-files.js';
 
 /** The KubeletConfiguration's API version. */
-export const kubeletConfigurationApiVersion = 'kubelet.config.k8s.io/v1beta1';
+const kubeletConfigurationApiVersion = 'kubelet.config.k8s.io/v1beta1';
 
 /** The default port of the kubelet's `/healthz`. */
 export const defaultHealthzPort = 10248;

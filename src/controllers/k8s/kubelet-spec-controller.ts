@@ -23,7 +23,7 @@ async function find<T>(read: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** The kubelet's flags, `--name=value` sorted by name: the node's own, then the user's extra ones. */
-export function kubeletArgs(
+function kubeletArgs(
   paths: KubeletPaths,
   nodename: string,
   nodeIPs: readonly string[],

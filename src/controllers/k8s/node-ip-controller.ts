@@ -27,7 +27,7 @@ async function getOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined>
  * before while it is still a candidate, else the first. Stable: a new address never displaces a
  * present one, so adding an address restarts nothing.
  */
-export function pickNodeIPs(candidates: readonly string[], previous: readonly string[]): string[] {
+function pickNodeIPs(candidates: readonly string[], previous: readonly string[]): string[] {
   const picked: string[] = [];
   for (const family of ['inet4', 'inet6'] as const) {
     const ofFamily = candidates.filter((ip) => ipFamily(ip) === family);

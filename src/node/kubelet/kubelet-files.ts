@@ -10,7 +10,7 @@ import type { KubeletSpec } from '../../resources/k8s/kubelet-spec.js';
 import type { KubeletSecret } from '../../resources/secrets/kubelet.js';
 
 /** The bootstrap kubeconfig: the cluster endpoint and CA, and the bootstrap token as the user. */
-export function bootstrapKubeconfig(secrets: KubeletSecret['spec']): Record<string, unknown> {
+function bootstrapKubeconfig(secrets: KubeletSecret['spec']): Record<string, unknown> {
   const ca = secrets.acceptedCAs.join('\n');
   return {
     apiVersion: 'v1',

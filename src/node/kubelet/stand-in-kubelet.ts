@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 
 /** A file or flag the stand-in kubelet refuses: the message names which and why. */
-export class StandInKubeletError extends Error {
+class StandInKubeletError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StandInKubeletError';
@@ -71,7 +71,7 @@ const kubeconfigSchema = z.looseObject({
 const nodenamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Parses `--name=value` and `--name value` flags; a bare `--name` is `true`. */
-export function parseFlags(argv: readonly string[]): Map<string, string> {
+function parseFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

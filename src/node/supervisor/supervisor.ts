@@ -27,7 +27,7 @@ export interface Supervisor {
   loadAndStart(definition: ServiceDefinition): void;
   /** Stops one service and, first, every service that depends on it. */
   stop(id: string): Promise<void>;
-  /** Stops and starts a service again. */
+  /** Stops and starts a service again; once new services are denied (shutdown) it only stops. */
   restart(id: string): Promise<void>;
   /** Every loaded service's status, by id. */
   list(): ServiceStatus[];
@@ -107,7 +107,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     },
     async restart(id) {
       await runner(id).stop();
-      runner(id).start();
+      // A restart asked for while the node shuts down must not outlive its stopAll().
+      if (!denied) runner(id).start();
     },
     changes: () => changes.asObservable(),
     list: () => [...runners.values()].map((r) => r.status()).sort((a, b) => (a.id < b.id ? -1 : 1)),

@@ -66,7 +66,7 @@ export function kubeletTestConfig(o: KubeletConfigOptions = {}): V1Alpha1ConfigI
  * stopping: its preparation writes real files, which take real time, so the clock alone does
  * not finish it. Polls for that, as a real-file test must; no timing is asserted.
  */
-export async function settleWithFiles(node: Node, clock: VirtualClock): Promise<void> {
+async function settleWithFiles(node: Node, clock: VirtualClock): Promise<void> {
   for (let round = 0; round < 200; round++) {
     await settle(node.runtime, clock, 5, 1_000);
     const { state } = node.supervisor.status('kubelet');
