@@ -334,8 +334,14 @@ export class Machine {
       return;
     }
     const meta = this.#requireMeta();
-    if (meta.get(metaKeys.upgrade) !== undefined && (await commitUpgrade(meta))) {
-      await this.step('boot', 'upgrade-committed', `${this.running().image.version} committed`);
+    try {
+      if (meta.get(metaKeys.upgrade) !== undefined && (await commitUpgrade(meta))) {
+        await this.step('boot', 'upgrade-committed', `${this.running().image.version} committed`);
+      }
+    } catch (error) {
+      // Running and ready, but the marker stays: a later fatal error would still revert.
+      this.#log.error({ err: error }, `committing ${this.running().image.version} failed`);
+      return;
     }
     this.#bootedDone = true;
     this.#booted.resolve();
