@@ -21,7 +21,8 @@ import { createEventBus, type EventBus } from './events/event-bus.js';
 import type { KubeletServiceOptions } from './kubelet/kubelet-service.js';
 import type { ApplyConfigOptions, ApplyConfigResult } from './lifecycle/config-applier.js';
 import type { NodeLifecycleHook } from './lifecycle/lifecycle-steps.js';
-import { Machine, type RunningImage, type UpgradeRequest, type UpgradeResult } from './lifecycle/machine.js';
+import { Machine } from './lifecycle/machine.js';
+import type { RunningImage, UpgradeRequest, UpgradeResult } from './lifecycle/machine-types.js';
 import type { LeaveEtcdHook, UpgradeGuard } from './lifecycle/node-hooks.js';
 import { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
 import {
