@@ -280,6 +280,7 @@ function normalizeArgs(argv: readonly string[]): string[] {
     if (end >= 0 && i > end) return arg;
     if (arg === '--wait=false') return '--no-wait';
     if (arg === '--wait=true') return '--wait';
+    if (arg === '--graceful=false') return '--no-graceful';
     return arg;
   });
 }

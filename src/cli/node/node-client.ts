@@ -23,8 +23,16 @@ export interface NodeClient {
   json<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** A text answer (DOT, SVG). */
   text(path: string): Promise<string>;
-  /** An NDJSON stream: calls `onItem` per line (heartbeats skipped) until it ends or `signal` aborts. */
-  stream(path: string, onItem: (item: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void>;
+  /**
+   * An NDJSON stream (a GET, or a POST of `body`): calls `onItem` per line (heartbeats skipped)
+   * until it ends or `signal` aborts; an error line throws the API's error.
+   */
+  stream(
+    path: string,
+    onItem: (item: Record<string, unknown>) => void,
+    signal?: AbortSignal,
+    body?: unknown,
+  ): Promise<void>;
   close(): void;
 }
 
@@ -126,8 +134,10 @@ export function createNodeClient(name: string, endpoint: string, tls: ApiTlsOpti
     async text(path) {
       return (await checked(await open('GET', path, undefined, '*/*'))).toString('utf8');
     },
-    async stream(path, onItem, signal) {
-      const res = await open('GET', path, undefined, 'application/x-ndjson');
+    async stream(path, onItem, signal, body) {
+      const res = await (body === undefined
+        ? open('GET', path, undefined, 'application/x-ndjson')
+        : open('POST', path, JSON.stringify(body), 'application/x-ndjson'));
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) throw errorOfResponse(status, await readAll(res));
       const abort = () => res.destroy();

@@ -122,10 +122,10 @@ export function formatEvent(e: MachineEvent): string {
       return `sequence ${e.sequence}: ${e.action}${e.error ? ` (${e.error.code}: ${e.error.message})` : ''}`;
     case 'phase':
       return `phase ${e.sequence}/${e.phase}: ${e.action}${e.error ? ` (${e.error.code}: ${e.error.message})` : ''}`;
-    case 'lifecycle':
-      return `${e.operation} ${e.step}: ${e.message}`;
-    default:
+    case 'task':
       return `task ${e.sequence}/${e.phase}/${e.task}: ${e.action}${e.error ? ` (${e.error.code}: ${e.error.message})` : ''}`;
+    default:
+      return `${e.operation} ${e.step}: ${e.message}`;
   }
 }
 
@@ -196,13 +196,13 @@ export async function dependenciesCommand(
 
 interface ApplyAnswer {
   readonly message: string;
-  readonly changes: readonly { op: string; path: string; old?: unknown; value?: unknown }[];
+  readonly diff: string;
 }
 
 /** `converge apply-config -f machine.yaml [--mode] [--dry-run]`. */
 export async function applyConfigCommand(
   clients: readonly NodeClient[],
-  options: { file: string; mode: string; dryRun?: boolean },
+  options: { file: string; mode: string; dryRun?: boolean; tryTimeout?: number },
   out: Output,
   err: Output,
 ): Promise<void> {
@@ -220,18 +220,48 @@ export async function applyConfigCommand(
       config,
       mode: options.mode,
       dryRun: options.dryRun === true,
+      ...(options.tryTimeout !== undefined ? { tryTimeoutSeconds: options.tryTimeout } : {}),
     });
     if (options.dryRun) {
-      for (const c of answer.changes) {
-        const sign = c.op === 'add' ? '+' : c.op === 'remove' ? '-' : '~';
-        const what =
-          c.op === 'replace'
-            ? `${JSON.stringify(c.old)} -> ${JSON.stringify(c.value)}`
-            : JSON.stringify(c.op === 'add' ? c.value : c.old);
-        out.write(`${client.name}   ${sign} ${c.path}: ${what}\n`);
-      }
+      for (const line of answer.diff.split('\n')) if (line !== '') out.write(`${client.name} ${line}\n`);
     }
     out.write(`${client.name} ${answer.message}\n`);
+  });
+}
+
+interface HistoryEntry {
+  readonly version: number;
+  readonly time: string;
+  readonly by: string;
+  readonly mode: string;
+}
+
+/** `converge config history`: every applied config of each node. */
+export async function configHistoryCommand(
+  clients: readonly NodeClient[],
+  out: Output,
+  err: Output,
+): Promise<void> {
+  const rows: string[][] = [];
+  await onEveryNode(clients, err, async (client) => {
+    const { history } = await client.json<{ history: HistoryEntry[] }>('GET', '/v1/node/config/history');
+    for (const h of history) rows.push([client.name, String(h.version), h.time, h.mode, h.by]);
+  });
+  printTable(['NODE', 'VERSION', 'TIME', 'MODE', 'BY'], rows, (t) => out.write(t));
+}
+
+/** `converge config diff <from> <to>`: a unified diff of two history versions. */
+export async function configDiffCommand(
+  clients: readonly NodeClient[],
+  from: number,
+  to: number,
+  out: Output,
+  err: Output,
+): Promise<void> {
+  await onEveryNode(clients, err, async (client) => {
+    const { diff } = await client.json<{ diff: string }>('GET', `/v1/node/config/diff?from=${from}&to=${to}`);
+    for (const line of diff.split('\n'))
+      if (line !== '') out.write(clients.length > 1 ? `${client.name} ${line}\n` : `${line}\n`);
   });
 }
 

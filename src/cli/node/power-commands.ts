@@ -1,6 +1,6 @@
 /**
  * `converge reboot` and `converge shutdown`: ask each node, then (reboot) follow it going down and
- * coming back (a new boot), with progress per node and a one-line summary.
+ * coming back (a new boot, running), with progress per node and a one-line summary.
  */
 import type { NodeInfo } from '../../node/api/node-info.js';
 import type { Output } from '../commands/output-sink.js';
@@ -53,14 +53,14 @@ export async function powerCommand(
         down = true;
         progress.update(client.name, 2, 'down');
       }
-      if (now !== undefined && now.bootId !== before.bootId) {
-        progress.update(client.name, 3, `back: stage ${now.stage}${now.ready ? ', ready' : ''}`);
+      if (now !== undefined && now.bootId !== before.bootId && now.stage === 'running') {
+        progress.update(client.name, 3, `back: running${now.ready ? ', ready' : ''}`);
         return;
       }
       await sleep(100);
     }
   });
   const seconds = ((Date.now() - started) / 1_000).toFixed(1);
-  const done = action === 'reboot' ? (options.wait ? 'rebooted' : 'rebooting') : 'shutting down';
+  const done = action === 'reboot' ? (options.wait ? 'rebooted and running' : 'rebooting') : 'shutting down';
   progress.finish(`${action}: ${clients.length} node(s) ${done} (${seconds} s)`);
 }

@@ -127,15 +127,101 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
     .command('apply-config')
     .description('apply a machine config to the nodes; --dry-run prints what would change')
     .requiredOption('-f, --file <file>', 'machine config (YAML; - for stdin)')
-    .option('-m, --mode <mode>', 'auto or no-reboot', 'auto')
+    .option('-m, --mode <mode>', 'auto, no-reboot, reboot, staged or try', 'auto')
+    .option('--try-timeout <seconds>', 'mode try: when the previous config comes back', positiveInt)
     .option('--dry-run', 'print the changes and apply nothing')
     .option('-n, --nodes <list>', nodesHelp)
     .action(
-      async (options: { file: string; mode: string; dryRun?: boolean; nodes?: string }, command: Command) => {
+      async (
+        options: { file: string; mode: string; dryRun?: boolean; tryTimeout?: number; nodes?: string },
+        command: Command,
+      ) => {
         const { applyConfigCommand } = await cmds();
         await withNodes(io, command, options.nodes, (c) => applyConfigCommand(c, options, stdout, stderr));
       },
     );
+
+  const config = program.command('config').description("the nodes' machine config history");
+  config
+    .command('history')
+    .description('every config applied to the nodes, with its version, time, mode and author')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { nodes?: string }, command: Command) => {
+      const { configHistoryCommand } = await cmds();
+      await withNodes(io, command, options.nodes, (c) => configHistoryCommand(c, stdout, stderr));
+    });
+  config
+    .command('diff')
+    .description('a unified diff between two config versions of the history')
+    .argument('<from>', 'version', positiveInt)
+    .argument('<to>', 'version', positiveInt)
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (from: number, to: number, options: { nodes?: string }, command: Command) => {
+      const { configDiffCommand } = await cmds();
+      await withNodes(io, command, options.nodes, (c) => configDiffCommand(c, from, to, stdout, stderr));
+    });
+
+  program
+    .command('upgrade')
+    .description(
+      'upgrade the nodes one after the other to an image version (A/B slots; a failed boot reverts)',
+    )
+    .requiredOption('--image <version>', 'the version to install, e.g. v1.1.0')
+    .option('--stage', 'install at the next reboot')
+    .option('--no-reboot', 'install now and leave the reboot for later')
+    .option('--force', 'skip the upgrade guard')
+    .option('--no-wait', 'return once the node reboots, not once it booted the new version')
+    .option('--fails-to-boot', 'the image fails to boot (to watch a node revert by itself)')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(
+      async (
+        options: {
+          image: string;
+          stage?: boolean;
+          reboot: boolean;
+          force?: boolean;
+          wait: boolean;
+          failsToBoot?: boolean;
+          nodes?: string;
+        },
+        command: Command,
+      ) => {
+        const { upgradeCommand } = await import('./lifecycle-commands.js');
+        await withNodes(io, command, options.nodes, (c) =>
+          upgradeCommand(
+            c,
+            {
+              image: options.image,
+              wait: options.wait,
+              ...(options.stage ? { stage: true } : {}),
+              ...(options.reboot === false ? { noReboot: true } : {}),
+              ...(options.force ? { force: true } : {}),
+              ...(options.failsToBoot ? { failsToBoot: true } : {}),
+            },
+            stdout,
+          ),
+        );
+      },
+    );
+
+  program
+    .command('rollback')
+    .description('boot the other slot (the version before the last upgrade)')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { nodes?: string }, command: Command) => {
+      const { rollbackCommand } = await import('./lifecycle-commands.js');
+      await withNodes(io, command, options.nodes, (c) => rollbackCommand(c, stdout, stderr));
+    });
+
+  program
+    .command('reset')
+    .description('wipe STATE and EPHEMERAL and reboot into maintenance')
+    .option('--no-graceful', 'skip leaving etcd and cordoning (also --graceful=false)')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { graceful: boolean; nodes?: string }, command: Command) => {
+      const { resetCommand } = await import('./lifecycle-commands.js');
+      await withNodes(io, command, options.nodes, (c) => resetCommand(c, options.graceful, stdout, stderr));
+    });
 
   for (const action of ['reboot', 'shutdown'] as const) {
     const command = program

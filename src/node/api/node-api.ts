@@ -3,6 +3,7 @@
  * logs, events, health, the dependency graph, config and lifecycle operations, the dashboard), on
  * one HTTPS server with mutual TLS and the resource API's roles.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { ApiError } from '../../api/api-error.js';
@@ -22,6 +23,7 @@ import { dashboardAsset } from '../dashboard/dashboard-assets.js';
 import { UnknownServiceError } from '../supervisor/supervisor.js';
 import { graphFormats, renderDependencyGraph } from './dependency-graph-render.js';
 import { runHealthChecks } from './health-checks.js';
+import { incarnationState } from './incarnation-state.js';
 import { handleLifecycleRoute, type NodeLifecycle } from './lifecycle-handlers.js';
 import { streamNdjson } from './ndjson-stream.js';
 import { nodeInfo } from './node-info.js';
@@ -47,6 +49,18 @@ export interface NodeApiServerOptions {
 }
 
 const maxTail = 100_000;
+
+const bootIds = new WeakMap<object, string>();
+
+/** An id of the node's current boot: each boot has its own state object. */
+function bootIdOf(state: object): string {
+  let id = bootIds.get(state);
+  if (id === undefined) {
+    id = randomUUID();
+    bootIds.set(state, id);
+  }
+  return id;
+}
 const maxHealthTimeoutSeconds = 3_600;
 
 function sendText(req: ApiExtensionRequest, contentType: string, text: string): void {
@@ -88,7 +102,7 @@ async function handleRoute(
     }
     case 'info':
       parseQuery(req.search, []);
-      sendJsonText(req.res, 200, JSON.stringify(await nodeInfo(node, host.address, host.bootId)));
+      sendJsonText(req.res, 200, JSON.stringify(await nodeInfo(node, host.address, bootIdOf(node.state))));
       return;
     case 'services':
       parseQuery(req.search, []);
@@ -192,7 +206,7 @@ export function nodeApiExtension(host: NodeApiHost, clock: Clock = wallClock): A
 export function createNodeApiServer(options: NodeApiServerOptions): ApiServer {
   const clock = options.clock ?? wallClock;
   return createApiServer({
-    state: options.host.node().state,
+    state: incarnationState(options.host.node()),
     tls: options.tls,
     host: options.address,
     port: options.port,

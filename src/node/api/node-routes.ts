@@ -14,10 +14,10 @@ export type ServiceAction = 'start' | 'stop' | 'restart';
 
 /** A matched node route. */
 export type NodeRoute =
-  | { readonly name: 'info' | 'services' | 'events' | 'health' | 'graph' }
+  | { readonly name: 'info' | 'services' | 'events' | 'health' | 'graph' | 'configHistory' | 'configDiff' }
   | { readonly name: 'serviceLogs'; readonly service: string }
   | { readonly name: 'serviceAction'; readonly service: string; readonly action: ServiceAction }
-  | { readonly name: 'applyConfig' | 'reboot' | 'shutdown' }
+  | { readonly name: 'applyConfig' | 'upgrade' | 'rollback' | 'reboot' | 'shutdown' | 'reset' }
   | { readonly name: 'dashboard'; readonly file: (typeof dashboardFiles)[number] };
 
 /** The role a route needs. */
@@ -28,6 +28,9 @@ export function roleFor(route: NodeRoute): Role {
     case 'shutdown':
       return 'operator';
     case 'applyConfig':
+    case 'upgrade':
+    case 'rollback':
+    case 'reset':
       return 'admin';
     default:
       return 'reader';
@@ -40,10 +43,15 @@ const getRoutes = new Map<string, NodeRoute>([
   ['events', { name: 'events' }],
   ['health', { name: 'health' }],
   ['graph', { name: 'graph' }],
+  ['config/history', { name: 'configHistory' }],
+  ['config/diff', { name: 'configDiff' }],
 ]);
 
 const postRoutes = new Map<string, NodeRoute>([
   ['apply-config', { name: 'applyConfig' }],
+  ['upgrade', { name: 'upgrade' }],
+  ['rollback', { name: 'rollback' }],
+  ['reset', { name: 'reset' }],
   ['reboot', { name: 'reboot' }],
   ['shutdown', { name: 'shutdown' }],
 ]);

@@ -5,7 +5,7 @@
  * destroy stops every process and removes the folder.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify as toYaml } from 'yaml';
@@ -160,8 +160,15 @@ export async function createLocalCluster(options: LocalClusterOptions): Promise<
 
 /** Whether `pid` is a `converge node run` of this cluster (a recycled pid is someone else's). */
 async function isClusterProcess(pid: number, dir: string): Promise<boolean> {
-  const cmdline = await readFileIfExists(`/proc/${pid}/cmdline`);
-  if (cmdline === undefined) return false;
+  let cmdline: Buffer;
+  try {
+    cmdline = await readFile(`/proc/${pid}/cmdline`);
+  } catch (error) {
+    // Gone before or while it was read (ENOENT, ESRCH): not running.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return false;
+    throw error;
+  }
   const args = cmdline.toString('utf8').split('\0');
   return args.includes('run') && args.some((a) => a.startsWith(dir));
 }

@@ -1,22 +1,18 @@
 /**
  * `converge node run`: one node as a process (machined). It boots the node from its machine config,
- * serves the resource API and the node API on the node's own address with mutual TLS, reboots it in
- * place when asked, and stops it cleanly (services first) on shutdown or a signal.
+ * serves the resource API and the node API on the node's own address with mutual TLS (the API stays
+ * up while the node reboots in place), and stops it cleanly (services first) on shutdown or a signal.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { stringify as toYaml } from 'yaml';
 import type { ApiServer } from '../../api/server.js';
 import { createLinuxPlatform } from '../../platform/linux/create-linux-platform.js';
 import type { Platform } from '../../platform/platform.js';
 import { createChildProcesses } from '../../platform/processes/child-processes.js';
 import { createSimulatedPlatform } from '../../platform/simulated/create-simulated-platform.js';
 import { parseMachineConfig } from '../../resources/config/load-config.js';
-import { MachineConfigs, persistentMachineConfigId } from '../../resources/config/machine-config.js';
 import { type Clock, wallClock } from '../../runtime/clock.js';
-import { isNotFoundError } from '../../runtime/errors.js';
 import { createNodeApiServer } from '../api/node-api.js';
 import { createNode, type Node } from '../create-node.js';
 import { loadNodePki, type NodePki } from './node-pki.js';
@@ -47,10 +43,10 @@ export interface NodeDaemonOptions {
 
 /** A running node daemon. */
 export interface NodeDaemon {
-  /** The API's URL (it stays the same across reboots). */
+  /** The API's URL (it stays up across reboots). */
   readonly url: string;
-  /** The node as it runs now (a reboot replaces it). */
-  node(): Node;
+  /** The node (a reboot in place keeps the object: its state and runtime are the current boot's). */
+  readonly node: Node;
   /** The certificates it serves with. */
   readonly pki: NodePki;
   /** Resolves when the daemon has stopped, with why. */
@@ -78,108 +74,67 @@ function makePlatform(options: NodeDaemonOptions, clock: Clock): Platform {
   });
 }
 
-/** The persistent config of a node, as YAML for the next boot (the one it was started with when none). */
-async function persistentConfig(node: Node, fallback: string): Promise<string> {
-  try {
-    return toYaml((await node.state.get(MachineConfigs.pointer(persistentMachineConfigId))).spec);
-  } catch (error) {
-    if (isNotFoundError(error)) return fallback;
-    throw error;
-  }
-}
-
 /** Starts a node daemon; resolves once the API listens. */
 export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeDaemon> {
   const clock = options.clock ?? wallClock;
   const logger = options.logger;
-  let config = await readFile(resolve(options.configPath), 'utf8');
+  const config = await readFile(resolve(options.configPath), 'utf8');
   parseMachineConfig(config, options.configPath);
   const pki = await loadNodePki({
     dir: join(options.stateDir, 'pki'),
     hosts: [options.address],
     ...(options.caDir !== undefined ? { caDir: options.caDir } : {}),
   });
-  let current: Node | undefined;
-  let server: ApiServer | undefined;
-  let port = options.port;
-  let url = '';
+  // The config installs a fresh disk; once installed, the node boots from its STATE partition.
+  const node = await createNode({
+    config,
+    platform: makePlatform(options, clock),
+    stateDir: options.stateDir,
+    clock,
+    logger: logger.child({ component: 'node' }),
+  });
   let finish!: (why: 'shutdown' | 'stop') => void;
   const stopped = new Promise<'shutdown' | 'stop'>((r) => {
     finish = r;
   });
-  // One power operation at a time: a reboot or stop waits for the one before it.
-  let busy: Promise<void> = Promise.resolve();
   let ended = false;
-
-  const halt = async () => {
-    const [s, n] = [server, current];
-    server = undefined;
-    if (s !== undefined) await s.close();
-    if (n !== undefined) {
-      config = await persistentConfig(n, config);
-      await n.stop();
+  let server: ApiServer | undefined;
+  const end = async (why: 'shutdown' | 'stop') => {
+    if (ended) return;
+    ended = true;
+    logger.info({ why }, 'stopping the node');
+    try {
+      await server?.close();
+    } finally {
+      await node.stop();
+      finish(why);
     }
   };
-  const boot = async () => {
-    const node = await createNode({
-      config,
-      platform: makePlatform(options, clock),
-      stateDir: options.stateDir,
-      clock,
-      logger: logger.child({ component: 'node' }),
-    });
-    current = node;
+  try {
     await node.start();
-    const api = createNodeApiServer({
+    server = createNodeApiServer({
       host: {
         node: () => node,
         address: options.address,
-        bootId: randomUUID(),
-        shutdown: () => void power('shutdown'),
-        reboot: () => void power('reboot'),
+        shutdown: () => void end('shutdown'),
+        reboot: () => {
+          node.reboot().catch((error: unknown) => logger.error({ err: error }, 'reboot failed'));
+        },
+        reset: (graceful) => {
+          node.reset({ graceful }).catch((error: unknown) => logger.error({ err: error }, 'reset failed'));
+        },
       },
       tls: pki.tls,
       address: options.address,
-      port,
+      port: options.port,
       logger: logger.child({ component: 'api' }),
       clock,
     });
-    url = await api.listen();
-    port = api.port;
-    server = api;
+    const url = await server.listen();
     logger.info({ url, address: options.address }, 'node API listening');
-  };
-  const power = (action: 'reboot' | 'shutdown' | 'stop'): Promise<void> => {
-    busy = busy.then(async () => {
-      if (ended) return;
-      logger.info({ action }, 'node power operation');
-      await halt();
-      if (action === 'reboot') {
-        await boot();
-      } else {
-        ended = true;
-        finish(action === 'shutdown' ? 'shutdown' : 'stop');
-      }
-    });
-    return busy;
-  };
-
-  try {
-    await boot();
+    return { url, node, pki, stopped, stop: () => end('stop') };
   } catch (error) {
-    await halt().catch((e: unknown) => logger.error({ err: e }, 'stopping after a failed boot failed'));
+    await end('stop').catch((e: unknown) => logger.error({ err: e }, 'stopping after a failed start failed'));
     throw error;
   }
-  return {
-    get url() {
-      return url;
-    },
-    node: () => {
-      if (current === undefined) throw new Error('the node is not running');
-      return current;
-    },
-    pki,
-    stopped,
-    stop: () => power('stop'),
-  };
 }

@@ -52,7 +52,9 @@ afterAll(async () => {
 
 describe('converge against a local cluster of node processes', () => {
   it('should reach every node through the client config and prefix each line with the node', async () => {
-    const health = await runCli(['health', '--wait-timeout', '1', '-n', 'cp-1,worker-1'], env());
+    const health = await runCli(['health', '--wait-timeout', '30', '-n', 'cp-1,worker-1'], env());
+    expect(health.code).toBe(0);
+    expect(health.stdout).toMatch(/healthy: 2 node\(s\) passed every check\n$/);
     const lines = health.stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('cp-1 ')).length).toBeGreaterThan(3);
     expect(lines.filter((l) => l.startsWith('worker-1 ')).length).toBeGreaterThan(3);
@@ -117,22 +119,28 @@ describe('converge against a local cluster of node processes', () => {
       'version: v1alpha1\nmachine:\n  type: worker\n  certSANs: [127.0.0.13]\n  nodeLabels:\n    zone: a\ncluster:\n  clusterName: converge\n',
     );
     const dry = await runCli(['apply-config', '-f', next, '--dry-run', '-n', 'worker-1'], env());
-    expect(dry.stdout).toContain('worker-1   + machine.nodeLabels.zone: "a"');
-    expect(dry.stdout).toContain('worker-1 Dry run: 1 change(s) would be applied');
+    expect(dry.stdout).toMatch(/^worker-1 \+ +zone: a$/m);
+    expect(dry.stdout).toContain('worker-1 Dry run: mode auto, nothing applied');
     const applied = await runCli(['apply-config', '-f', next, '-n', 'worker-1'], env());
-    expect(applied.stdout).toBe('worker-1 Applied configuration without a reboot\n');
+    expect(applied.stdout).toBe('worker-1 Applied configuration without a reboot (config version 2)\n');
+    const history = await runCli(['config', 'history', '-n', 'worker-1'], env());
+    expect(history.stdout).toMatch(/^worker-1 +2 +\S+ +auto +admin/m);
 
     const reboot = await runCli(['reboot', '-n', 'worker-1'], env());
     expect(reboot.code).toBe(0);
     expect(reboot.stdout).toContain('worker-1 [1/3] reboot accepted');
-    expect(reboot.stdout).toMatch(/reboot: 1 node\(s\) rebooted \([\d.]+ s\)\n$/);
+    expect(reboot.stdout).toMatch(/reboot: 1 node\(s\) rebooted and running \([\d.]+ s\)\n$/);
     // The config survived the reboot.
     const labels = await runCli(['get', 'mc', 'v1alpha1', '-o', 'jsonpath={.spec.machine.nodeLabels.zone}'], {
       ...env(),
       CONVERGE_ENDPOINT: `https://127.0.0.13:${port}`,
     });
     expect(labels.stdout).toBe('a');
-  }, 60_000);
+
+    const upgrade = await runCli(['upgrade', '--image', 'v1.1.0', '-n', 'worker-1,cp-2'], env());
+    expect(upgrade.code).toBe(0);
+    expect(upgrade.stdout).toMatch(/^upgrade to v1\.1\.0: worker-1: v1\.1\.0, cp-2: v1\.1\.0 \([\d.]+ s\)$/m);
+  }, 90_000);
 
   it('should serve a dashboard that shows the node and updates live (headless Chromium)', async () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
