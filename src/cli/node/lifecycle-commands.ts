@@ -3,7 +3,7 @@
  * its quorum), each with a progress bar fed by the node's own events, and a one-line summary.
  */
 import type { MachineEvent } from '../../node/events/machine-event.js';
-import type { Output } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 import { describeError } from '../exit-codes.js';
 import type { NodeClient } from './node-client.js';
 import { formatEvent, onEveryNode } from './node-commands.js';
