@@ -37,7 +37,7 @@ export function encodeRecord(changes: readonly RecordedChange[]): Buffer {
 
 /**
  * Decodes an event record into frozen resources; `revision` is the record's (its transaction's),
- * the create revision of every resource it created.
+ * which wrote every value in it and created every resource it created.
  */
 export function decodeRecord(
   value: Buffer | Uint8Array,
