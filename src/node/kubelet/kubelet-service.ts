@@ -94,7 +94,8 @@ export function kubeletService(
       async missing() {
         const missing: string[] = [];
         if (!(await find(state, KubeletSpecs.pointer(kubeletId)))) missing.push('kubelet spec');
-        if (!(await find(state, KubeletSecrets.pointer(kubeletSecretsId)))) missing.push('kubelet secrets');
+        if (!(await find(state, KubeletSecrets.pointer(kubeletSecretsId))))
+          missing.push('kubelet secrets (cluster.controlPlane.endpoint)');
         if (!(await find(state, TimeStatuses.pointer(timeStatusId)))?.spec.synced) missing.push('time sync');
         return missing;
       },
