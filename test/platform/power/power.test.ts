@@ -19,7 +19,11 @@ describe('power', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(exits).toEqual([75, 0]);
     expect(resolved).toBe(false);
-    createProcessExitPower({ exit: (code) => exits.push(code), rebootCode: 3, shutdownCode: 4 }).reboot();
+    void createProcessExitPower({
+      exit: (code) => exits.push(code),
+      rebootCode: 3,
+      shutdownCode: 4,
+    }).reboot();
     expect(exits.at(-1)).toBe(3);
   });
 });
