@@ -383,9 +383,17 @@ export class Machine {
   #bootTasks(inc: Incarnation) {
     return {
       configured: () => this.applier.active() !== undefined,
-      runningMaintenance: async () => {
-        this.#maintenance = deferred();
-        await this.#maintenance.promise;
+      runningMaintenance: async (ctx: { signal: AbortSignal }) => {
+        const waiting = deferred();
+        this.#maintenance = waiting;
+        // A reboot, reset or upgrade takes over the waiting boot.
+        const onAbort = () => waiting.reject(ctx.signal.reason as Error);
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          await waiting.promise;
+        } finally {
+          ctx.signal.removeEventListener('abort', onAbort);
+        }
       },
       checkImage: () => {
         const { image } = this.running();

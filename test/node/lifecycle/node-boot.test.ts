@@ -31,6 +31,10 @@ describe('maintenance and reset', () => {
     await t.node.start();
     await settleOn(t, Promise.resolve(), 'settle');
     expect(await stage(t)).toBe('maintenance');
+    // A reboot takes over the boot waiting in maintenance.
+    await settleOn(t, t.node.reboot(), 'reboot');
+    await settleOn(t, Promise.resolve(), 'settle');
+    expect(await stage(t)).toBe('maintenance');
     await t.node.applyConfig(workerConfig(), { by: 'alice' });
     await settleOn(t, t.node.booted(), 'boot');
     expect(await stage(t)).toBe('running');
