@@ -66,8 +66,26 @@ export * from '../resources/network/index.js';
 export * from '../resources/runtime/index.js';
 // Time resources
 export * from '../resources/time/index.js';
+export {
+  createNodeApiServer,
+  type NodeApiHost,
+  type NodeApiServerOptions,
+} from './api/node-api.js';
+export {
+  type ClusterNode,
+  createLocalCluster,
+  destroyLocalCluster,
+  type LocalCluster,
+  type LocalClusterOptions,
+} from './cluster/local-cluster.js';
 export type { ConfigHistoryEntry, ConfigHistoryMode } from './config-history/config-history.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
+export {
+  defaultNodePort,
+  type NodeDaemon,
+  type NodeDaemonOptions,
+  startNodeDaemon,
+} from './daemon/node-daemon.js';
 export {
   createEventBus,
   type EventBus,
