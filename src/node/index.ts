@@ -103,7 +103,7 @@ export type {
 } from './events/machine-event.js';
 export type { ApplyConfigMode, ApplyConfigOptions, ApplyConfigResult } from './lifecycle/config-applier.js';
 export { lifecycleSteps, type NodeLifecycleHook } from './lifecycle/lifecycle-steps.js';
-export type { RunningImage, UpgradeRequest, UpgradeResult } from './lifecycle/machine.js';
+export type { RunningImage, UpgradeRequest, UpgradeResult } from './lifecycle/machine-types.js';
 export type { LeaveEtcdHook, LifecycleContext, UpgradeGuard } from './lifecycle/node-hooks.js';
 export { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
 export {

@@ -33,10 +33,17 @@ import {
 import { servicesAtImage, waitReady } from './boot-services.js';
 import { ConfigApplier } from './config-applier.js';
 import { createIncarnation, type Incarnation, type IncarnationOptions } from './incarnation.js';
+import { installDisk } from './install-disk.js';
 import type { NodeLifecycleHook } from './lifecycle-steps.js';
+import {
+  type Deferred,
+  deferred,
+  type RunningImage,
+  type UpgradeRequest,
+  type UpgradeResult,
+} from './machine-types.js';
 import type { LeaveEtcdHook, LifecycleContext, UpgradeGuard } from './node-hooks.js';
 import { type NodeImage, parseNodeImage } from './node-image.js';
-import { readPersistedConfig, writePersistedConfig } from './persisted-config.js';
 import {
   commitUpgrade,
   installUpgrade,
@@ -64,53 +71,6 @@ export interface MachineOptions extends IncarnationOptions {
   readonly leaveEtcd?: LeaveEtcdHook;
 }
 
-/** An upgrade request. */
-export interface UpgradeRequest {
-  /** The new image (a {@link NodeImage} or its JSON). */
-  readonly image: unknown;
-  /** Write it to META and install it at the next boot, before anything runs (Talos `--stage`). */
-  readonly stage?: boolean;
-  /** Install it now and leave the reboot to later (Talos `--no-reboot`). */
-  readonly noReboot?: boolean;
-  /** Skip the upgrade guard (Talos `--force`). */
-  readonly force?: boolean;
-}
-
-/** What an upgrade did. */
-export interface UpgradeResult {
-  /** The version asked for. */
-  readonly version: string;
-  /** The slot it was written to; `undefined` for a staged upgrade (written at the next boot). */
-  readonly slot: BootSlot | undefined;
-  /** The slot the node ran from. */
-  readonly previous: BootSlot;
-}
-
-/** The slot the node booted and the image it runs. */
-export interface RunningImage {
-  readonly slot: BootSlot;
-  readonly image: NodeImage;
-}
-
-/** A one-shot signal. */
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {});
-  return { promise, resolve, reject };
-}
-
-/** Runs one node's lifecycle. */
 export class Machine {
   readonly history: ConfigHistory;
   readonly applier: ConfigApplier;
@@ -374,8 +334,14 @@ export class Machine {
       return;
     }
     const meta = this.#requireMeta();
-    if (meta.get(metaKeys.upgrade) !== undefined && (await commitUpgrade(meta))) {
-      await this.step('boot', 'upgrade-committed', `${this.running().image.version} committed`);
+    try {
+      if (meta.get(metaKeys.upgrade) !== undefined && (await commitUpgrade(meta))) {
+        await this.step('boot', 'upgrade-committed', `${this.running().image.version} committed`);
+      }
+    } catch (error) {
+      // Running and ready, but the marker stays: a later fatal error would still revert.
+      this.#log.error({ err: error }, `committing ${this.running().image.version} failed`);
+      return;
     }
     this.#bootedDone = true;
     this.#booted.resolve();
@@ -390,7 +356,14 @@ export class Machine {
       resetPending: async () => this.#requireMeta().get(resetPendingKey) !== undefined,
       finishReset: () => this.#wipe(),
       installed: async () => (await this.#loader.readSlot('A')) !== undefined,
-      install: () => this.#install(),
+      install: () =>
+        installDisk({
+          ...this.#o.install,
+          disk: this.#o.disk,
+          loader: this.#loader,
+          history: this.history,
+          clock: this.#o.clock,
+        }),
       probeBootloader: async () => {
         const slot = (await this.#loader.state()).defaultSlot;
         const stored = await this.#loader.readSlot(slot);
@@ -442,25 +415,6 @@ export class Machine {
         await inc.runtime.stop();
       },
     };
-  }
-
-  /** A fresh disk: the given config to STATE (and the history), then the image to slot A. */
-  async #install(): Promise<void> {
-    const { config, image } = this.#o.install;
-    const disk = this.#o.disk;
-    if (config !== undefined && (await readPersistedConfig(disk)) !== config) {
-      if ((await this.history.list()).at(-1)?.config !== config) {
-        await this.history.append({
-          time: new Date(this.#o.clock.now()).toISOString(),
-          by: 'install',
-          mode: 'install',
-          config,
-        });
-      }
-      await writePersistedConfig(disk, config);
-    }
-    await this.#loader.writeSlot('A', { version: image.version, image: JSON.stringify(image) });
-    await this.#loader.setDefault('A');
   }
 
   /** The install sequence: a staged upgrade from META, written before anything runs. */

@@ -14,7 +14,7 @@ import {
   parseMachineConfig,
 } from '../../../src/node/index.js';
 import { createVirtualClock } from '../../../src/testing/index.js';
-import { cleanup, makeNode, settleOn, type TestNode, workerConfig } from './lifecycle-helpers.js';
+import { cleanup, makeNode, settleOn, type TestNode } from './lifecycle-helpers.js';
 
 type Scenario = 'apply' | 'upgrade' | 'upgrade-failing' | 'rollback' | 'reset';
 

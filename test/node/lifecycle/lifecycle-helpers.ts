@@ -31,6 +31,22 @@ export interface TestNode {
   readonly clock: VirtualClock;
   readonly dir: string;
   readonly platform: SimulatedPlatform;
+  /** The node's disk calls in flight. */
+  readonly diskBusy: () => number;
+}
+
+/** Counts the node's disk calls in flight, so virtual time only moves while the node waits on it. */
+function trackDisk(node: Node): () => number {
+  let busy = 0;
+  const disk = node.disk as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const method of ['read', 'write', 'remove', 'list', 'wipe']) {
+    const call = disk[method]!.bind(disk);
+    disk[method] = (...args) => {
+      busy++;
+      return call(...args).finally(() => busy--);
+    };
+  }
+  return () => busy;
 }
 
 /** Makes a node on `dir` (a fresh temp dir by default); the caller starts it. */
@@ -54,25 +70,24 @@ export async function makeNode(
     logger: pino({ level: 'silent' }),
     ...options,
   });
-  return { node, clock, dir, platform };
+  return { node, clock, dir, platform, diskBusy: trackDisk(node) };
 }
 
 /** Lets the node run (runtime, disk, clock) until `done()` holds; fails after `rounds`. */
-async function runUntil(
-  t: { node: Node; clock: VirtualClock },
-  done: () => boolean,
-  what: string,
-  rounds = 600,
-): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
+async function runUntil(t: TestNode, done: () => boolean, what: string, seconds = 600): Promise<void> {
+  const deadline = t.clock.now() + seconds * 1_000;
+  while (t.clock.now() < deadline) {
     if (done()) return;
     await t.node.runtime.settled();
-    // Disk writes are real: give them a turn of the event loop before time moves on.
     await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (t.diskBusy() > 0) {
+      // Disk writes are real: time waits for them rather than running ahead (and firing timeouts).
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      continue;
+    }
     await t.clock.advance(1_000);
   }
-  if (!done()) throw new Error(`not done after ${rounds} virtual seconds: ${what}`);
+  if (!done()) throw new Error(`not done after ${seconds} virtual seconds: ${what}`);
 }
 
 /** Follows a promise so a test can run the clock until it settles. */
@@ -86,11 +101,7 @@ function follow<T>(promise: Promise<T>): { done: () => boolean; result: () => Pr
 }
 
 /** Runs the node until `promise` settles and returns its outcome. */
-export async function settleOn<T>(
-  t: { node: Node; clock: VirtualClock },
-  promise: Promise<T>,
-  what: string,
-): Promise<T> {
+export async function settleOn<T>(t: TestNode, promise: Promise<T>, what: string): Promise<T> {
   const f = follow(promise);
   await runUntil(t, f.done, what);
   await t.node.runtime.settled();
