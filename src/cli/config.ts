@@ -15,7 +15,7 @@ export interface ConnectionFlags {
 }
 
 /** A node the config file names: `converge -n <name>` reaches it at its endpoint. */
-export interface NamedNode {
+interface NamedNode {
   readonly name: string;
   readonly endpoint: string;
 }

@@ -75,10 +75,28 @@ export * from '../resources/runtime/index.js';
 export * from '../resources/secrets/index.js';
 // Time resources
 export * from '../resources/time/index.js';
+export {
+  createNodeApiServer,
+  type NodeApiHost,
+  type NodeApiServerOptions,
+} from './api/node-api.js';
+export {
+  type ClusterNode,
+  createLocalCluster,
+  destroyLocalCluster,
+  type LocalCluster,
+  type LocalClusterOptions,
+} from './cluster/local-cluster.js';
 export type { ConfigHistoryEntry, ConfigHistoryMode } from './config-history/config-history.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
 export { bootstrapEtcd, type EtcdNode, etcdUpgradeGuard, leaveEtcd } from './etcd/etcd-operations.js';
 export { etcdServiceId } from './etcd/etcd-service.js';
+export {
+  defaultNodePort,
+  type NodeDaemon,
+  type NodeDaemonOptions,
+  startNodeDaemon,
+} from './daemon/node-daemon.js';
 export {
   createEventBus,
   type EventBus,

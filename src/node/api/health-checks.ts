@@ -12,7 +12,7 @@ import { isNotFoundError } from '../../runtime/errors.js';
 import type { Node } from '../create-node.js';
 
 /** What one evaluation of a check found. */
-export interface CheckOutcome {
+interface CheckOutcome {
   /** `ok`: passed; `waiting`: not yet; `skipped`: does not apply to this node. */
   readonly status: 'ok' | 'waiting' | 'skipped';
   readonly message: string;
@@ -65,7 +65,7 @@ function serviceCheck(name: string, service: string, onlyControlPlane: boolean):
 }
 
 /** The checks, in order. */
-export const nodeHealthChecks: readonly NodeHealthCheck[] = [
+const nodeHealthChecks: readonly NodeHealthCheck[] = [
   serviceCheck('etcd to be healthy', 'etcd', true),
   { name: 'apid to be ready', evaluate: async () => ({ status: 'ok', message: 'the node API answers' }) },
   {

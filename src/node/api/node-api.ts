@@ -172,7 +172,7 @@ async function handleRoute(
 }
 
 /** The node's endpoints as an extension of the resource API server. */
-export function nodeApiExtension(host: NodeApiHost, clock: Clock = wallClock): ApiExtension {
+function nodeApiExtension(host: NodeApiHost, clock: Clock = wallClock): ApiExtension {
   return async (req) => {
     const route = matchNodeRoute(req.req.method ?? 'GET', req.path);
     if (route === undefined) return false;

@@ -7,10 +7,10 @@ import { decodeComponent } from '../../api/http-io.js';
 import type { Role } from '../../api/roles.js';
 
 /** The path prefix of the node's endpoints. */
-export const nodeApiPrefix = '/v1/node';
+const nodeApiPrefix = '/v1/node';
 
 /** A service action the API allows on user-controllable services. */
-export type ServiceAction = 'start' | 'stop' | 'restart';
+type ServiceAction = 'start' | 'stop' | 'restart';
 
 /** A matched node route. */
 export type NodeRoute =
@@ -57,7 +57,7 @@ const postRoutes = new Map<string, NodeRoute>([
 ]);
 
 /** The dashboard's files: the page and its module. */
-export const dashboardFiles = ['index.html', 'dashboard.js', 'nodes.json'] as const;
+const dashboardFiles = ['index.html', 'dashboard.js', 'nodes.json'] as const;
 
 function wrongMethod(method: string, path: string, allowed: string): ApiError {
   return new ApiError(

@@ -174,7 +174,7 @@ async function isClusterProcess(pid: number, dir: string): Promise<boolean> {
 }
 
 /** The pids of the cluster's node processes still running. */
-export async function clusterProcesses(dir: string): Promise<number[]> {
+async function clusterProcesses(dir: string): Promise<number[]> {
   const root = resolve(dir);
   const names = await readdir(join(root, 'nodes')).catch(() => [] as string[]);
   const pids: number[] = [];
