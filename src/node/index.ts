@@ -89,14 +89,14 @@ export {
 } from './cluster/local-cluster.js';
 export type { ConfigHistoryEntry, ConfigHistoryMode } from './config-history/config-history.js';
 export { createNode, type Node, type NodeOptions } from './create-node.js';
-export { bootstrapEtcd, type EtcdNode, etcdUpgradeGuard, leaveEtcd } from './etcd/etcd-operations.js';
-export { etcdServiceId } from './etcd/etcd-service.js';
 export {
   defaultNodePort,
   type NodeDaemon,
   type NodeDaemonOptions,
   startNodeDaemon,
 } from './daemon/node-daemon.js';
+export { bootstrapEtcd, type EtcdNode, etcdUpgradeGuard, leaveEtcd } from './etcd/etcd-operations.js';
+export { etcdServiceId } from './etcd/etcd-service.js';
 export {
   createEventBus,
   type EventBus,

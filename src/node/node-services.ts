@@ -5,6 +5,8 @@
 import type { Logger } from 'pino';
 import type { DiskPlatform } from '../platform/disk.js';
 import type { Platform } from '../platform/platform.js';
+import { isControlPlane } from '../resources/config/machine-type.js';
+import type { V1Alpha1Config } from '../resources/config/v1alpha1.js';
 import type { Clock } from '../runtime/clock.js';
 import type { State } from '../runtime/state/state.js';
 import { etcdService } from './etcd/etcd-service.js';
@@ -19,15 +21,23 @@ export interface NodeServiceContext {
   readonly stateDir: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The machine config this boot runs with; `undefined` in maintenance (no service runs). */
+  readonly config: V1Alpha1Config | undefined;
   /** How the kubelet runs (its binary; default the stand-in kubelet). */
   readonly kubelet?: KubeletServiceOptions;
 }
 
 /**
- * Every service the node runs, in the order they are loaded. A service waits for what it needs
- * (its `condition`: a spec resource present, time synced) rather than being left out, so the list
- * does not depend on the machine config.
+ * The services this boot runs, in the order they are loaded, chosen as Talos does at boot from the
+ * machine config the node booted with: etcd on control planes, the kubelet once the config names a
+ * cluster (its control plane endpoint). A loaded service is one the node waits for to be ready, so
+ * one that can never start here is not loaded; what a loaded one still needs (a spec, time sync)
+ * it waits for through its `condition`. A new machine type takes effect at the next boot.
  */
 export function nodeServices(context: NodeServiceContext): ServiceDefinition[] {
-  return [etcdService(context), kubeletService(context, context.kubelet)];
+  const { config } = context;
+  const services: ServiceDefinition[] = [];
+  if (config !== undefined && isControlPlane(config.machine.type)) services.push(etcdService(context));
+  if (config?.cluster.controlPlane !== undefined) services.push(kubeletService(context, context.kubelet));
+  return services;
 }

@@ -406,6 +406,7 @@ export class Machine {
         const { platform, disk, stateDir, clock, logger } = this.#o;
         const services = nodeServices({
           ...this.#o.services,
+          config: this.applier.active(),
           state: inc.state,
           platform,
           disk,
