@@ -1,5 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
+import { machineStatusController } from '../controllers/runtime/machine-status-controller.js';
+import { serviceController } from '../controllers/runtime/service-controller.js';
+import { createFileDisk, type FileDisk } from '../platform/disk/file-disk.js';
 import type { Platform } from '../platform/platform.js';
 import { createSimulatedPlatform } from '../platform/simulated/create-simulated-platform.js';
 import { parseCmdlineNetwork } from '../resources/config/cmdline.js';
@@ -20,7 +23,11 @@ import { type Clock, wallClock } from '../runtime/clock.js';
 import { createRuntime, type Runtime } from '../runtime/controller/runtime.js';
 import { createState } from '../runtime/state/create-state.js';
 import type { State } from '../runtime/state/state.js';
+import { createEventBus, type EventBus } from './events/event-bus.js';
 import { configControllers, nodeControllers } from './node-controllers.js';
+import { nodeServices } from './node-services.js';
+import { trackStage } from './stage-tracker.js';
+import { createSupervisor, type Supervisor } from './supervisor/supervisor.js';
 
 /** What `createNode` takes. */
 export interface NodeOptions {
@@ -44,6 +51,12 @@ export interface Node {
   readonly runtime: Runtime;
   /** The platform it acts on. */
   readonly platform: Platform;
+  /** The node's events (sequences, phases, tasks, services), with a tail for late readers. */
+  readonly events: EventBus;
+  /** Runs the node's services on the platform's processes. */
+  readonly supervisor: Supervisor;
+  /** The node's system disk: partitions as folders of the state directory, every write atomic. */
+  readonly disk: FileDisk;
   /** Writes the initial config, then starts the controllers. */
   start(): Promise<void>;
   /**
@@ -51,7 +64,7 @@ export interface Node {
    * `ConfigError` naming the line and changes nothing.
    */
   applyConfig(config: string | V1Alpha1ConfigInput): Promise<void>;
-  /** Stops the controllers and closes the platform. */
+  /** Stops the services, then the controllers, and closes the platform. */
   stop(): Promise<void>;
 }
 
@@ -83,9 +96,27 @@ export async function createNode(options: NodeOptions): Promise<Node> {
   const cmdline = parseCmdlineNetwork(await platform.cmdline());
   const metadata = await platform.metadata();
   const platformConfig = metadata === undefined ? undefined : parsePlatformMetadata(JSON.stringify(metadata));
+  const disk = createFileDisk({ stateDir: options.stateDir });
+  const events = createEventBus({ clock });
+  const supervisor = createSupervisor({ clock, bus: events, processes: platform.processes });
+  const stage = trackStage(events);
+  const lifecycleControllers = [
+    serviceController({ list: () => supervisor.list(), changes: () => supervisor.changes() }),
+    machineStatusController({
+      stage: () => stage.stage(),
+      stageChanges: () => stage.changes(),
+      // A service that ran once and finished is done, not missing.
+      requiredServices: () =>
+        supervisor
+          .list()
+          .filter((s) => s.state !== 'Finished')
+          .map((s) => s.id),
+    }),
+  ];
   for (const controller of [
     ...configControllers({ cmdline }),
     ...nodeControllers(platform, { stateDir: options.stateDir }),
+    ...lifecycleControllers,
   ]) {
     runtime.register(controller);
   }
@@ -102,6 +133,9 @@ export async function createNode(options: NodeOptions): Promise<Node> {
     state,
     runtime,
     platform,
+    events,
+    supervisor,
+    disk,
     async start() {
       if (started) throw new Error('node already started');
       started = true;
@@ -110,12 +144,17 @@ export async function createNode(options: NodeOptions): Promise<Node> {
       }
       if (initial !== undefined) await writeConfig(initial);
       await runtime.start();
+      const context = { state, platform, disk, stateDir: options.stateDir, clock, logger };
+      for (const service of nodeServices(context)) supervisor.loadAndStart(service);
     },
     async applyConfig(config) {
       await writeConfig(parseConfig(config));
     },
     async stop() {
+      supervisor.denyNewServices();
+      await supervisor.stopAll();
       await runtime.stop();
+      stage.close();
       await platform.close();
     },
   };

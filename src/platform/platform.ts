@@ -4,11 +4,12 @@
  */
 import type { DhcpPlatform } from './dhcp.js';
 import type { NetworkPlatform } from './network.js';
+import type { ProcessPlatform } from './processes.js';
 import type { TimePlatform } from './time.js';
 
 /**
- * The parts a node acts on. `network`, `dhcp` and `time` exist now; the lifecycle parts
- * (`processes`, `disk`, `boot`, `power`) join as further members with their own interfaces.
+ * The parts a node acts on. The disk and boot slots are real files under the node's state
+ * directory on every platform, so the node makes them itself (`createFileDisk`, `createDiskBoot`).
  */
 export interface Platform {
   /** Which implementation this is: `simulated` or `linux`. */
@@ -19,6 +20,8 @@ export interface Platform {
   readonly dhcp: DhcpPlatform;
   /** The clock and its synchronisation. */
   readonly time: TimePlatform;
+  /** The programs the node's services run (etcd, the kubelet). */
+  readonly processes: ProcessPlatform;
   /** The kernel command line the node booted with (`ip=`, `talos.hostname=`, ...), `''` when none. */
   cmdline(): Promise<string>;
   /** The platform metadata (parsed JSON, e.g. a nocloud network config), or `undefined` when there is none. */

@@ -31,6 +31,8 @@ export interface Supervisor {
   restart(id: string): Promise<void>;
   /** Every loaded service's status, by id. */
   list(): ServiceStatus[];
+  /** Emits whenever a service's state or health changes. */
+  changes(): Observable<void>;
   /** One service's status. */
   status(id: string): ServiceStatus;
   /** Whether a service is up (running and healthy, or finished). */
@@ -107,6 +109,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       await runner(id).stop();
       runner(id).start();
     },
+    changes: () => changes.asObservable(),
     list: () => [...runners.values()].map((r) => r.status()).sort((a, b) => (a.id < b.id ? -1 : 1)),
     status: (id) => runner(id).status(),
     isUp: host.isUp,

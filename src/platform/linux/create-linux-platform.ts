@@ -9,6 +9,7 @@ import { type Clock, wallClock } from '../../runtime/clock.js';
 import type { DhcpChange, DhcpLease, DhcpPlatform } from '../dhcp.js';
 import { PlatformError } from '../errors.js';
 import type { Platform } from '../platform.js';
+import { createChildProcesses } from '../processes/child-processes.js';
 import type { TimeChange, TimePlatform, TimeSyncStatus } from '../time.js';
 import { LinuxNetwork } from './linux-network.js';
 
@@ -130,6 +131,7 @@ export function createLinuxPlatform(options: LinuxPlatformOptions): LinuxPlatfor
     network,
     dhcp: new LinuxDhcp(),
     time,
+    processes: createChildProcesses(),
     cmdline: async () => options.cmdline ?? '',
     async metadata() {
       if (options.metadataFile === undefined) return undefined;

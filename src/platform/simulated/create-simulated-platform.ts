@@ -7,6 +7,8 @@ import { seededRandom } from '../../runtime/seeded-random.js';
 import { PlatformError, type PlatformErrorCode } from '../errors.js';
 import type { PlatformAddressRef } from '../network.js';
 import type { Platform } from '../platform.js';
+import { createScriptedProcesses, type ScriptedProgram } from '../processes/scripted-processes.js';
+import type { ProcessPlatform } from '../processes.js';
 import { SimulatedDhcp, type SimulatedDhcpServerOptions } from './simulated-dhcp.js';
 import { type NetworkWriteOp, type SimulatedLinkOptions, SimulatedNetwork } from './simulated-network.js';
 import { SimulatedTime, type SimulatedTimeOptions } from './simulated-time.js';
@@ -33,6 +35,13 @@ export interface SimulatedPlatformOptions {
   readonly metadata?: unknown;
   /** How the clock synchronises. */
   readonly time?: SimulatedTimeOptions;
+  /** Scripted programs by command name, run on the simulation's clock; default none. */
+  readonly programs?: Readonly<Record<string, ScriptedProgram>>;
+  /**
+   * The process platform, replacing the scripted one: real child processes (`createChildProcesses`)
+   * mix a simulated network with real etcd members.
+   */
+  readonly processes?: ProcessPlatform;
 }
 
 /** The outside-world events a test makes happen to a simulated machine. */
@@ -131,6 +140,9 @@ export function createSimulatedPlatform(options: SimulatedPlatformOptions): Simu
     network,
     dhcp,
     time,
+    processes:
+      options.processes ??
+      createScriptedProcesses({ clock: options.clock, programs: options.programs ?? {} }),
     cmdline: async () => options.cmdline ?? '',
     metadata: async () => (metadata === undefined ? undefined : JSON.parse(metadata)),
     async close() {
