@@ -46,8 +46,8 @@ it('runs services on the platform processes, mirrors them as Services and names 
   // The boot sequence is running (stage booting): readiness names what is missing.
   await settle(node.runtime, clock);
   const before = await node.state.get(MachineStatuses.pointer('machine'));
-  // etcd and the kubelet are loaded on every node and wait (for a control plane config, for their spec): they are named too.
-  expect(JSON.stringify(before?.spec)).toContain('not running: etcd, kubelet, sleeper');
+  // A worker without a cluster loads neither etcd nor the kubelet: only the sleeper is missing.
+  expect(JSON.stringify(before?.spec)).toContain('not running: sleeper"');
 
   node.supervisor.start('sleeper');
   await settle(node.runtime, clock);
@@ -59,4 +59,24 @@ it('runs services on the platform processes, mirrors them as Services and names 
   node = undefined;
   await current.stop();
   expect(stops).toBe(1);
+});
+
+it.each([
+  ['worker', '', []],
+  ['worker', '\ncluster:\n  controlPlane:\n    endpoint: https://10.5.0.1:6443', ['kubelet']],
+  ['controlplane', '', ['etcd']],
+  ['controlplane', '\ncluster:\n  controlPlane:\n    endpoint: https://10.5.0.1:6443', ['etcd', 'kubelet']],
+])('a %s with cluster %j loads the services its config calls for', async (type, cluster, expected) => {
+  const clock = createVirtualClock();
+  const platform = createSimulatedPlatform({ clock, seed: 1, links: [{ name: 'eth0', dhcp: true }] });
+  dir = await mkdtemp(join(tmpdir(), 'converge-node-services-'));
+  node = await createNode({
+    platform,
+    stateDir: dir,
+    clock,
+    config: `version: v1alpha1\nmachine:\n  type: ${type}${cluster}\n`,
+  });
+  await node.start();
+  await settle(node.runtime, clock);
+  expect(node.supervisor.list().map((s) => s.id)).toEqual(expected);
 });
