@@ -17,6 +17,7 @@ import type { Runtime } from '../runtime/controller/runtime.js';
 import type { State } from '../runtime/state/state.js';
 import { configDiff } from './config-history/config-diff.js';
 import type { ConfigHistoryEntry } from './config-history/config-history.js';
+import { etcdUpgradeGuard, leaveEtcd } from './etcd/etcd-operations.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
 import type { KubeletServiceOptions } from './kubelet/kubelet-service.js';
 import type { ApplyConfigOptions, ApplyConfigResult } from './lifecycle/config-applier.js';
@@ -57,9 +58,9 @@ export interface NodeOptions {
   bootTimeoutMs?: number;
   /** The pause before a reboot after a fatal error (default 10 s, as Talos). */
   rebootDelayMs?: number;
-  /** Refuses an upgrade with a reason (the etcd quorum guard). */
+  /** Refuses an upgrade with a reason (default: the etcd quorum guard). */
   upgradeGuard?: UpgradeGuard;
-  /** Leaves etcd before a graceful reset. */
+  /** Leaves etcd before a graceful reset (default: remove this member through the cluster, wipe its data). */
   leaveEtcd?: LeaveEtcdHook;
   /** Sees every step of apply-config, upgrade, rollback, reset and boot (crash tests stop there). */
   lifecycleHook?: NodeLifecycleHook;
@@ -164,8 +165,9 @@ export async function createNode(options: NodeOptions): Promise<Node> {
     bootTimeoutMs: options.bootTimeoutMs ?? 70 * 60_000,
     rebootDelayMs: options.rebootDelayMs ?? 10_000,
     ...(options.lifecycleHook ? { hook: options.lifecycleHook } : {}),
-    ...(options.upgradeGuard ? { upgradeGuard: options.upgradeGuard } : {}),
-    ...(options.leaveEtcd ? { leaveEtcd: options.leaveEtcd } : {}),
+    // etcd's quorum guard and leave apply on every node; both do nothing where etcd holds no data.
+    upgradeGuard: options.upgradeGuard ?? etcdUpgradeGuard,
+    leaveEtcd: options.leaveEtcd ?? leaveEtcd,
     ...(options.kubelet ? { services: { kubelet: options.kubelet } } : {}),
     async seed(state) {
       if (platformConfig !== undefined) {
