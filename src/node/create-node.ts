@@ -25,6 +25,7 @@ import type { RunningImage, UpgradeRequest, UpgradeResult } from './lifecycle/ma
 import type { LeaveEtcdHook, UpgradeGuard } from './lifecycle/node-hooks.js';
 import { type NodeImage, parseNodeImage } from './lifecycle/node-image.js';
 import { configControllers, nodeControllers } from './node-controllers.js';
+import { nodeServices } from './node-services.js';
 import { trackStage } from './stage-tracker.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 
@@ -163,7 +164,8 @@ export async function createNode(options: NodeOptions): Promise<Node> {
         await state.create(PlatformConfigs.make(activePlatformConfigId, platformConfig));
       }
     },
-    controllers: (supervisor) => [
+    services: (context) => nodeServices(context),
+    controllers: ({ supervisor }) => [
       ...configControllers({ cmdline }),
       ...nodeControllers(platform),
       serviceController({ list: () => supervisor.list(), changes: () => supervisor.changes() }),
