@@ -32,6 +32,7 @@ import {
   kubeletControllers,
   nodeControllers,
 } from './node-controllers.js';
+import { nodeServices } from './node-services.js';
 import { trackStage } from './stage-tracker.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 
@@ -168,13 +169,14 @@ export async function createNode(options: NodeOptions): Promise<Node> {
     // etcd's quorum guard and leave apply on every node; both do nothing where etcd holds no data.
     upgradeGuard: options.upgradeGuard ?? etcdUpgradeGuard,
     leaveEtcd: options.leaveEtcd ?? leaveEtcd,
-    ...(options.kubelet ? { services: { kubelet: options.kubelet } } : {}),
     async seed(state) {
       if (platformConfig !== undefined) {
         await state.create(PlatformConfigs.make(activePlatformConfigId, platformConfig));
       }
     },
-    controllers: (supervisor, state) => [
+    services: (context) =>
+      nodeServices({ ...context, ...(options.kubelet ? { kubelet: options.kubelet } : {}) }),
+    controllers: ({ supervisor, state }) => [
       ...configControllers({ cmdline }),
       ...nodeControllers(platform, { stateDir: options.stateDir }),
       ...kubeletControllers({ stateDir: options.stateDir, supervisor }),

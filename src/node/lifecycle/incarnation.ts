@@ -26,8 +26,11 @@ export interface IncarnationOptions {
   readonly logger: Logger;
   readonly events: EventBus;
   readonly processes: ProcessPlatform;
-  /** The controllers of a boot (fresh definitions: some keep per-boot memory). */
-  readonly controllers: (supervisor: Supervisor, state: State) => readonly AnyControllerDefinition[];
+  /** The controllers of a boot (fresh definitions: some keep per-boot memory), given its state and supervisor. */
+  readonly controllers: (boot: {
+    readonly state: State;
+    readonly supervisor: Supervisor;
+  }) => readonly AnyControllerDefinition[];
 }
 
 /** Makes a boot's parts; nothing runs until its runtime starts. */
@@ -36,6 +39,6 @@ export function createIncarnation(options: IncarnationOptions): Incarnation {
   const state = createState({ clock, logger });
   const runtime = createRuntime({ state, clock, logger });
   const supervisor = createSupervisor({ clock, bus: options.events, processes: options.processes });
-  for (const controller of options.controllers(supervisor, state)) runtime.register(controller);
+  for (const controller of options.controllers({ state, supervisor })) runtime.register(controller);
   return { state, runtime, supervisor };
 }

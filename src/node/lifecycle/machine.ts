@@ -16,7 +16,7 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import type { State } from '../../runtime/state/state.js';
 import { type ConfigHistory, openConfigHistory } from '../config-history/config-history.js';
 import type { LifecycleOperation } from '../events/machine-event.js';
-import { type NodeServiceContext, nodeServices } from '../node-services.js';
+import type { NodeServiceContext } from '../node-services.js';
 import { isSequenceError, type Sequence } from '../sequencer/sequence.js';
 import { createSequencer, type Sequencer } from '../sequencer/sequencer.js';
 import {
@@ -30,6 +30,7 @@ import {
   stageUpgradeSequence,
   upgradeSequence,
 } from '../sequences/sequences.js';
+import type { ServiceDefinition } from '../supervisor/service.js';
 import { servicesAtImage, waitReady } from './boot-services.js';
 import { ConfigApplier } from './config-applier.js';
 import { createIncarnation, type Incarnation, type IncarnationOptions } from './incarnation.js';
@@ -64,13 +65,13 @@ export interface MachineOptions extends IncarnationOptions {
   readonly install: { readonly image: NodeImage; readonly config?: string };
   /** Seeds a fresh boot's state before its controllers start (platform metadata). */
   readonly seed: (state: State) => Promise<void>;
+  /** The node's services, loaded by each boot's startEverything (`nodeServices`). */
+  readonly services: (ctx: NodeServiceContext) => ServiceDefinition[];
   readonly bootTimeoutMs: number;
   readonly rebootDelayMs: number;
   readonly hook?: NodeLifecycleHook;
   readonly upgradeGuard?: UpgradeGuard;
   readonly leaveEtcd?: LeaveEtcdHook;
-  /** Options of the node's services (the kubelet's binary). */
-  readonly services?: Pick<NodeServiceContext, 'kubelet'>;
 }
 
 export class Machine {
@@ -404,9 +405,9 @@ export class Machine {
       },
       startAllServices: async (ctx: { signal: AbortSignal }) => {
         const { platform, disk, stateDir, clock, logger } = this.#o;
-        const services = nodeServices({
-          ...this.#o.services,
-          config: this.applier.active(),
+        const config = this.applier.active();
+        const services = this.#o.services({
+          config,
           state: inc.state,
           platform,
           disk,
