@@ -102,13 +102,35 @@ function buildProgram(io: CliIo): Command {
       'table' as OutputFormat,
     )
     .option('-w, --watch', 'print changes as they happen (+ created, - destroyed, blank updated)')
+    .option(
+      '--nodes <list>',
+      'nodes of the config file (or addresses), comma-separated; lines start with the node',
+    )
     .action(
       async (
         type: string,
         id: string | undefined,
-        options: { namespace?: string; selector?: string; output: OutputFormat; watch?: boolean },
+        options: {
+          namespace?: string;
+          selector?: string;
+          output: OutputFormat;
+          watch?: boolean;
+          nodes?: string;
+        },
         command: Command,
       ) => {
+        if (options.nodes !== undefined) {
+          const { getOnNodes } = await import('./node/get-on-nodes.js');
+          const { nodes, ...getOptions } = options;
+          await getOnNodes(
+            connectionFlags(command),
+            nodes,
+            { type, id, options: getOptions },
+            io.stdout,
+            io.stderr,
+          );
+          return;
+        }
         const { getCommand } = await import('./commands/get.js');
         await withSession(
           connectionFlags(command),

@@ -44,6 +44,22 @@ describe('converge --version and completion', { timeout: 120_000 }, () => {
       'serve',
       'completion',
       'gen',
+      'services',
+      'service',
+      'logs',
+      'events',
+      'health',
+      'inspect',
+      'apply-config',
+      'config',
+      'upgrade',
+      'rollback',
+      'reset',
+      'reboot',
+      'shutdown',
+      'dashboard',
+      'cluster',
+      'node',
     ]);
     expect(await complete(script, ['converge', 'de'])).toEqual(['delete']);
     expect(await complete(script, ['converge', 'gen', ''])).toEqual(['certs']);

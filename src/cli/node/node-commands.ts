@@ -11,10 +11,10 @@ import { printTable } from '../output.js';
 import type { NodeClient } from './node-client.js';
 
 /** Runs `fn` on every node at once; a failing node is reported and fails the command at the end. */
-export async function onEveryNode(
-  clients: readonly NodeClient[],
+export async function onEveryNode<T extends { readonly name: string }>(
+  clients: readonly T[],
   stderr: Output,
-  fn: (client: NodeClient) => Promise<void>,
+  fn: (client: T) => Promise<void>,
 ): Promise<void> {
   const results = await Promise.allSettled(clients.map((c) => fn(c)));
   const failures = results.flatMap((r, i) =>

@@ -96,6 +96,12 @@ async function handleRoute(
   switch (route.name) {
     case 'dashboard': {
       parseQuery(req.search, []);
+      if (req.path === '/dashboard') {
+        // The page loads its module and nodes.json relative to itself.
+        req.res.writeHead(308, { location: '/dashboard/', 'content-length': 0 });
+        req.res.end();
+        return;
+      }
       const [type, text] = dashboardAsset(route.file, [{ name: host.address, base: '' }]);
       sendText(req, type, text);
       return;

@@ -77,6 +77,13 @@ describe('converge against a local cluster of node processes', () => {
     );
     expect(types).toMatchObject({ code: 0, stdout: 'worker' });
 
+    const statuses = await runCli(['get', 'ms', '--nodes', 'cp-1,worker-1'], env());
+    expect(statuses.code).toBe(0);
+    expect(statuses.stdout).toMatch(/^cp-1 +NAMESPACE +TYPE +ID/m);
+    expect(statuses.stdout).toMatch(
+      /^worker-1 {3}runtime +MachineStatus +machine +\d+ +running +running +true$/m,
+    );
+
     const graph = await runCli(['inspect', 'dependencies', '-o', 'json', '-n', '127.0.0.12'], env());
     expect(graph.code).toBe(0);
     const parsed = JSON.parse(graph.stdout) as { controllers: string[] };

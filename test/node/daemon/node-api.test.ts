@@ -148,6 +148,7 @@ describe('the node API', () => {
     const svg = await call('reader', 'GET', '/v1/node/graph?format=svg');
     expect(svg.type).toBe('image/svg+xml');
     expect(svg.text).toContain('<svg');
+    expect((await call('reader', 'GET', '/dashboard')).status).toBe(308);
     const page = await call('reader', 'GET', '/dashboard/');
     expect(page.type).toContain('text/html');
     expect(JSON.parse((await call('reader', 'GET', '/dashboard/nodes.json')).text)).toEqual([
