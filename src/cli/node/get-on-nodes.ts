@@ -2,7 +2,8 @@
  * `converge get --nodes a,b`: the resource verbs against several nodes at once, every line of
  * output prefixed with the node's name (as talosctl's NODE column).
  */
-import { type GetOptions, getCommand, type Output } from '../commands/get.js';
+import { type GetOptions, getCommand } from '../commands/get.js';
+import type { Output } from '../commands/output-sink.js';
 import { type ConnectionFlags, resolveConnection } from '../config.js';
 import { openSession } from '../session.js';
 import { resolveTargets } from './node-client.js';
