@@ -7,7 +7,18 @@ import { pino } from 'pino';
 import { startNodeDaemon } from '../../node/daemon/node-daemon.js';
 import type { Output } from '../commands/output-sink.js';
 import { CliError, exitCodes } from '../exit-codes.js';
-import type { NodeRunFlags } from './register-node-commands.js';
+
+/** The flags of `converge node run`. */
+export interface NodeRunFlags {
+  readonly config: string;
+  readonly stateDir: string;
+  readonly address: string;
+  readonly port: number;
+  readonly platform: string;
+  readonly netns?: string;
+  readonly caDir?: string;
+  readonly logLevel: string;
+}
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -8,6 +8,7 @@ import type { Output } from '../commands/output-sink.js';
 import type { ConnectionFlags } from '../config.js';
 import type { ClusterCreateFlags } from './cluster-commands.js';
 import type { NodeClient } from './node-client.js';
+import type { NodeRunFlags } from './node-run.js';
 
 /** Where the verbs write, and how they read the connection flags. */
 export interface NodeCommandIo {
@@ -305,16 +306,4 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
       const { nodeRunCommand } = await import('./node-run.js');
       await nodeRunCommand({ ...options, config }, stdout);
     });
-}
-
-/** The flags of `converge node run`. */
-export interface NodeRunFlags {
-  readonly config: string;
-  readonly stateDir: string;
-  readonly address: string;
-  readonly port: number;
-  readonly platform: string;
-  readonly netns?: string;
-  readonly caDir?: string;
-  readonly logLevel: string;
 }
