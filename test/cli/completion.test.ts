@@ -54,6 +54,7 @@ describe('converge --version and completion', { timeout: 120_000 }, () => {
       'config',
       'upgrade',
       'rollback',
+      'bootstrap',
       'reset',
       'reboot',
       'shutdown',

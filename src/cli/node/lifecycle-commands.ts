@@ -87,6 +87,18 @@ export async function rollbackCommand(
   });
 }
 
+/** `converge bootstrap`: starts etcd as a new cluster on the (first) control plane. */
+export async function bootstrapCommand(
+  clients: readonly NodeClient[],
+  out: Output,
+  err: Output,
+): Promise<void> {
+  await onEveryNode(clients, err, async (client) => {
+    const answer = await client.json<{ message: string }>('POST', '/v1/node/bootstrap', {});
+    out.write(`${client.name} ${answer.message}\n`);
+  });
+}
+
 /** `converge reset [--graceful=false]`: wipes STATE and EPHEMERAL and reboots into maintenance. */
 export async function resetCommand(
   clients: readonly NodeClient[],

@@ -215,6 +215,15 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
     });
 
   program
+    .command('bootstrap')
+    .description('start etcd as a new cluster on this control plane (once per cluster)')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { nodes?: string }, command: Command) => {
+      const { bootstrapCommand } = await import('./lifecycle-commands.js');
+      await withNodes(io, command, options.nodes, (c) => bootstrapCommand(c, stdout, stderr));
+    });
+
+  program
     .command('reset')
     .description('wipe STATE and EPHEMERAL and reboot into maintenance')
     .option('--no-graceful', 'skip leaving etcd and cordoning (also --graceful=false)')

@@ -10,6 +10,7 @@ import { integerParam, parseBody, parseQuery, readBody, sendJsonText } from '../
 import type { ApiExtensionRequest } from '../../api/server.js';
 import { isConfigError } from '../../resources/config/config-error.js';
 import type { Node } from '../create-node.js';
+import { bootstrapEtcd, EtcdBootstrapRefusedError } from '../etcd/etcd-operations.js';
 import type { MachineEvent } from '../events/machine-event.js';
 import { parseNodeImage } from '../lifecycle/node-image.js';
 import { UpgradeRefusedError } from '../lifecycle/upgrade.js';
@@ -71,6 +72,7 @@ function refusal(error: unknown): unknown {
   if (isConfigError(error)) return new ApiError(400, 'InvalidConfig', error.message);
   if (error instanceof UpgradeRefusedError) return new ApiError(409, 'Refused', error.message);
   if (isSequenceError(error)) return new ApiError(409, 'SequenceRefused', error.message);
+  if (error instanceof EtcdBootstrapRefusedError) return new ApiError(409, 'Refused', error.message);
   return error;
 }
 
@@ -184,6 +186,13 @@ export async function handleLifecycleRoute(
       await readJson(req, emptyBody);
       const slot = await refused(() => node.rollback());
       sendJsonText(req.res, 200, JSON.stringify({ message: `rolling back to slot ${slot}`, slot }));
+      return;
+    }
+    case 'bootstrap': {
+      parseQuery(req.search, []);
+      await readJson(req, emptyBody);
+      await refused(() => bootstrapEtcd({ state: node.state, supervisor: node.supervisor }));
+      sendJsonText(req.res, 200, JSON.stringify({ message: 'etcd bootstrap started' }));
       return;
     }
     case 'reset': {

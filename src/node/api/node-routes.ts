@@ -17,7 +17,9 @@ export type NodeRoute =
   | { readonly name: 'info' | 'services' | 'events' | 'health' | 'graph' | 'configHistory' | 'configDiff' }
   | { readonly name: 'serviceLogs'; readonly service: string }
   | { readonly name: 'serviceAction'; readonly service: string; readonly action: ServiceAction }
-  | { readonly name: 'applyConfig' | 'upgrade' | 'rollback' | 'reboot' | 'shutdown' | 'reset' }
+  | {
+      readonly name: 'applyConfig' | 'upgrade' | 'rollback' | 'reboot' | 'shutdown' | 'reset' | 'bootstrap';
+    }
   | { readonly name: 'dashboard'; readonly file: (typeof dashboardFiles)[number] };
 
 /** The role a route needs. */
@@ -31,6 +33,7 @@ export function roleFor(route: NodeRoute): Role {
     case 'upgrade':
     case 'rollback':
     case 'reset':
+    case 'bootstrap':
       return 'admin';
     default:
       return 'reader';
@@ -54,6 +57,7 @@ const postRoutes = new Map<string, NodeRoute>([
   ['reset', { name: 'reset' }],
   ['reboot', { name: 'reboot' }],
   ['shutdown', { name: 'shutdown' }],
+  ['bootstrap', { name: 'bootstrap' }],
 ]);
 
 /** The dashboard's files: the page and its module. */

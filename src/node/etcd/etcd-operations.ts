@@ -27,6 +27,14 @@ const memberIdWaitMs = 3 * 60_000;
 const removeBudgetMs = 5 * 60_000;
 const retryMs = 2_000;
 
+/** A bootstrap this node must not do now: the reason says why. */
+export class EtcdBootstrapRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EtcdBootstrapRefusedError';
+  }
+}
+
 /** The last member cannot leave: there would be no cluster left. */
 class LastMemberError extends Error {}
 
@@ -35,15 +43,19 @@ class LastMemberError extends Error {}
  * a new one-member cluster. Refused when etcd is not loaded or already has data.
  */
 export async function bootstrapEtcd(node: EtcdNode): Promise<void> {
+  if (!node.supervisor.list().some((s) => s.id === etcdServiceId)) {
+    throw new EtcdBootstrapRefusedError(
+      'bootstrap refused: this node runs no etcd (it is not a control plane)',
+    );
+  }
   const etcd = localEtcdOf(node.state);
-  const status = node.supervisor.status(etcdServiceId);
   if (await etcd.hasMemberData()) {
-    throw new Error('etcd data directory is not empty: this member was bootstrapped or joined already');
+    throw new EtcdBootstrapRefusedError(
+      'bootstrap refused: etcd data directory is not empty: this member was bootstrapped or joined already',
+    );
   }
-  if (etcd.bootstrapRequested) throw new Error('etcd bootstrap is already under way on this node');
-  if (status.message.startsWith('Waiting for a control plane')) {
-    throw new Error('bootstrap refused: this node is not a control plane');
-  }
+  if (etcd.bootstrapRequested)
+    throw new EtcdBootstrapRefusedError('etcd bootstrap is already under way on this node');
   etcd.bootstrapRequested = true;
   await node.supervisor.restart(etcdServiceId);
 }

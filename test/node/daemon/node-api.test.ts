@@ -97,6 +97,13 @@ describe('the node API', () => {
     expect(errorOf(apply).message).toContain('needs converge:admin');
     expect((await call('operator', 'POST', '/v1/node/upgrade', '{"image":"v1.1.0"}')).status).toBe(403);
     expect((await call('reader', 'POST', '/v1/node/reboot', '{}')).status).toBe(403);
+    expect((await call('operator', 'POST', '/v1/node/bootstrap', '{}')).status).toBe(403);
+  });
+
+  it('should refuse an etcd bootstrap on a node that runs no etcd, naming why', async () => {
+    const answer = await call('admin', 'POST', '/v1/node/bootstrap', '{}');
+    expect(answer.status).toBe(409);
+    expect(errorOf(answer).message).toContain('not a control plane');
   });
 
   it('should refuse bad input with a clear error and change nothing', async () => {
