@@ -99,13 +99,18 @@ export async function forEachCollecting<T>(
   }
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Throws the collected failures: one as itself, several as an `AggregateError`. @internal */
 export function throwCollected(errors: readonly unknown[], controller: string): void {
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) {
     throw new AggregateError(
       errors,
-      `controller ${JSON.stringify(controller)}: ${errors.length} items failed`,
+      // The first cause in the message, so a one-line log says what went wrong, not only how often.
+      `controller ${JSON.stringify(controller)}: ${errors.length} items failed; the first: ${messageOf(errors[0])}`,
     );
   }
 }
