@@ -24,6 +24,8 @@ export interface LocalClusterOptions {
   readonly firstAddress?: number;
   /** The cluster's name (default `converge`). */
   readonly name?: string;
+  /** etcd's client and peer ports on every control plane's address (default 2379 and 2380). */
+  readonly etcdPorts?: { readonly client: number; readonly peer: number };
 }
 
 /** One node of a local cluster. */
@@ -47,11 +49,50 @@ export interface LocalCluster {
 /** The `converge` executable beside this module (src/ and dist/ alike). */
 const converge = fileURLToPath(new URL('../../../bin/converge', import.meta.url));
 
-function machineConfig(clusterName: string, type: 'controlplane' | 'worker', address: string): string {
+/** What a node's machine config says. */
+interface NodeConfigOptions {
+  readonly clusterName: string;
+  readonly type: 'controlplane' | 'worker';
+  readonly hostname: string;
+  readonly address: string;
+  /** The cluster's etcd CA (every member shares it) and where the members are. */
+  readonly etcd: {
+    readonly ca: PemKeyPair;
+    readonly client: number;
+    readonly peer: number;
+    readonly members: readonly string[];
+  };
+}
+
+/**
+ * A node's machine config: its own loopback address on `eth0` (so etcd advertises it), its
+ * hostname, and the cluster's etcd (CA, ports, and the control planes a joining member asks).
+ */
+function machineConfig(o: NodeConfigOptions): string {
   return toYaml({
     version: 'v1alpha1',
-    machine: { type, certSANs: [address] },
-    cluster: { clusterName },
+    machine: {
+      type: o.type,
+      certSANs: [o.address],
+      network: {
+        hostname: o.hostname,
+        nameservers: ['10.0.0.1'],
+        // The host's loopback network stands for the cluster's network; 127.0.0.1 is its gateway.
+        interfaces: [
+          { interface: 'eth0', addresses: [`${o.address}/8`], routes: [{ gateway: '127.0.0.1' }] },
+        ],
+      },
+    },
+    cluster: {
+      clusterName: o.clusterName,
+      etcd: {
+        ca: { crt: o.etcd.ca.cert, key: o.etcd.ca.key },
+        listenSubnets: ['127.0.0.0/8'],
+        clientPort: o.etcd.client,
+        peerPort: o.etcd.peer,
+        joinEndpoints: [...o.etcd.members],
+      },
+    },
   });
 }
 
@@ -125,6 +166,9 @@ export async function createLocalCluster(options: LocalClusterOptions): Promise<
       await issueCertificate(ca, { usage: 'client', commonName: role, roles: [role] }),
     );
   }
+  const etcdCa = await generateCa({ commonName: `${name} etcd CA` });
+  const etcdPorts = options.etcdPorts ?? { client: 2379, peer: 2380 };
+  const members = Array.from({ length: options.controlPlanes }, (_, i) => `127.0.0.${first + i}`);
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < total; i++) {
     const type = i < options.controlPlanes ? 'controlplane' : 'worker';
@@ -132,7 +176,14 @@ export async function createLocalCluster(options: LocalClusterOptions): Promise<
     const address = `127.0.0.${first + i}`;
     const nodeDir = join(dir, 'nodes', nodeName);
     await mkdir(join(nodeDir, 'state'), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(nodeDir, 'machine.yaml'), machineConfig(name, type, address));
+    const config = machineConfig({
+      clusterName: name,
+      type,
+      hostname: nodeName,
+      address,
+      etcd: { ca: etcdCa, ...etcdPorts, members },
+    });
+    await writeFileAtomic(join(nodeDir, 'machine.yaml'), config, { mode: 0o600 });
     const child = await startNodeProcess(nodeDir, address, port, join(dir, 'ca'));
     await writeFileAtomic(join(nodeDir, 'pid'), String(child.pid));
     nodes.push({

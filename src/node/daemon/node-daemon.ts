@@ -71,6 +71,8 @@ function makePlatform(options: NodeDaemonOptions, clock: Clock): Platform {
     seed: options.seed ?? 1,
     links: [{ name: 'eth0', dhcp: true }],
     processes: createChildProcesses(),
+    // Local clusters give every node its own 127.0.0.x: those are its node addresses.
+    loopbackNodeAddresses: true,
   });
 }
 
