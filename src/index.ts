@@ -92,6 +92,7 @@ export {
   RuntimeError,
   type RuntimeErrorCode,
   UnsupportedError,
+  undefinedIfNotFound,
   ValidationError,
   type ValidationIssue,
 } from './runtime/errors.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { isNotFoundError } from '../runtime/errors.js';
+import { isNotFoundError, undefinedIfNotFound } from '../runtime/errors.js';
 import { defineResource } from '../runtime/resource/define-resource.js';
 import { metaNamespace } from '../runtime/resource/meta.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
@@ -72,10 +72,7 @@ export async function requestDelete(
       id: m.id,
       created: m.created,
     });
-    const existing = await state.get(request.metadata).catch((error: unknown) => {
-      if (isNotFoundError(error)) return undefined;
-      throw error;
-    });
+    const existing = await undefinedIfNotFound(state.get(request.metadata));
     if (existing !== undefined && existing.spec.created !== m.created) {
       ops.push({ op: 'destroy', pointer: existing.metadata, owner: reaperOwner });
     }
@@ -108,10 +105,7 @@ async function destroyIfReady(
   target: z.output<typeof DeleteRequests.spec>,
   id: string,
 ): Promise<boolean> {
-  const current = await state.get(target).catch((error: unknown) => {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  });
+  const current = await undefinedIfNotFound(state.get(target));
   const ops: TransactionOp[] = [];
   if (current !== undefined && current.metadata.created === target.created) {
     if (current.metadata.phase !== 'tearingDown' || current.metadata.finalizers.length > 0) return false;

@@ -130,6 +130,18 @@ export class AccessError extends RuntimeError {
 
 /** True for {@link NotFoundError}. */
 export const isNotFoundError = (e: unknown): e is NotFoundError => e instanceof NotFoundError;
+/**
+ * What `read` resolves to, or `undefined` when it fails with {@link NotFoundError}; any other error
+ * is thrown as is. `await undefinedIfNotFound(ctx.get(pointer))` reads a resource that may be absent.
+ */
+export async function undefinedIfNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isNotFoundError(error)) return undefined;
+    throw error;
+  }
+}
 /** True for {@link ConflictError} and its two refinements (owner and phase conflicts). */
 export const isConflictError = (e: unknown): e is ConflictError => e instanceof ConflictError;
 /** True for {@link OwnerConflictError}. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isNode, LineCounter, parseAllDocuments } from 'yaml';
-import { isNotFoundError, isValidationError, type ValidationError } from '../../runtime/errors.js';
+import { isValidationError, undefinedIfNotFound, type ValidationError } from '../../runtime/errors.js';
 import { diffResources, type PatchOperation } from '../../runtime/resource/diff.js';
 import { deepEqual } from '../../runtime/resource/equality.js';
 import { loadManifests, ManifestError } from '../../runtime/resource/manifests.js';
@@ -148,10 +148,7 @@ export async function applyCommand(session: Session, options: ApplyOptions, out:
       if (isValidationError(error)) throw locate(entry, error);
       throw error;
     }
-    const current = await session.state.get(pointerOf(resource)).catch((error: unknown) => {
-      if (isNotFoundError(error)) return undefined;
-      throw error;
-    });
+    const current = await undefinedIfNotFound(session.state.get(pointerOf(resource)));
     if (current === undefined) {
       ops.push({ op: 'create', resource: desired });
       lines.push(`${name} ${verb('created', 'created')}`);

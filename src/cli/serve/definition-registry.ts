@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { z } from 'zod';
 import { type TimerHandle, wallClock } from '../../runtime/clock.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import {
   type AnyResourceDefinition,
   defineResource,
@@ -51,10 +51,7 @@ export function optionsOf(definition: AnyResourceDefinition): ResourceDefinition
 export async function publishDefinition(state: State, definition: AnyResourceDefinition): Promise<void> {
   const wanted = resourceDefinitionResource(definition);
   const ptr = ResourceDefinitions.pointer(wanted.metadata.id);
-  const current = await state.get(ptr).catch((error: unknown) => {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  });
+  const current = await undefinedIfNotFound(state.get(ptr));
   if (current === undefined) {
     await state.create(wanted, { owner: metaOwner });
   } else if (current.metadata.owner === metaOwner && !deepEqual(current.spec, wanted.spec)) {

@@ -5,7 +5,7 @@ import { Services } from '../../resources/runtime/service.js';
 import { KubeletSecrets, kubeletSecretsId } from '../../resources/secrets/kubelet.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
 import { input } from '../../runtime/controller/inputs.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import { kubeletInputsDigest } from './kubelet-inputs-digest.js';
 
 /** What the controller needs of the node's supervisor. */
@@ -14,15 +14,6 @@ export interface KubeletServiceHandle {
   isRunning(): boolean;
   /** Stops the kubelet and starts it again (it rewrites its files from the current spec as it starts). */
   restart(): Promise<void>;
-}
-
-async function find<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -42,10 +33,10 @@ export function kubeletServiceController(kubelet: KubeletServiceHandle): Control
     ],
     outputs: [],
     async reconcile(ctx) {
-      const status = await find(() => ctx.get(KubeletStatuses.pointer(kubeletId)));
+      const status = await undefinedIfNotFound(ctx.get(KubeletStatuses.pointer(kubeletId)));
       if (status === undefined || !kubelet.isRunning()) return;
-      const spec = await find(() => ctx.get(KubeletSpecs.pointer(kubeletId)));
-      const secrets = await find(() => ctx.get(KubeletSecrets.pointer(kubeletSecretsId)));
+      const spec = await undefinedIfNotFound(ctx.get(KubeletSpecs.pointer(kubeletId)));
+      const secrets = await undefinedIfNotFound(ctx.get(KubeletSecrets.pointer(kubeletSecretsId)));
       const digest = spec && secrets ? kubeletInputsDigest(spec.spec, secrets.spec) : '';
       if (digest === status.spec.inputsDigest) return;
       ctx.log.info(

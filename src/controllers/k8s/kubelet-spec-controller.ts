@@ -6,21 +6,12 @@ import { Nodenames, nodenameId } from '../../resources/k8s/nodename.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 import type { ReadContext } from '../../runtime/controller/read-context.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import { KubeletConfigError, kubeletConfiguration } from './kubelet-configuration.js';
 import type { KubeletPaths } from './kubelet-files.js';
 
 /** Flags the node sets to its own files: `extraArgs` may not change them. */
 const deniedArgs = ['bootstrap-kubeconfig', 'kubeconfig', 'config', 'cert-dir'];
-
-async function find<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
-}
 
 /** The kubelet's flags, `--name=value` sorted by name: the node's own, then the user's extra ones. */
 function kubeletArgs(
@@ -52,9 +43,9 @@ function kubeletArgs(
 
 /** Reads the spec's three inputs; `undefined` while one is missing (the kubelet then waits). */
 async function inputs(ctx: ReadContext) {
-  const config = await find(() => ctx.get(KubeletConfigs.pointer(kubeletId)));
-  const nodename = await find(() => ctx.get(Nodenames.pointer(nodenameId)));
-  const nodeIP = await find(() => ctx.get(NodeIPs.pointer(kubeletId)));
+  const config = await undefinedIfNotFound(ctx.get(KubeletConfigs.pointer(kubeletId)));
+  const nodename = await undefinedIfNotFound(ctx.get(Nodenames.pointer(nodenameId)));
+  const nodeIP = await undefinedIfNotFound(ctx.get(NodeIPs.pointer(kubeletId)));
   if (config === undefined || nodename === undefined || nodeIP === undefined) return undefined;
   if (nodeIP.spec.addresses.length === 0) return undefined;
   return { config: config.spec, nodename: nodename.spec.nodename, nodeIPs: nodeIP.spec.addresses };

@@ -7,20 +7,11 @@ import { noK8sFilterId } from '../../resources/network/node-address-filter.js';
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 import type { ReadContext } from '../../runtime/controller/read-context.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import { prefixContains } from '../network/ip-address.js';
 
 /** The NodeAddress the kubelet's IP comes from: routed addresses outside the pod and service subnets. */
 const sourceId = filteredNodeAddressId('routed', noK8sFilterId);
-
-async function getOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
-}
 
 /**
  * Picks at most one address per family from `candidates` (in NodeAddress order): the one picked
@@ -40,7 +31,7 @@ function pickNodeIPs(candidates: readonly string[], previous: readonly string[])
 
 /** The bare addresses of `routed-no-k8s`, and those inside a valid subnet and outside every excluded one. */
 async function candidates(ctx: ReadContext, config: { validSubnets: string[]; excludeSubnets: string[] }) {
-  const routed = await getOrUndefined(() => ctx.get(NodeAddresses.pointer(sourceId)));
+  const routed = await undefinedIfNotFound(ctx.get(NodeAddresses.pointer(sourceId)));
   const all = (routed?.spec.addresses ?? []).map((a) => a.split('/')[0] ?? a);
   const matching = all.filter(
     (ip) =>
@@ -61,14 +52,14 @@ export const nodeIPController: ControllerDefinition = defineController({
   inputs: [input.weak(NodeIPConfigs, { id: kubeletId }), input.weak(NodeAddresses, { id: sourceId })],
   outputs: [output.exclusive(NodeIPs)],
   async reconcile(ctx) {
-    const config = await getOrUndefined(() => ctx.get(NodeIPConfigs.pointer(kubeletId)));
+    const config = await undefinedIfNotFound(ctx.get(NodeIPConfigs.pointer(kubeletId)));
     if (config === undefined) {
       ctx.trackOutputs();
       await ctx.cleanupOutputs(NodeIPs.kind());
       return;
     }
     const { all, matching: found } = await candidates(ctx, config.spec);
-    const previous = (await getOrUndefined(() => ctx.get(NodeIPs.pointer(kubeletId))))?.spec.addresses ?? [];
+    const previous = (await undefinedIfNotFound(ctx.get(NodeIPs.pointer(kubeletId))))?.spec.addresses ?? [];
     if (found.length === 0) {
       if (all.length > 0) {
         ctx.log.warn(

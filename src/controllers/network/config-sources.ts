@@ -14,7 +14,7 @@ import type { ControllerInput } from '../../runtime/controller/inputs.js';
 import { input } from '../../runtime/controller/inputs.js';
 import type { ReadContext } from '../../runtime/controller/read-context.js';
 import type { ReconcileContext } from '../../runtime/controller/reconcile-context.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { AnyResource, Resource } from '../../runtime/resource/resource.js';
@@ -41,12 +41,7 @@ async function getOptional<TDef extends AnyResourceDefinition>(
   ctx: ReadContext,
   pointer: Pointer<TDef>,
 ): Promise<Resource<TDef> | undefined> {
-  try {
-    return await ctx.get(pointer);
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
+  return undefinedIfNotFound(ctx.get(pointer));
 }
 
 /** The active machine config (running), or `undefined` when the node has none (maintenance). */

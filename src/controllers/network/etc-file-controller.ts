@@ -5,7 +5,7 @@ import { type ResolverStatus, ResolverStatuses } from '../../resources/network/r
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 import type { ReconcileContext } from '../../runtime/controller/reconcile-context.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 
 /** The name Talos gives the controller that renders `/etc/hosts` and `/etc/resolv.conf`. */
 const etcFileControllerName = 'network.EtcFileController';
@@ -40,12 +40,7 @@ export function renderResolvConf(resolvers: ResolverStatus['spec']): string {
 
 /** The node's default address, or `undefined` before it has one. */
 async function defaultAddress(ctx: ReconcileContext): Promise<string | undefined> {
-  try {
-    return (await ctx.get(NodeAddresses.pointer(nodeAddressDefaultId))).spec.addresses[0];
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
+  return (await undefinedIfNotFound(ctx.get(NodeAddresses.pointer(nodeAddressDefaultId))))?.spec.addresses[0];
 }
 
 async function writeSpec(ctx: ReconcileContext, id: string, contents: string): Promise<void> {

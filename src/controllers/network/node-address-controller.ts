@@ -13,7 +13,7 @@ import { type NodeAddressFilter, NodeAddressFilters } from '../../resources/netw
 import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
 import { input, output } from '../../runtime/controller/inputs.js';
 import type { ReconcileContext } from '../../runtime/controller/reconcile-context.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import { compareAddresses, isUnusableNodeAddress, prefixContains } from './ip-address.js';
 
 /** The name Talos gives the controller that selects node addresses. */
@@ -33,12 +33,7 @@ function applyFilter(addresses: readonly string[], filter: NodeAddressFilter['sp
 }
 
 async function previous(ctx: ReconcileContext, id: string): Promise<readonly string[] | undefined> {
-  try {
-    return (await ctx.get(NodeAddresses.pointer(id))).spec.addresses;
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
+  return (await undefinedIfNotFound(ctx.get(NodeAddresses.pointer(id))))?.spec.addresses;
 }
 
 async function write(ctx: ReconcileContext, id: string, addresses: readonly string[]): Promise<void> {

@@ -8,7 +8,7 @@ import { NetworkStatuses, networkStatusId } from '../../resources/network/networ
 import { MachineStatuses, machineStatusId } from '../../resources/runtime/machine-status.js';
 import { TimeStatuses, timeStatusId } from '../../resources/time/time-status.js';
 import type { Clock } from '../../runtime/clock.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import type { Node } from '../create-node.js';
 
 /** What one evaluation of a check found. */
@@ -32,22 +32,13 @@ interface NodeHealthCheck {
   evaluate(node: Node): Promise<CheckOutcome>;
 }
 
-async function getOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
-}
-
 /** A supervised service is up: skipped when the node does not run it. */
 function serviceCheck(name: string, service: string, onlyControlPlane: boolean): NodeHealthCheck {
   return {
     name,
     async evaluate(node) {
       if (onlyControlPlane) {
-        const type = await getOrUndefined(() => node.state.get(MachineTypes.pointer(machineTypeId)));
+        const type = await undefinedIfNotFound(node.state.get(MachineTypes.pointer(machineTypeId)));
         if (type !== undefined && !isControlPlane(type.spec.machineType)) {
           return { status: 'skipped', message: 'not a control plane node' };
         }
@@ -71,7 +62,7 @@ const nodeHealthChecks: readonly NodeHealthCheck[] = [
   {
     name: 'time to be in sync',
     async evaluate(node) {
-      const time = await getOrUndefined(() => node.state.get(TimeStatuses.pointer(timeStatusId)));
+      const time = await undefinedIfNotFound(node.state.get(TimeStatuses.pointer(timeStatusId)));
       if (time === undefined) return { status: 'waiting', message: 'no TimeStatus yet' };
       if (time.spec.synced || time.spec.syncDisabled) return { status: 'ok', message: 'time is synced' };
       return { status: 'waiting', message: 'time is not synced yet' };
@@ -80,7 +71,7 @@ const nodeHealthChecks: readonly NodeHealthCheck[] = [
   {
     name: 'network to be ready',
     async evaluate(node) {
-      const net = await getOrUndefined(() => node.state.get(NetworkStatuses.pointer(networkStatusId)));
+      const net = await undefinedIfNotFound(node.state.get(NetworkStatuses.pointer(networkStatusId)));
       if (net === undefined) return { status: 'waiting', message: 'no NetworkStatus yet' };
       const missing = Object.entries(net.spec)
         .filter(([, ready]) => ready !== true)
@@ -105,7 +96,7 @@ const nodeHealthChecks: readonly NodeHealthCheck[] = [
   {
     name: 'boot sequence to finish',
     async evaluate(node) {
-      const ms = await getOrUndefined(() => node.state.get(MachineStatuses.pointer(machineStatusId)));
+      const ms = await undefinedIfNotFound(node.state.get(MachineStatuses.pointer(machineStatusId)));
       if (ms?.spec.stage === 'running') return { status: 'ok', message: 'stage running' };
       return { status: 'waiting', message: `stage ${ms?.spec.stage ?? 'unknown'}` };
     },
@@ -113,7 +104,7 @@ const nodeHealthChecks: readonly NodeHealthCheck[] = [
   {
     name: 'node to be ready',
     async evaluate(node) {
-      const ms = await getOrUndefined(() => node.state.get(MachineStatuses.pointer(machineStatusId)));
+      const ms = await undefinedIfNotFound(node.state.get(MachineStatuses.pointer(machineStatusId)));
       if (ms?.spec.status.ready === true) return { status: 'ok', message: 'ready' };
       const unmet = ms?.spec.status.unmetConditions ?? [];
       return {

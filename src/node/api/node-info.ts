@@ -5,7 +5,7 @@
 import { MachineTypes, machineTypeId } from '../../resources/config/machine-type.js';
 import { HostnameStatuses } from '../../resources/network/hostname-status.js';
 import { MachineStatuses, machineStatusId } from '../../resources/runtime/machine-status.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import type { Node } from '../create-node.js';
 
 /** What `GET /v1/node/info` answers. */
@@ -20,21 +20,12 @@ export interface NodeInfo {
   readonly unmetConditions: readonly { readonly name: string; readonly reason: string }[];
 }
 
-async function maybe<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
-}
-
 /** Reads the node's summary from its state. */
 export async function nodeInfo(node: Node, address: string, bootId: string): Promise<NodeInfo> {
   const [hostname, type, status] = await Promise.all([
-    maybe(() => node.state.get(HostnameStatuses.pointer('hostname'))),
-    maybe(() => node.state.get(MachineTypes.pointer(machineTypeId))),
-    maybe(() => node.state.get(MachineStatuses.pointer(machineStatusId))),
+    undefinedIfNotFound(node.state.get(HostnameStatuses.pointer('hostname'))),
+    undefinedIfNotFound(node.state.get(MachineTypes.pointer(machineTypeId))),
+    undefinedIfNotFound(node.state.get(MachineStatuses.pointer(machineStatusId))),
   ]);
   return {
     address,

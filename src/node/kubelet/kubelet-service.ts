@@ -14,7 +14,7 @@ import { KubeletStatuses } from '../../resources/k8s/kubelet-status.js';
 import { kubeletId } from '../../resources/k8s/namespace.js';
 import { KubeletSecrets, kubeletSecretsId } from '../../resources/secrets/kubelet.js';
 import { TimeStatuses, timeStatusId } from '../../resources/time/time-status.js';
-import { isNotFoundError } from '../../runtime/errors.js';
+import { undefinedIfNotFound } from '../../runtime/errors.js';
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { Pointer } from '../../runtime/resource/pointer.js';
 import type { Resource } from '../../runtime/resource/resource.js';
@@ -32,12 +32,7 @@ async function find<TDef extends AnyResourceDefinition>(
   state: State,
   pointer: Pointer<TDef>,
 ): Promise<Resource<TDef> | undefined> {
-  try {
-    return await state.get(pointer);
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
+  return undefinedIfNotFound(state.get(pointer));
 }
 
 /** GET `url`; resolves on 200, rejects otherwise. No keep-alive: a check leaves no socket behind. */
