@@ -10,7 +10,6 @@ import {
 
 const Items = defineResource({
   type: 'UndefinedIfNotFoundItems.test.dev',
-  namespace: 'default',
   spec: z.object({ n: z.number() }),
 });
 
