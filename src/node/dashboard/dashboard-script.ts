@@ -45,7 +45,9 @@ async function follow(url, onOpen, onLine) {
         }
       }
     } catch (error) {
-      console.warn('stream', url, error);
+      // Shown on the page, where the reader looks; the next render replaces it once the stream is back.
+      const summary = document.getElementById('summary');
+      if (summary) summary.textContent = 'connection lost (' + url + '): ' + (error && error.message) + '; retrying';
     }
     await sleep(Math.min(5000, 250 * 2 ** attempt));
   }
