@@ -18,7 +18,11 @@ export interface JoinPlan {
   readonly memberId: string;
 }
 
-const retryMs = 2_000;
+/**
+ * Between attempts to join or promote. Short: a control plane waiting for the one before it to be
+ * promoted should follow right after, and an attempt is one member list (and add) on a member.
+ */
+const retryMs = 500;
 /** How often a waiting member says how to bootstrap. */
 const hintEveryMs = 30_000;
 /** Talos gives a promotion ten minutes. */
@@ -51,6 +55,29 @@ function isStale(member: IMember, name: string, peerUrls: readonly string[]): bo
 }
 
 /**
+ * The first of `urls` whose member answers a linearizable member list, all asked at once: a member
+ * still starting (it accepts connections, then holds calls until their deadline) or a learner does
+ * not hold up a join or a promotion that another member can serve right away.
+ */
+async function answeringMember(etcd: LocalEtcd, urls: readonly string[]): Promise<string> {
+  try {
+    return await Promise.any(
+      urls.map(async (url) => {
+        await withEtcdClient([url], etcd.pkiDir, etcd.clock, (c) =>
+          c.cluster.memberList({ linearizable: true }),
+        );
+        return url;
+      }),
+    );
+  } catch (error) {
+    const causes = error instanceof AggregateError ? error.errors : [error];
+    throw new Error(
+      `no member answered: ${causes.map((e, i) => `${urls[i]}: ${(e as Error).message}`).join('; ')}`,
+    );
+  }
+}
+
+/**
  * Adds this node as a learner through the configured endpoints, retrying until it is added or
  * `signal` aborts; stale entries of this node (same name, or an unstarted one with its peer URLs)
  * are removed first.
@@ -68,7 +95,8 @@ export async function joinCluster(
     try {
       if (urls.length === 0)
         throw new Error('no join endpoints (cluster.etcd.joinEndpoints) to reach the cluster');
-      return await withEtcdClient(urls, etcd.pkiDir, etcd.clock, async (client) => {
+      const url = await answeringMember(etcd, urls);
+      return await withEtcdClient([url], etcd.pkiDir, etcd.clock, async (client) => {
         const before = await client.cluster.memberList({ linearizable: true });
         for (const stale of before.members.filter((m) => isStale(m, spec.name, peerUrls))) {
           await client.cluster.memberRemove({ ID: stale.ID });
@@ -113,7 +141,8 @@ export async function promoteWhenReady(etcd: LocalEtcd, name: string, signal: Ab
     const urls = config === undefined ? [] : joinUrls(config.spec, []).filter((u) => !own.includes(u));
     if (urls.length === 0) continue;
     try {
-      const done = await withEtcdClient(urls, etcd.pkiDir, etcd.clock, async (client) => {
+      const url = await answeringMember(etcd, urls);
+      const done = await withEtcdClient([url], etcd.pkiDir, etcd.clock, async (client) => {
         const { members } = await client.cluster.memberList({ linearizable: true });
         const self = members.find((m) => m.name === name);
         if (self === undefined) return false;
