@@ -416,7 +416,7 @@ export class Machine {
           logger,
         });
         for (const s of servicesAtImage(services, this.running().image)) inc.supervisor.loadAndStart(s);
-        await waitReady(inc.state, clock, this.#o.bootTimeoutMs, ctx.signal);
+        await waitReady(inc.state, inc.supervisor, clock, this.#o.bootTimeoutMs, ctx.signal);
       },
     };
   }
