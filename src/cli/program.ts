@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Output } from './commands/output-sink.js';
 import type { ConnectionFlags } from './config.js';
 import { describeError, exitCodeOf, exitCodes } from './exit-codes.js';
 import { registerNodeCommands } from './node/register-node-commands.js';
 import type { OutputFormat } from './output.js';
+import { packageVersion } from './package-version.js';
 import type { Session, SessionOptions } from './session.js';
 
 // Commands load their modules when they run, so `--help` and small commands start fast.
@@ -62,12 +62,6 @@ function outputFormat(value: string): OutputFormat {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-/** The package's version, from its package.json (two levels up from src/cli and dist/cli alike). */
-function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
 }
 
 /** Builds the `converge` command line. */

@@ -24,6 +24,8 @@ export interface ClusterCreateFlags {
   readonly workers: number;
   readonly dir: string;
   readonly port: number;
+  /** The last octet of the first node's address: 11 puts the nodes on 127.0.0.11, .12, … */
+  readonly firstAddress: number;
   readonly name: string;
   readonly timeout: number;
 }
@@ -38,6 +40,7 @@ export async function clusterCreateCommand(flags: ClusterCreateFlags, out: Outpu
       controlPlanes: flags.controlPlanes,
       workers: flags.workers,
       port: flags.port,
+      firstAddress: flags.firstAddress,
       name: flags.name,
     });
   } catch (error) {

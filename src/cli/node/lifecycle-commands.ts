@@ -4,10 +4,10 @@
  */
 import type { MachineEvent } from '../../node/events/machine-event.js';
 import type { Output } from '../commands/output-sink.js';
-import { describeError } from '../exit-codes.js';
+import { CliError, describeError, exitCodes } from '../exit-codes.js';
 import type { NodeClient } from './node-client.js';
 import { formatEvent, onEveryNode } from './node-commands.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 
 /** Options of `converge upgrade`. */
 export interface UpgradeFlags {
@@ -20,7 +20,73 @@ export interface UpgradeFlags {
   readonly failsToBoot?: boolean;
 }
 
-/** Upgrades the nodes one after the other, stopping at the first failure. */
+/** How long an upgraded node has to pass its health checks before the upgrade stops. */
+const healthTimeoutSeconds = 120;
+
+/** Waits until the node passes every health check; a failed check throws, naming it. */
+async function waitHealthy(client: NodeClient, progress: Progress): Promise<void> {
+  const failed: string[] = [];
+  await client.stream(`/v1/node/health?timeoutSeconds=${healthTimeoutSeconds}`, (item) => {
+    if (item.status === 'failed') failed.push(`${String(item.check)} (${String(item.message)})`);
+  });
+  if (failed.length > 0) {
+    throw new CliError(
+      `${client.name} is not healthy after the upgrade: ${failed.join('; ')}`,
+      exitCodes.failure,
+    );
+  }
+  progress.update(client.name, 4, 'healthy');
+}
+
+/** An event an upgrade's output keeps: a failed sequence, or a step of the boot that commits or reverts. */
+function isNotable(event: MachineEvent): boolean {
+  if (event.type === 'lifecycle') return event.operation === 'boot';
+  return event.type === 'sequence' && event.error !== undefined;
+}
+
+/** What one node's upgrade ended with: the version it booted, or nothing when staged or not waited. */
+async function upgradeOne(
+  client: NodeClient,
+  flags: UpgradeFlags,
+  progress: Progress,
+): Promise<string | undefined> {
+  const image = flags.failsToBoot ? { version: flags.image, failsToBoot: true } : { version: flags.image };
+  let booted: string | undefined;
+  // Events keep coming after the install result: the bar stays at the furthest step reached.
+  let step = 1;
+  progress.update(client.name, 0, `upgrading to ${flags.image}`);
+  await client.stream(
+    '/v1/node/upgrade',
+    (item) => {
+      if (item.type === 'progress') {
+        const event = item.event as MachineEvent;
+        progress.update(client.name, step, formatEvent(event));
+        if (isNotable(event)) progress.note(client.name, formatEvent(event));
+      } else if (item.type === 'result') {
+        step = 2;
+        progress.update(client.name, step, `installed in slot ${String(item.slot ?? '(staged)')}`);
+      } else if (item.type === 'booted') {
+        booted = String(item.version);
+        step = 3;
+        progress.update(client.name, step, `running ${booted} (slot ${String(item.slot)})`);
+      }
+    },
+    undefined,
+    {
+      image,
+      stage: flags.stage === true,
+      noReboot: flags.noReboot === true,
+      force: flags.force === true,
+      wait: flags.wait,
+    },
+  );
+  return booted;
+}
+
+/**
+ * Upgrades the nodes one after the other. It stops at the first node that fails, and at the first
+ * that comes back on another version than asked (its failed boot reverted it): the rest keep theirs.
+ */
 export async function upgradeCommand(
   clients: readonly NodeClient[],
   flags: UpgradeFlags,
@@ -29,47 +95,33 @@ export async function upgradeCommand(
   const started = Date.now();
   const progress = createProgress(
     clients.map((c) => c.name),
-    3,
+    4,
     out,
   );
-  const image = flags.failsToBoot ? { version: flags.image, failsToBoot: true } : { version: flags.image };
   const outcomes: string[] = [];
   for (const client of clients) {
-    let booted = '';
+    let booted: string | undefined;
     try {
-      progress.update(client.name, 0, `upgrading to ${flags.image}`);
-      await client.stream(
-        '/v1/node/upgrade',
-        (item) => {
-          if (item.type === 'progress')
-            progress.update(client.name, 1, formatEvent(item.event as MachineEvent));
-          else if (item.type === 'result')
-            progress.update(client.name, 2, `installed in slot ${String(item.slot ?? '(staged)')}`);
-          else if (item.type === 'booted') {
-            booted = String(item.version);
-            progress.update(client.name, 3, `running ${booted} (slot ${String(item.slot)})`);
-          }
-        },
-        undefined,
-        {
-          image,
-          stage: flags.stage === true,
-          noReboot: flags.noReboot === true,
-          force: flags.force === true,
-          wait: flags.wait,
-        },
-      );
-      outcomes.push(
-        booted === ''
-          ? `${client.name}: ${flags.stage ? 'staged' : 'installed'}`
-          : booted === flags.image
-            ? `${client.name}: ${booted}`
-            : `${client.name}: reverted to ${booted}`,
-      );
+      booted = await upgradeOne(client, flags, progress);
+      // The next node waits for this one to pass its health checks: its etcd member back and
+      // healthy is what keeps the quorum when the next one goes down.
+      if (booted !== undefined) await waitHealthy(client, progress);
     } catch (error) {
       progress.finish(`upgrade stopped at ${client.name}: ${describeError(error)}`);
       throw error;
     }
+    if (booted !== undefined && booted !== flags.image) {
+      const left = clients.slice(clients.indexOf(client) + 1).map((c) => c.name);
+      const rest = left.length === 0 ? '' : `; ${left.join(', ')} not upgraded`;
+      progress.finish(
+        `upgrade to ${flags.image} stopped: ${[...outcomes, `${client.name}: reverted to ${booted}`].join(', ')}${rest}`,
+      );
+      throw new CliError(
+        `${client.name} did not boot ${flags.image}: it reverted to ${booted} by itself`,
+        exitCodes.failure,
+      );
+    }
+    outcomes.push(`${client.name}: ${booted ?? (flags.stage ? 'staged' : 'installed')}`);
   }
   const seconds = ((Date.now() - started) / 1_000).toFixed(1);
   progress.finish(`upgrade to ${flags.image}: ${outcomes.join(', ')} (${seconds} s)`);

@@ -1,6 +1,7 @@
 /**
  * Progress of long node operations: one bar per node on a terminal (cli-progress), one line per
- * step otherwise (pipes, CI, tests), and a one-line summary at the end either way.
+ * step otherwise (pipes, CI, tests), and a one-line summary at the end either way. Notes (a failure,
+ * a revert) are printed as lines in both.
  */
 import cliProgress from 'cli-progress';
 import type { Output } from '../commands/output-sink.js';
@@ -9,6 +10,8 @@ import type { Output } from '../commands/output-sink.js';
 export interface Progress {
   /** Node `name` reached `step` of `total`, doing `what`. */
   update(name: string, step: number, what: string): void;
+  /** A line worth keeping whatever the display: printed above the bars, or as its own line. */
+  note(name: string, what: string): void;
   /** Ends the bars and prints the summary line. */
   finish(summary: string): void;
 }
@@ -21,8 +24,15 @@ export function createProgress(
   terminal: NodeJS.WriteStream | undefined = process.stderr.isTTY ? process.stderr : undefined,
 ): Progress {
   if (terminal === undefined) {
+    // Without bars, a line when a node reaches a step: the details between steps are `converge events`.
+    const reached = new Map<string, number>();
     return {
-      update: (name, step, what) => out.write(`${name} [${step}/${total}] ${what}\n`),
+      update(name, step, what) {
+        if (reached.get(name) === step) return;
+        reached.set(name, step);
+        out.write(`${name} [${step}/${total}] ${what}\n`);
+      },
+      note: (name, what) => out.write(`${name} ${what}\n`),
       finish: (summary) => out.write(`${summary}\n`),
     };
   }
@@ -41,6 +51,7 @@ export function createProgress(
   );
   return {
     update: (name, step, what) => bars.get(name)?.update(step, { what }),
+    note: (name, what) => multi.log(`${name.padEnd(width)} ${what}\n`),
     finish(summary) {
       multi.stop();
       out.write(`${summary}\n`);

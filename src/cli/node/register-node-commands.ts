@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Output } from '../commands/output-sink.js';
 import type { ConnectionFlags } from '../config.js';
 import type { ClusterCreateFlags } from './cluster-commands.js';
+import type { DemoFlags } from './demo-command.js';
 import type { NodeClient } from './node-client.js';
 import type { NodeRunFlags } from './node-run.js';
 
@@ -206,6 +207,17 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
     );
 
   program
+    .command('version')
+    .description('print the version of converge and the image version each node runs')
+    .option('--client', 'only the client, no node asked')
+    .option('-n, --nodes <list>', nodesHelp)
+    .action(async (options: { client?: boolean; nodes?: string }, command: Command) => {
+      const { versionCommand } = await import('./version-command.js');
+      if (options.client) await versionCommand([], stdout, stderr);
+      else await withNodes(io, command, options.nodes, (c) => versionCommand(c, stdout, stderr));
+    });
+
+  program
     .command('rollback')
     .description('boot the other slot (the version before the last upgrade)')
     .option('-n, --nodes <list>', nodesHelp)
@@ -276,6 +288,7 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
     .option('--workers <n>', 'how many worker nodes', positiveInt, 0)
     .option('--dir <dir>', "the cluster's folder (everything it writes stays there)", 'converge-cluster')
     .option('--port <port>', 'the node API port on every node address', positiveInt, 50_000)
+    .option('--first-address <n>', "the first node's address is 127.0.0.<n>", positiveInt, 11)
     .option('--name <name>', "the cluster's name", 'converge')
     .option('--timeout <seconds>', 'how long to wait for the nodes', positiveInt, 60)
     .action(async (options: ClusterCreateFlags) => {
@@ -289,6 +302,20 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
     .action(async (options: { dir: string }) => {
       const { clusterDestroyCommand } = await import('./cluster-commands.js');
       await clusterDestroyCommand(options.dir, stdout);
+    });
+
+  program
+    .command('demo')
+    .description(
+      'create a local 3-node cluster, upgrade it node by node, watch a broken version revert, destroy it',
+    )
+    .option('--dir <dir>', "where the cluster's folder goes (default: a new temporary folder)")
+    .option('--port <port>', 'the node API port on every node address', positiveInt, 50_000)
+    .option('--first-address <n>', "the first node's address is 127.0.0.<n>", positiveInt, 11)
+    .option('--keep', 'leave the cluster running at the end')
+    .action(async (options: DemoFlags) => {
+      const { demoCommand } = await import('./demo-command.js');
+      await demoCommand(options, stdout, stderr);
     });
 
   const node = program.command('node').description('run a node');

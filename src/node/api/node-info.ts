@@ -1,5 +1,5 @@
 /**
- * A node at a glance (`GET /v1/node/info`): address, hostname, machine type, stage and readiness,
+ * A node at a glance (`GET /v1/node/info`): address, hostname, machine type, version, stage and readiness,
  * what `converge dashboard` and `converge health` show per node.
  */
 import { MachineTypes, machineTypeId } from '../../resources/config/machine-type.js';
@@ -15,6 +15,9 @@ export interface NodeInfo {
   readonly bootId: string;
   readonly hostname: string;
   readonly machineType: string;
+  /** The image version the node runs, and the boot slot it runs from. */
+  readonly version: string;
+  readonly slot: string;
   readonly stage: string;
   readonly ready: boolean;
   readonly unmetConditions: readonly { readonly name: string; readonly reason: string }[];
@@ -27,11 +30,14 @@ export async function nodeInfo(node: Node, address: string, bootId: string): Pro
     undefinedIfNotFound(node.state.get(MachineTypes.pointer(machineTypeId))),
     undefinedIfNotFound(node.state.get(MachineStatuses.pointer(machineStatusId))),
   ]);
+  const running = node.version();
   return {
     address,
     bootId,
     hostname: hostname?.spec.hostname ?? '',
     machineType: type?.spec.machineType ?? 'unknown',
+    version: running.image.version,
+    slot: running.slot,
     stage: status?.spec.stage ?? 'unknown',
     ready: status?.spec.status.ready ?? false,
     unmetConditions: status?.spec.status.unmetConditions ?? [],

@@ -5,12 +5,15 @@
  * destroy stops every process and removes the folder.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify as toYaml } from 'yaml';
 import { generateCa, issueCertificate, type PemKeyPair } from '../../api/certificates.js';
+import { defaultHealthzPort } from '../../controllers/k8s/kubelet-configuration.js';
 import { readFileIfExists, writeFileAtomic } from '../../platform/disk/atomic-file.js';
+import { assertEtcdInstalled, assertListenersFree, type PlannedListener } from './preflight.js';
 
 /** Options of {@link createLocalCluster}. */
 export interface LocalClusterOptions {
@@ -62,11 +65,15 @@ interface NodeConfigOptions {
     readonly peer: number;
     readonly members: readonly string[];
   };
+  /** Kubernetes: the API endpoint every kubelet is pointed at, the bootstrap token and the cluster CA. */
+  readonly kubernetes: { readonly endpoint: string; readonly token: string; readonly ca: PemKeyPair };
 }
 
 /**
  * A node's machine config: its own loopback address on `eth0` (so etcd advertises it), its
- * hostname, and the cluster's etcd (CA, ports, and the control planes a joining member asks).
+ * hostname, the cluster's etcd (CA, ports, and the control planes a joining member asks), and the
+ * kubelet's cluster (endpoint, token, CA). No API server runs: the stand-in kubelet checks its files
+ * and serves `/healthz` on the node's own address, so the nodes' kubelets do not share a port.
  */
 function machineConfig(o: NodeConfigOptions): string {
   return toYaml({
@@ -82,9 +89,13 @@ function machineConfig(o: NodeConfigOptions): string {
           { interface: 'eth0', addresses: [`${o.address}/8`], routes: [{ gateway: '127.0.0.1' }] },
         ],
       },
+      kubelet: { extraConfig: { healthzBindAddress: o.address } },
     },
     cluster: {
       clusterName: o.clusterName,
+      controlPlane: { endpoint: o.kubernetes.endpoint },
+      token: o.kubernetes.token,
+      ca: { crt: o.kubernetes.ca.cert, key: o.kubernetes.ca.key },
       etcd: {
         ca: { crt: o.etcd.ca.cert, key: o.etcd.ca.key },
         listenSubnets: ['127.0.0.0/8'],
@@ -94,6 +105,13 @@ function machineConfig(o: NodeConfigOptions): string {
       },
     },
   });
+}
+
+/** A random Kubernetes bootstrap token, `<6>.<16>` of [a-z0-9]. */
+function bootstrapToken(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const pick = (n: number) => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join('');
+  return `${pick(6)}.${pick(16)}`;
 }
 
 async function writePair(dir: string, name: string, pair: PemKeyPair): Promise<void> {
@@ -139,23 +157,37 @@ async function startNodeProcess(
   }
 }
 
-/** Creates the folder, the CA and certificates, the configs, and starts every node process. */
-export async function createLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
-  if (!Number.isInteger(options.controlPlanes) || options.controlPlanes < 1) {
-    throw new RangeError('a cluster needs at least one control plane');
-  }
-  if (!Number.isInteger(options.workers) || options.workers < 0)
-    throw new RangeError('workers must be 0 or more');
+/** What every node will listen on: its API, its kubelet's `/healthz`, and a control plane's etcd. */
+function plannedListeners(
+  options: LocalClusterOptions,
+  first: number,
+  port: number,
+  etcd: { readonly client: number; readonly peer: number },
+): PlannedListener[] {
   const total = options.controlPlanes + options.workers;
-  const first = options.firstAddress ?? 11;
-  if (first < 2 || first + total > 255)
-    throw new RangeError('the node addresses must stay within 127.0.0.2-254');
-  const dir = resolve(options.dir);
-  if ((await readFileIfExists(join(dir, 'cluster.yaml'))) !== undefined) {
-    throw new Error(`${dir} already holds a cluster: destroy it first`);
-  }
-  const port = options.port ?? 50_000;
-  const name = options.name ?? 'converge';
+  return Array.from({ length: total }, (_, i) => {
+    const host = `127.0.0.${first + i}`;
+    const own = [
+      { host, port, what: 'node API' },
+      { host, port: defaultHealthzPort, what: 'kubelet /healthz' },
+    ];
+    if (i >= options.controlPlanes) return own;
+    return [
+      ...own,
+      { host, port: etcd.client, what: 'etcd client' },
+      { host, port: etcd.peer, what: 'etcd peer' },
+    ];
+  }).flat();
+}
+
+/** The cluster-wide secrets every node's config carries. */
+interface ClusterSecrets {
+  readonly etcdCa: PemKeyPair;
+  readonly kubernetes: { readonly endpoint: string; readonly token: string; readonly ca: PemKeyPair };
+}
+
+/** Writes the API CA and the admin and reader certificates; makes the etcd and Kubernetes secrets. */
+async function makeSecrets(dir: string, name: string, firstControlPlane: string): Promise<ClusterSecrets> {
   await mkdir(join(dir, 'ca'), { recursive: true, mode: 0o700 });
   const ca = await generateCa({ commonName: `${name} cluster CA` });
   await writePair(join(dir, 'ca'), 'ca', ca);
@@ -166,47 +198,129 @@ export async function createLocalCluster(options: LocalClusterOptions): Promise<
       await issueCertificate(ca, { usage: 'client', commonName: role, roles: [role] }),
     );
   }
-  const etcdCa = await generateCa({ commonName: `${name} etcd CA` });
+  return {
+    etcdCa: await generateCa({ commonName: `${name} etcd CA` }),
+    kubernetes: {
+      endpoint: `https://${firstControlPlane}:6443`,
+      token: bootstrapToken(),
+      ca: await generateCa({ commonName: `${name} kubernetes CA` }),
+    },
+  };
+}
+
+/** Checks the shape of a cluster: at least one control plane, addresses within 127.0.0.2-254. */
+function validateShape(options: LocalClusterOptions): void {
+  if (!Number.isInteger(options.controlPlanes) || options.controlPlanes < 1) {
+    throw new RangeError('a cluster needs at least one control plane');
+  }
+  if (!Number.isInteger(options.workers) || options.workers < 0)
+    throw new RangeError('workers must be 0 or more');
+  const first = options.firstAddress ?? 11;
+  if (first < 2 || first + options.controlPlanes + options.workers > 255)
+    throw new RangeError('the node addresses must stay within 127.0.0.2-254');
+}
+
+/**
+ * Writes each node's folder and config and starts its process; `started` receives each pid at once,
+ * so a failure midway can stop what already runs.
+ */
+async function startNodes(
+  options: LocalClusterOptions & { readonly dir: string; readonly port: number; readonly name: string },
+  secrets: ClusterSecrets,
+  started: number[],
+): Promise<ClusterNode[]> {
+  const first = options.firstAddress ?? 11;
   const etcdPorts = options.etcdPorts ?? { client: 2379, peer: 2380 };
   const members = Array.from({ length: options.controlPlanes }, (_, i) => `127.0.0.${first + i}`);
   const nodes: ClusterNode[] = [];
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < options.controlPlanes + options.workers; i++) {
     const type = i < options.controlPlanes ? 'controlplane' : 'worker';
     const nodeName = type === 'controlplane' ? `cp-${i + 1}` : `worker-${i - options.controlPlanes + 1}`;
     const address = `127.0.0.${first + i}`;
-    const nodeDir = join(dir, 'nodes', nodeName);
+    const nodeDir = join(options.dir, 'nodes', nodeName);
     await mkdir(join(nodeDir, 'state'), { recursive: true, mode: 0o700 });
     const config = machineConfig({
-      clusterName: name,
+      clusterName: options.name,
       type,
       hostname: nodeName,
       address,
-      etcd: { ca: etcdCa, ...etcdPorts, members },
+      etcd: { ca: secrets.etcdCa, ...etcdPorts, members },
+      kubernetes: secrets.kubernetes,
     });
     await writeFileAtomic(join(nodeDir, 'machine.yaml'), config, { mode: 0o600 });
-    const child = await startNodeProcess(nodeDir, address, port, join(dir, 'ca'));
+    const child = await startNodeProcess(nodeDir, address, options.port, join(options.dir, 'ca'));
+    started.push(child.pid ?? 0);
     await writeFileAtomic(join(nodeDir, 'pid'), String(child.pid));
+    const endpoint = `https://${address}:${options.port}`;
     nodes.push({
       name: nodeName,
       address,
-      endpoint: `https://${address}:${port}`,
+      endpoint,
       type,
       stateDir: join(nodeDir, 'state'),
       pid: child.pid ?? 0,
     });
   }
-  const clientConfig = join(dir, 'config.yaml');
-  await writeFileAtomic(
-    clientConfig,
-    toYaml({
-      ca: join(dir, 'ca', 'ca.crt'),
-      cert: join(dir, 'admin.crt'),
-      key: join(dir, 'admin.key'),
-      nodes: Object.fromEntries(nodes.map((n) => [n.name, n.endpoint])),
-    }),
+  return nodes;
+}
+
+/**
+ * Creates the folder, the CA and certificates, the configs, and starts every node process. A
+ * failure midway stops the processes already started and removes the folder.
+ */
+export async function createLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  validateShape(options);
+  const dir = resolve(options.dir);
+  if ((await readFileIfExists(join(dir, 'cluster.yaml'))) !== undefined) {
+    throw new Error(`${dir} already holds a cluster: destroy it first`);
+  }
+  // Everything in the folder is the cluster's: destroy removes it whole.
+  const existing = await readdir(dir).catch(() => undefined);
+  if (existing !== undefined && existing.length > 0) {
+    throw new Error(`${dir} is not empty: the cluster's folder must be new or empty (destroy removes it)`);
+  }
+  const port = options.port ?? 50_000;
+  const name = options.name ?? 'converge';
+  const first = options.firstAddress ?? 11;
+  await assertEtcdInstalled();
+  await assertListenersFree(
+    plannedListeners(options, first, port, options.etcdPorts ?? { client: 2379, peer: 2380 }),
   );
-  await writeFileAtomic(join(dir, 'cluster.yaml'), toYaml({ name, port, nodes }));
-  return { dir, nodes, clientConfig };
+  const started: number[] = [];
+  try {
+    const secrets = await makeSecrets(dir, name, `127.0.0.${first}`);
+    const nodes = await startNodes({ ...options, dir, port, name }, secrets, started);
+    const clientConfig = join(dir, 'config.yaml');
+    await writeFileAtomic(
+      clientConfig,
+      toYaml({
+        ca: join(dir, 'ca', 'ca.crt'),
+        cert: join(dir, 'admin.crt'),
+        key: join(dir, 'admin.key'),
+        nodes: Object.fromEntries(nodes.map((n) => [n.name, n.endpoint])),
+      }),
+    );
+    await writeFileAtomic(join(dir, 'cluster.yaml'), toYaml({ name, port, nodes }));
+    return { dir, nodes, clientConfig };
+  } catch (error) {
+    // Each node runs in its own process group: the group takes its etcd and kubelet with it.
+    for (const pid of started) killGroup(pid);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** SIGKILL to a node's process group (its services included), or to the process alone. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /** Whether `pid` is a `converge node run` of this cluster (a recycled pid is someone else's). */
@@ -256,13 +370,7 @@ export async function destroyLocalCluster(dir: string, graceMs = 20_000): Promis
     await sleep(50);
     alive = (await clusterProcesses(root)).filter((p) => pids.includes(p));
   }
-  for (const pid of alive) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      process.kill(pid, 'SIGKILL');
-    }
-  }
+  for (const pid of alive) killGroup(pid);
   await rm(root, { recursive: true, force: true });
   return pids.length;
 }

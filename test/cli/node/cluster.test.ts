@@ -19,15 +19,15 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-/** The pids of processes whose command line mentions `text`. */
-async function processesMentioning(text: string): Promise<number[]> {
-  const pids: number[] = [];
+/** The command lines (arguments) of processes whose command line mentions `text`. */
+async function processesMentioning(text: string): Promise<string[][]> {
+  const found: string[][] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.split('\0').some((a) => a.includes(text))) pids.push(Number(entry));
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.some((a) => a.includes(text))) found.push(args);
   }
-  return pids;
+  return found;
 }
 
 beforeAll(async () => {
@@ -191,8 +191,14 @@ describe('converge against a local cluster of node processes', () => {
   }, 90_000);
 
   it('should leave nothing behind when the cluster is destroyed', async () => {
-    // Three node processes and the two control planes' etcd members (their data lives in the folder).
-    expect((await processesMentioning(dir)).length).toBe(5);
+    // Three node processes, the two control planes' etcd members (their data lives in the folder),
+    // and the kubelets (their files too), nothing else.
+    const running = await processesMentioning(dir);
+    const named = (pattern: RegExp) => running.filter((args) => args.some((a) => pattern.test(a)));
+    expect(named(/^run$/)).toHaveLength(3);
+    expect(named(/(^|\/)etcd$/)).toHaveLength(2);
+    expect(named(/converge-kubelet/).length).toBeGreaterThan(0);
+    expect(running.length).toBe(3 + 2 + named(/converge-kubelet/).length);
     const destroyed = await runCli(['cluster', 'destroy', '--dir', dir], { HOME: root });
     expect(destroyed).toMatchObject({ code: 0 });
     expect(destroyed.stdout).toContain('3 node process(es) stopped');

@@ -90,6 +90,8 @@ describe('the node API', () => {
     expect(JSON.parse(info.text)).toMatchObject({
       address: '127.0.0.1',
       machineType: 'worker',
+      version: 'v1.0.0',
+      slot: 'A',
       stage: 'running',
     });
     const apply = await call('reader', 'POST', '/v1/node/apply-config', JSON.stringify({ config: 'x' }));
