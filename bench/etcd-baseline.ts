@@ -10,6 +10,10 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCa, issueCertificate, type PemKeyPair } from '../src/api/certificates.js';
+import { etcdInstallCommand } from '../src/testing/etcd-server.js';
+
+/** Debian's etcd (`etcd-server`): the binary the node's etcd service runs from the PATH. */
+const etcdBinary = '/usr/bin/etcd';
 
 /** The certificates of a plain cluster: one CA, per member a server and a peer pair, a client pair. */
 export interface PlainEtcdPki {
@@ -143,7 +147,7 @@ export async function plainEtcdCluster(
     for (const [i, address] of addresses.entries()) {
       const f = files[i]!;
       const child = spawn(
-        'etcd',
+        etcdBinary,
         [
           `--name=${names[i]}`,
           `--data-dir=${join(dir, names[i]!, 'data')}`,
@@ -168,7 +172,9 @@ export async function plainEtcdCluster(
         { stdio: ['ignore', 'pipe', 'pipe'], env },
       );
       child.once('error', (error) => {
-        spawnError = new Error(`cannot run etcd (install it: apt-get install etcd-server): ${error.message}`);
+        spawnError = new Error(
+          `cannot run ${etcdBinary} (install it: ${etcdInstallCommand}): ${error.message}`,
+        );
       });
       child.stdout?.resume();
       child.stderr?.resume();

@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createNodeClient } from '../src/cli/node/node-client.js';
+import { createNodeClient, type NodeClient } from '../src/cli/node/node-client.js';
 import type { NodeInfo } from '../src/node/api/node-info.js';
 import {
   createLocalCluster,
@@ -125,25 +125,46 @@ async function oneNode(port: number): Promise<{ ms: number; rss: number }> {
   }
 }
 
+/** Waits until the node's etcd service runs and is healthy (`GET /v1/node/services`). */
+function untilEtcdHealthy(client: NodeClient): Promise<true> {
+  return until(`etcd healthy on ${client.name}`, async () => {
+    const { services } = await client.json<{ services: ServiceStatus[] }>('GET', '/v1/node/services');
+    return services.some((s) => s.id === 'etcd' && s.state === 'Running' && s.healthy === true) || undefined;
+  });
+}
+
+/** When each step of forming a cluster's etcd ended, ms after `start`. */
+interface EtcdPhases {
+  /** Every node's API answers. */
+  readonly apis: number;
+  /** The first control plane accepted the bootstrap. */
+  readonly bootstrapped: number;
+  /** etcd healthy, per node in order. */
+  readonly healthy: readonly number[];
+}
+
 /**
- * Bootstraps etcd on the first control plane and waits until every control plane's etcd service is
- * running and healthy, as `converge cluster create` does.
+ * Waits for every node's API, bootstraps etcd on the first control plane and waits until every
+ * control plane's etcd service is running and healthy, as `converge cluster create` does.
  */
-async function formEtcd(c: LocalCluster, tls: Tls): Promise<void> {
+async function formEtcd(c: LocalCluster, tls: Tls, start = performance.now()): Promise<EtcdPhases> {
   const clients = c.nodes.map((n) => createNodeClient(n.name, n.endpoint, tls));
   try {
-    await until('the first node API', () => clients[0]!.json<NodeInfo>('GET', '/v1/node/info'));
-    await clients[0]!.json('POST', '/v1/node/bootstrap', {});
     await Promise.all(
       clients.map((client) =>
-        until(`etcd healthy on ${client.name}`, async () => {
-          const { services } = await client.json<{ services: ServiceStatus[] }>('GET', '/v1/node/services');
-          return (
-            services.some((s) => s.id === 'etcd' && s.state === 'Running' && s.healthy === true) || undefined
-          );
-        }),
+        until(`the API of ${client.name}`, () => client.json<NodeInfo>('GET', '/v1/node/info')),
       ),
     );
+    const apis = performance.now() - start;
+    await clients[0]!.json('POST', '/v1/node/bootstrap', {});
+    const bootstrapped = performance.now() - start;
+    const healthy = await Promise.all(
+      clients.map(async (client) => {
+        await untilEtcdHealthy(client);
+        return performance.now() - start;
+      }),
+    );
+    return { apis, bootstrapped, healthy };
   } finally {
     for (const client of clients) client.close();
   }
@@ -171,12 +192,19 @@ async function withCluster<T>(port: number, use: (c: LocalCluster, tls: Tls) => 
 }
 
 /** Ms from `createLocalCluster` (3 control planes) until etcd is healthy on every one, bootstrap included. */
-function cluster(port: number): Promise<number> {
+function cluster(port: number, phases: EtcdPhases[]): Promise<number> {
   const start = performance.now();
   return withCluster(port, async (c, tls) => {
-    await formEtcd(c, tls);
+    phases.push(await formEtcd(c, tls, start));
     return performance.now() - start;
   });
+}
+
+/** The median phases of several cluster runs, in words. */
+function describePhases(phases: readonly EtcdPhases[]): string {
+  const ms = (xs: number[]) => `${(median(xs) / 1000).toFixed(1)} s`;
+  const healthy = phases[0]!.healthy.map((_, i) => `cp-${i + 1} ${ms(phases.map((p) => p.healthy[i]!))}`);
+  return `every API answering ${ms(phases.map((p) => p.apis))}, bootstrap accepted ${ms(phases.map((p) => p.bootstrapped))}, etcd healthy: ${healthy.join(', ')}`;
 }
 
 /** Ms to upgrade the nodes one after another through `POST /v1/node/upgrade`, until each booted `version`. */
@@ -195,6 +223,8 @@ async function rollingUpgrade(c: LocalCluster, tls: Tls, version: string): Promi
         { image: { version }, wait: true },
       );
       if (booted !== version) throw new Error(`bench: ${node.name} booted ${String(booted)}, not ${version}`);
+      // Booted (running and ready) can come before etcd is back: the next node's guard would refuse.
+      await untilEtcdHealthy(client);
     } finally {
       client.close();
     }
@@ -211,6 +241,7 @@ async function rollingReboot(c: LocalCluster, tls: Tls): Promise<number> {
       const { bootId } = await client.json<NodeInfo>('GET', '/v1/node/info');
       await client.json('POST', '/v1/node/reboot', {});
       await untilReady(node.endpoint, tls, bootId);
+      await untilEtcdHealthy(client);
     } finally {
       client.close();
     }
@@ -240,9 +271,10 @@ export async function run(): Promise<BenchReport> {
     },
     cliStart,
   );
+  const phases: EtcdPhases[] = [];
   const three = await pairedMeasures(
     clusterPairs,
-    () => cluster(port++),
+    () => cluster(port++, phases),
     async () => median(await Promise.all([cliStart(), cliStart(), cliStart()])),
   );
   let version = 0;
@@ -267,7 +299,7 @@ export async function run(): Promise<BenchReport> {
       pairedCostRow('one node process: start -> running and ready', single, 20),
       { ...clusterRow, target: `< ${clusterGoalMs / 1000} s wall (goal)`, met: three.ours < clusterGoalMs },
       pairedCostRow(
-        'rolling upgrade of 3 nodes via POST /v1/node/upgrade, each until booted (wall)',
+        'rolling upgrade of 3 nodes via POST /v1/node/upgrade, each until booted and etcd healthy (wall)',
         upgrade,
         3,
       ),
@@ -282,7 +314,8 @@ export async function run(): Promise<BenchReport> {
       'baselines: `converge --version` from source (the same start-up: Node.js, tsx, the CLI), run in interleaved pairs; three at once for the cluster',
       `cluster: ${clusterPairs} pairs; createLocalCluster then, as \`converge cluster create\`, POST /v1/node/bootstrap on cp-1 and GET /v1/node/services until etcd runs healthy on all three (learners are promoted first)`,
       'the goal of issue 15: a 3-node cluster healthy in under 10 s wall',
-      `rolling upgrade: ${upgradePairs} pairs on one formed cluster; baseline: POST /v1/node/reboot on each node in turn until it is running and ready on a new boot id (an upgrade is the guard, the install, that reboot and the commit)`,
+      `cluster phases after create (median): ${describePhases(phases)}`,
+      `rolling upgrade: ${upgradePairs} pairs on one formed cluster; each node until it booted the new version and its etcd is healthy again (the next node's upgrade guard needs every member healthy); baseline: POST /v1/node/reboot on each node in turn until it is running and ready on a new boot id and its etcd healthy (an upgrade is the guard, the install, that reboot and the commit)`,
       'memory baseline: the RSS of an idle Node.js process',
       `reconciles: ${counted.reconciles} reconciles by ${counted.controllers} controllers for ${counted.resources} resources; busiest: ${counted.busiest.join(', ')}`,
     ],
