@@ -6,10 +6,12 @@
  *   measured in interleaved pairs;
  * - the supervisor's cost per service: heap bytes and CPU time of the node's process while N idle
  *   processes run under it, against the same N processes spawned with `child_process` directly
- *   (their output read the same way), in interleaved pairs.
+ *   (their output read the same way), in interleaved pairs;
+ * - etcd (bench/services-etcd.ts): a node from start to etcd healthy and a three-member cluster
+ *   formed, against plain etcd members spawned directly, in interleaved pairs.
  *
- * Each part is a section (a function returning rows): the etcd section (etcd healthy, a
- * three-member cluster formed) is added to `sections` beside the kubelet one.
+ * Each part is a section (a function returning rows); `BENCH_SERVICES_ONLY=etcd` (a comma-separated
+ * list of kubelet, supervisor, etcd) runs some of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -38,6 +40,7 @@ import {
   pairedCostRow,
   pairedMeasures,
 } from './harness.js';
+import { etcdSection } from './services-etcd.js';
 
 const pairs = Number(process.env.BENCH_SERVICES_PAIRS ?? 3);
 const idleServices = Number(process.env.BENCH_SERVICES_IDLE ?? 20);
@@ -247,18 +250,33 @@ async function supervisorSection(): Promise<BenchRow[]> {
 }
 
 /** The benchmark's sections, in order; each measures its own figures against its own baseline. */
-const sections: readonly (() => Promise<BenchRow[]>)[] = [kubeletSection, supervisorSection];
+const sections: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
+  kubelet: kubeletSection,
+  supervisor: supervisorSection,
+  etcd: () => etcdSection(pairs),
+};
 
 /** Runs the services benchmark. */
 export async function run(): Promise<BenchReport> {
+  const only = process.env.BENCH_SERVICES_ONLY?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((name) => !(name in sections)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_SERVICES_ONLY: unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(sections).join(', ')}`,
+    );
+  }
   const rows: BenchRow[] = [];
-  for (const section of sections) rows.push(...(await section()));
+  for (const [name, section] of Object.entries(sections)) {
+    if (only === undefined || only.includes(name)) rows.push(...(await section()));
+  }
   return {
     name: 'services',
     rows,
     notes: [
       `${pairs} interleaved pairs per figure; the kubelet is the stand-in (bin/converge-kubelet), started through tsx when the package is not built`,
       'baselines: the same processes spawned with child_process directly, output read the same way',
+      'etcd: nodes in this process on a simulated network with real etcd members on 127.0.0.61-65, data under the temp dir; baseline: Debian etcd with the same TLS flags on 127.0.0.62 and .66-68, certificates made beforehand, healthy = GET /health answers true on every member',
+      'Service etcd becomes healthy at its first probe (1 s after start, then every 5 s): a promoted learner waits for its next probe',
     ],
   };
 }
