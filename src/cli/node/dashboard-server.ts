@@ -34,6 +34,8 @@ export interface DashboardServerOptions {
   readonly port: number;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** At most this many node requests open at once (each stream holds one); more are answered 503. */
+  readonly maxOpenRequests?: number;
 }
 
 /** A running dashboard server. */
@@ -57,6 +59,44 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+function sendFile(res: ServerResponse, type: string, text: string): void {
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': pageSecurity,
+  });
+  res.end(text);
+}
+
+/** Forwards one request to its node; false when the node could not be reached. */
+async function forward(res: ServerResponse, upstream: NodeUpstream, target: ForwardTarget): Promise<boolean> {
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  let answer: IncomingMessage;
+  try {
+    answer = await upstream.get(target.path, abort.signal, '*/*');
+  } catch (error) {
+    if (abort.signal.aborted) return true;
+    sendError(
+      res,
+      new ApiError(502, 'Unavailable', `node ${target.node} is unreachable: ${(error as Error).message}`),
+    );
+    return false;
+  }
+  res.writeHead(answer.statusCode ?? 502, {
+    'content-type': answer.headers['content-type'] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': forwardedSecurity,
+  });
+  res.flushHeaders();
+  // A node that goes away mid-stream cuts the page's stream too, so the page sees it and retries.
+  pipeline(answer, res, () => undefined);
+  return true;
+}
+
 /** Makes the dashboard server of `options.nodes`. */
 export function createDashboardServer(options: DashboardServerOptions): DashboardServer {
   const clock = options.clock ?? wallClock;
@@ -68,34 +108,9 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
   const names = new Set(upstreams.keys());
   const pageNodes = options.nodes.map((n) => ({ name: n.name, base: nodeBase(n.name), live: liveEndpoint }));
   const stats = { answered: 0, refused: 0, failed: 0 };
+  const maxOpen = options.maxOpenRequests ?? 1_024;
+  let open = 0;
   let port = options.port;
-
-  const forward = async (res: ServerResponse, target: ForwardTarget) => {
-    const upstream = upstreams.get(target.node)!;
-    const abort = new AbortController();
-    res.on('close', () => abort.abort());
-    let answer: IncomingMessage;
-    try {
-      answer = await upstream.get(target.path, abort.signal, '*/*');
-    } catch (error) {
-      if (abort.signal.aborted) return;
-      stats.failed++;
-      sendError(
-        res,
-        new ApiError(502, 'Unavailable', `node ${target.node} is unreachable: ${(error as Error).message}`),
-      );
-      return;
-    }
-    res.writeHead(answer.statusCode ?? 502, {
-      'content-type': answer.headers['content-type'] ?? 'application/octet-stream',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': forwardedSecurity,
-    });
-    res.flushHeaders();
-    // A node that goes away mid-stream cuts the page's stream too, so the page sees it and retries.
-    pipeline(answer, res, () => undefined);
-  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (!isOwnHost(req.headers.host, options.host, port)) {
@@ -118,19 +133,24 @@ export function createDashboardServer(options: DashboardServerOptions): Dashboar
       sendError(res, error, hasBody(req));
       return;
     }
+    const holds = request.kind === 'forward' ? 1 : request.kind === 'live' ? request.streams.length : 0;
+    if (open + holds > maxOpen) {
+      stats.refused++;
+      sendError(
+        res,
+        new ApiError(503, 'Unavailable', `the dashboard already holds ${open} node requests open`),
+      );
+      return;
+    }
     stats.answered++;
+    open += holds;
+    res.once('close', () => {
+      open -= holds;
+    });
     if (request.kind === 'file') {
-      const [type, text] = dashboardAsset(request.file, pageNodes);
-      res.writeHead(200, {
-        'content-type': type,
-        'content-length': Buffer.byteLength(text),
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': pageSecurity,
-      });
-      res.end(text);
+      sendFile(res, ...dashboardAsset(request.file, pageNodes));
     } else if (request.kind === 'forward') {
-      await forward(res, request.target);
+      if (!(await forward(res, upstreams.get(request.target.node)!, request.target))) stats.failed++;
     } else {
       await serveLive(res, request.streams, upstreams, clock);
     }

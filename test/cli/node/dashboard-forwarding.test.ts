@@ -218,6 +218,7 @@ describe('the dashboard server', () => {
       host: '127.0.0.78',
       port: 0,
       logger: pino({ level: 'silent' }),
+      maxOpenRequests: 2,
     });
     url = new URL(await server.listen());
   });
@@ -253,5 +254,10 @@ describe('the dashboard server', () => {
     expect(rebound.text).not.toContain('gone');
     expect((await get('/nodes/../../etc/passwd')).status).toBe(404);
     expect(server.stats.refused).toBeGreaterThanOrEqual(4);
+    // Three streams of at most two open node requests.
+    const s = encodeURIComponent('/nodes/gone/v1/node/health');
+    const tooMany = await get(`/live?s=${s}&s=${s}&s=${s}`);
+    expect(tooMany.status).toBe(503);
+    expect(JSON.parse(tooMany.text).error.message).toContain('already holds 0 node requests open');
   });
 });
