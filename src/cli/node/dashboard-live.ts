@@ -24,6 +24,10 @@ type LiveMessage =
 
 function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
     const handle = clock.setTimeout(done, ms);
     function done() {
       clock.clearTimeout(handle);
