@@ -5,6 +5,7 @@ import { createApiServer } from '../../api/server.js';
 import { createState } from '../../runtime/state/create-state.js';
 import type { State } from '../../runtime/state/state.js';
 import { CliError, exitCodes } from '../exit-codes.js';
+import { parseListen, untilSignal } from '../listen.js';
 import {
   followStoredDefinitions,
   optionsOf,
@@ -32,19 +33,6 @@ export interface ServeOptions {
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Splits `host:port` (`[v6]:port` for IPv6). */
-function parseListen(text: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[3]);
-  if (match === null || port > 65_535) {
-    throw new CliError(
-      `--listen must be host:port (e.g. 127.0.0.1:7443 or [::1]:7443), got ${JSON.stringify(text)}`,
-      exitCodes.usage,
-    );
-  }
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
-}
-
 function readCert(dir: string, name: string): string {
   const path = join(resolve(dir), name);
   try {
@@ -67,19 +55,6 @@ async function openState(options: ServeOptions, logger: pino.Logger): Promise<St
   if (endpoints.length === 0) throw new CliError('--etcd must list etcd client URLs', exitCodes.usage);
   const { createEtcdState } = await import('../../backends/etcd/etcd-state.js');
   return createEtcdState({ endpoints, prefix: options.etcdPrefix, logger });
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 /**

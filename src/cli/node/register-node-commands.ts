@@ -271,14 +271,38 @@ export function registerNodeCommands(program: Command, io: NodeCommandIo): void 
   program
     .command('dashboard')
     .description(
-      "print the URL of each node's dashboard (a browser needs the client certificate of the config)",
+      "print the URL of each node's dashboard (a browser needs the client certificate of the config); --serve shows every node on one local page",
     )
     .option('-n, --nodes <list>', nodesHelp)
-    .action(async (options: { nodes?: string }, command: Command) => {
-      await withNodes(io, command, options.nodes, async (clients) => {
-        for (const c of clients) stdout.write(`${c.name} ${new URL('/dashboard/', c.endpoint).href}\n`);
-      });
-    });
+    .option(
+      '--serve',
+      'serve one page for all the nodes on loopback, forwarding to each with the certificate',
+    )
+    .option(
+      '--listen <host:port>',
+      'with --serve: the loopback address and port (port 0: any free port)',
+      '127.0.0.1:50080',
+    )
+    .option('--log-level <level>', 'with --serve: log level on stderr', 'warn')
+    .action(
+      async (
+        options: { nodes?: string; serve?: boolean; listen: string; logLevel: string },
+        command: Command,
+      ) => {
+        if (options.serve) {
+          const { resolveConnection } = await import('../config.js');
+          const { resolveTargets } = await import('./node-client.js');
+          const { dashboardServeCommand } = await import('./dashboard-command.js');
+          const connection = resolveConnection(io.connectionFlags(command));
+          const targets = resolveTargets(connection, options.nodes);
+          await dashboardServeCommand(targets, connection.tls, options, stdout);
+          return;
+        }
+        await withNodes(io, command, options.nodes, async (clients) => {
+          for (const c of clients) stdout.write(`${c.name} ${new URL('/dashboard/', c.endpoint).href}\n`);
+        });
+      },
+    );
 
   const cluster = program.command('cluster').description('a local cluster of node processes');
   cluster

@@ -9,6 +9,11 @@ import { dashboardScript } from './dashboard-script.js';
 export interface DashboardNode {
   readonly name: string;
   readonly base: string;
+  /**
+   * The path of a multiplexed stream endpoint the node's live streams go through (one browser
+   * connection for many streams); absent: the page follows each stream with its own request.
+   */
+  readonly live?: string;
 }
 
 /** The content type and text of a dashboard file. */

@@ -10,6 +10,7 @@ export const dashboardHtml = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>converge dashboard</title>
+<link rel="icon" href="data:,">
 <style>
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; font-size: 14px; }
   body { margin: 0; padding: 1rem 1.5rem; background: Canvas; color: CanvasText; }

@@ -1,17 +1,15 @@
 /**
  * The dashboard's browser module, served as plain JavaScript (no build step): one card per node,
- * kept live by the resource API's watch streams and the node's event stream, and the controller
- * dependency graph drawn by the node API as SVG.
+ * kept live by the resource API's watch streams and the node's event stream (each stream its own
+ * request, or all of them multiplexed over one request when `nodes.json` names a `live` endpoint,
+ * since a browser holds only six HTTP/1.1 connections per origin), and the controller dependency
+ * graph drawn by a node's API as SVG.
  */
+import { dashboardKinds } from './dashboard-kinds.js';
 
 /** `dashboard.js`: the page's ES module. */
 export const dashboardScript = `
-const stateTypes = {
-  machine: ['runtime', 'MachineStatuses.runtime.talos.dev'],
-  services: ['runtime', 'Services.v1alpha1.talos.dev'],
-  addresses: ['network', 'NodeAddresses.net.talos.dev'],
-  members: ['etcd', 'EtcdMembers.etcd.talos.dev'],
-};
+const stateTypes = ${JSON.stringify(dashboardKinds)};
 
 function el(tag, attrs, children) {
   const node = document.createElement(tag);
@@ -22,58 +20,132 @@ function el(tag, attrs, children) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Reads an NDJSON stream, reconnecting after a drop; onOpen runs before each (re)connection's first line. */
-async function follow(url, onOpen, onLine) {
+/** Splits a fetch response's body into NDJSON items. */
+async function readLines(res, onLine) {
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let i;
+    while ((i = buffer.indexOf('\\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      if (line !== '') onLine(JSON.parse(line));
+    }
+  }
+}
+
+async function errorText(res) {
+  try {
+    const body = await res.json();
+    return (body.error && body.error.message) || String(res.status);
+  } catch {
+    return 'HTTP ' + res.status;
+  }
+}
+
+/**
+ * Follows an NDJSON stream, reconnecting after a drop. handlers: open() before each connection's
+ * first line, line(item), lost(message) when it drops or cannot connect, missing() on a 404 (no retry).
+ */
+async function follow(url, handlers) {
   for (let attempt = 0; ; attempt++) {
     try {
       const res = await fetch(url);
-      if (res.status === 404) return false;
-      if (!res.ok) throw new Error(url + ': ' + res.status);
-      onOpen();
+      if (res.status === 404) return handlers.missing();
+      if (!res.ok) throw new Error(await errorText(res));
+      handlers.open();
       attempt = 0;
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let i;
-        while ((i = buffer.indexOf('\\n')) >= 0) {
-          const line = buffer.slice(0, i);
-          buffer = buffer.slice(i + 1);
-          if (line !== '') onLine(JSON.parse(line));
-        }
-      }
+      await readLines(res, handlers.line);
+      handlers.lost('stream ended');
     } catch (error) {
-      // Shown on the page, where the reader looks; the next render replaces it once the stream is back.
-      const summary = document.getElementById('summary');
-      if (summary) summary.textContent = 'connection lost (' + url + '): ' + (error && error.message) + '; retrying';
+      handlers.lost((error && error.message) || String(error));
     }
     await sleep(Math.min(5000, 250 * 2 ** attempt));
   }
 }
 
-/** Follows a kind: a live map id -> resource. */
-function watchKind(base, key, render) {
+/** Streams the page follows through a multiplexed endpoint, by endpoint. */
+const multiplexed = new Map();
+
+/** Follows path of node: directly, or through the node's multiplexed endpoint (opened by main). */
+function stream(node, path, handlers) {
+  if (node.live === undefined) return void follow(node.base + path, handlers);
+  if (!multiplexed.has(node.live)) multiplexed.set(node.live, []);
+  multiplexed.get(node.live).push({ path: node.base + path, handlers });
+}
+
+/** One request carrying many streams: each line names its stream (s) and says open, item, lost or missing. */
+function followMultiplexed(url, entries) {
+  const query = entries.map((e) => 's=' + encodeURIComponent(e.path)).join('&');
+  follow(url + '?' + query, {
+    open() {},
+    line(message) {
+      const entry = entries[message.s];
+      if (entry === undefined) return;
+      if (message.item !== undefined) entry.handlers.line(message.item);
+      else if (message.open) entry.handlers.open();
+      else if (message.missing) entry.handlers.missing();
+      else if (message.lost !== undefined) entry.handlers.lost(message.lost);
+    },
+    lost(message) {
+      for (const entry of entries) entry.handlers.lost(message);
+    },
+    missing() {
+      for (const entry of entries) entry.handlers.lost('no multiplexed stream endpoint');
+    },
+  });
+}
+
+/** Follows a kind: a live map id -> resource; missing() when the node has no such kind. */
+function watchKind(node, key, reach, render, missing) {
   const [ns, type] = stateTypes[key];
   const items = new Map();
-  const url = base + '/v1/watch/' + encodeURIComponent(ns) + '/' + encodeURIComponent(type) + '?bootstrapContents=true';
-  return follow(
-    url,
-    () => items.clear(),
-    (event) => {
+  const path = '/v1/watch/' + encodeURIComponent(ns) + '/' + encodeURIComponent(type) + '?bootstrapContents=true';
+  stream(node, path, {
+    open: () => { items.clear(); reach.opened(key); },
+    line: (event) => {
       if (event.type === 'created' || event.type === 'updated') items.set(event.resource.metadata.id, event.resource);
       else if (event.type === 'destroyed') items.delete(event.resource.metadata.id);
       else if (event.type !== 'bootstrapped') return;
       render(items);
     },
-  );
+    lost: (message) => reach.lost(key, message),
+    missing: () => { reach.opened(key); if (missing) missing(); },
+  });
+}
+
+/** One line of a machine event. */
+function describeEvent(event) {
+  const words = (...parts) => parts.filter((p) => p !== undefined && p !== '').join(' ');
+  if (event.type === 'service') return words('service', event.service, event.state) + (event.message ? ': ' + event.message : '');
+  if (event.type === 'config') return 'config ' + event.action + ': ' + event.message;
+  if (event.type === 'lifecycle') return words('lifecycle', event.operation, event.step) + (event.message ? ': ' + event.message : '');
+  return words(event.type, event.sequence, event.phase, event.task, event.action) + (event.error ? ': ' + event.error.message : '');
 }
 
 const yes = (value, good, bad) => el('span', { class: value ? 'ok' : 'bad' }, [value ? good : bad]);
 
+/** Whether a node answers: its card turns .unreachable while any of its streams is lost. */
+function reachability(card, line, name, summary) {
+  const lost = new Map();
+  const show = () => {
+    const down = lost.size > 0;
+    card.classList.toggle('unreachable', down);
+    line.textContent = down ? 'unreachable: ' + [...new Set(lost.values())].join('; ') + ' (retrying)' : '';
+    summary.reach(name, !down);
+  };
+  return {
+    opened(key) { if (lost.delete(key)) show(); },
+    lost(key, message) { lost.set(key, message); show(); },
+  };
+}
+
 function nodeCard(node, summary) {
   const title = el('h2', {}, [node.name]);
+  const reachLine = el('div', { class: 'bad', 'data-testid': 'reach' }, []);
   const facts = el('table', {}, []);
   const stage = el('td', { class: 'stage', 'data-testid': 'stage' }, ['unknown']);
   const ready = el('td', { class: 'ready', 'data-testid': 'ready' }, ['?']);
@@ -88,7 +160,7 @@ function nodeCard(node, summary) {
   const members = el('tbody', { 'data-testid': 'members' }, []);
   const events = el('div', { class: 'events', 'data-testid': 'events' }, []);
   const card = el('section', { class: 'node', 'data-node': node.name }, [
-    title, facts,
+    title, reachLine, facts,
     el('h3', {}, ['services']),
     el('table', {}, [el('thead', {}, [el('tr', {}, [el('th', {}, ['service']), el('th', {}, ['running']), el('th', {}, ['healthy'])])]), services]),
     el('h3', {}, ['addresses']), addresses,
@@ -96,20 +168,29 @@ function nodeCard(node, summary) {
     el('table', {}, [members]),
     el('h3', {}, ['recent events']), events,
   ]);
+  const reach = reachability(card, reachLine, node.name, summary);
 
-  fetch(node.base + '/v1/node/info').then((r) => r.json()).then((info) => {
+  let infoLoaded = false;
+  const loadInfo = () => fetch(node.base + '/v1/node/info').then(async (r) => {
+    if (!r.ok) throw new Error(await errorText(r));
+    const info = await r.json();
     hostname.textContent = info.hostname;
     type.textContent = info.machineType;
-  }).catch(() => card.classList.add('unreachable'));
+    infoLoaded = true;
+    reach.opened('info');
+  }).catch((error) => reach.lost('info', (error && error.message) || String(error)));
+  loadInfo();
+  // A node that was down at first gets its facts once a stream of it is back.
+  const withInfo = { opened(key) { reach.opened(key); if (!infoLoaded) loadInfo(); }, lost: reach.lost };
 
-  watchKind(node.base, 'machine', (items) => {
+  watchKind(node, 'machine', withInfo, (items) => {
     const ms = items.get('machine');
     stage.textContent = ms ? ms.spec.stage : 'unknown';
     ready.replaceChildren(yes(ms && ms.spec.status.ready, 'ready', 'not ready'));
     unmet.textContent = ms ? ms.spec.status.unmetConditions.map((c) => c.name + ': ' + c.reason).join('; ') : '';
     summary.update(node.name, ms);
   });
-  watchKind(node.base, 'services', (items) => {
+  watchKind(node, 'services', withInfo, (items) => {
     services.replaceChildren(...[...items.values()].map((s) =>
       el('tr', { 'data-service': s.metadata.id }, [
         el('td', {}, [s.metadata.id]),
@@ -117,26 +198,25 @@ function nodeCard(node, summary) {
         el('td', {}, [s.spec.unknown ? el('span', { class: 'wait' }, ['?']) : yes(s.spec.healthy, 'healthy', 'unhealthy')]),
       ])));
   });
-  watchKind(node.base, 'addresses', (items) => {
+  watchKind(node, 'addresses', withInfo, (items) => {
     const current = items.get('current');
     addresses.textContent = current ? current.spec.addresses.join(', ') : '';
   });
-  watchKind(node.base, 'members', (items) => {
+  watchKind(node, 'members', withInfo, (items) => {
     members.replaceChildren(...[...items.values()].map((m) =>
       el('tr', {}, [el('td', {}, [m.metadata.id]), el('td', {}, [JSON.stringify(m.spec)])])));
-  }).then((known) => {
-    if (known === false) members.replaceChildren(el('tr', {}, [el('td', { class: 'muted' }, ['this node has no etcd'])]));
-  });
+  }, () => members.replaceChildren(el('tr', {}, [el('td', { class: 'muted' }, ['this node has no etcd'])])));
   const recent = [];
-  follow(node.base + '/v1/node/events?tail=15&follow=true', () => { recent.length = 0; }, (event) => {
-    if (event.type === 'heartbeat') return;
-    const what = event.type === 'service'
-      ? 'service ' + event.service + ' ' + event.state + (event.message ? ': ' + event.message : '')
-      : event.type === 'config' ? 'config ' + event.action + ': ' + event.message
-      : event.type + ' ' + (event.sequence || '') + ' ' + (event.phase || '') + ' ' + (event.task || '') + ' ' + event.action;
-    recent.push(event.time.slice(11, 19) + ' ' + what);
-    if (recent.length > 15) recent.shift();
-    events.textContent = recent.join('\\n');
+  stream(node, '/v1/node/events?tail=15&follow=true', {
+    open: () => { recent.length = 0; withInfo.opened('events'); },
+    line: (event) => {
+      if (event.type === 'heartbeat') return;
+      recent.push(event.time.slice(11, 19) + ' ' + describeEvent(event));
+      if (recent.length > 15) recent.shift();
+      events.textContent = recent.join('\\n');
+    },
+    lost: (message) => reach.lost('events', message),
+    missing: () => reach.lost('events', 'no event stream'),
   });
   return card;
 }
@@ -144,13 +224,37 @@ function nodeCard(node, summary) {
 function summaryLine(count) {
   const target = document.getElementById('summary');
   const states = new Map();
+  const down = new Set();
+  const render = () => {
+    const ready = [...states.entries()].filter(([name, m]) => !down.has(name) && m && m.spec.status.ready).length;
+    target.textContent = count + ' node' + (count === 1 ? '' : 's') + ', ' + ready + ' ready' +
+      (down.size > 0 ? ', ' + down.size + ' unreachable' : '');
+  };
   return {
-    update(name, ms) {
-      states.set(name, ms);
-      const ready = [...states.values()].filter((m) => m && m.spec.status.ready).length;
-      target.textContent = count + ' node' + (count === 1 ? '' : 's') + ', ' + ready + ' ready';
+    update(name, ms) { states.set(name, ms); render(); },
+    reach(name, up) {
+      if (up === !down.has(name)) return;
+      if (up) down.delete(name); else down.add(name);
+      render();
     },
   };
+}
+
+/** The dependency graph of one node, with a choice of node when there are several. */
+function graph(nodes) {
+  const holder = document.getElementById('graph-image');
+  const show = (node) => {
+    holder.textContent = 'loading…';
+    const image = el('img', { alt: 'controller dependency graph of ' + node.name, src: node.base + '/v1/node/graph?format=svg' }, []);
+    image.addEventListener('load', () => holder.replaceChildren(image));
+    image.addEventListener('error', () => { holder.textContent = 'graph of ' + node.name + ' unavailable'; });
+  };
+  if (nodes.length > 1) {
+    const choice = el('select', { id: 'graph-node', 'aria-label': 'node' }, nodes.map((n, i) => el('option', { value: String(i) }, [n.name])));
+    choice.addEventListener('change', () => show(nodes[Number(choice.value)]));
+    document.querySelector('#graph h2').append(' of ', choice);
+  }
+  show(nodes[0]);
 }
 
 async function main() {
@@ -159,9 +263,8 @@ async function main() {
   document.getElementById('summary').textContent = nodes.length + ' node' + (nodes.length === 1 ? '' : 's');
   const list = document.getElementById('nodes');
   for (const node of nodes) list.append(nodeCard(node, summary));
-  const image = el('img', { alt: 'controller dependency graph', src: nodes[0].base + '/v1/node/graph?format=svg' }, []);
-  image.addEventListener('load', () => document.getElementById('graph-image').replaceChildren(image));
-  image.addEventListener('error', () => { document.getElementById('graph-image').textContent = 'graph unavailable'; });
+  for (const [url, entries] of multiplexed) followMultiplexed(url, entries);
+  graph(nodes);
 }
 
 main();
