@@ -45,13 +45,8 @@ import {
 } from './machine-types.js';
 import type { LeaveEtcdHook, LifecycleContext, UpgradeGuard } from './node-hooks.js';
 import { type NodeImage, parseNodeImage } from './node-image.js';
-import {
-  commitUpgrade,
-  installUpgrade,
-  revertIfUpgradePending,
-  rollback,
-  UpgradeRefusedError,
-} from './upgrade.js';
+import { installUpgrade, revertIfUpgradePending, rollback, UpgradeRefusedError } from './upgrade.js';
+import { commitUpgradeWithRetry } from './upgrade-commit.js';
 
 /** META key of a reset that has begun wiping: the next boot finishes it. */
 const resetPendingKey = 'ResetPending';
@@ -90,6 +85,8 @@ export class Machine {
   #booted = deferred();
   #bootedDone = false;
   #rebootTimer: TimerHandle | undefined;
+  /** Retries of the running boot's upgrade commit; whatever takes the machine over aborts them. */
+  #committing: AbortController | undefined;
   #stopped = false;
 
   constructor(options: MachineOptions) {
@@ -159,6 +156,7 @@ export class Machine {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#rebootTimer !== undefined) this.#o.clock.clearTimeout(this.#rebootTimer);
+    this.#committing?.abort();
     this.applier.cancelTry();
     this.#maintenance?.reject(new Error('the node stopped'));
     this.#booted.reject(new Error('the node stopped before it booted'));
@@ -304,6 +302,7 @@ export class Machine {
 
   #onFatal(error: Error): void {
     if (this.#stopped) return;
+    this.#committing?.abort();
     void (async () => {
       const reverted = await revertIfUpgradePending(this.#loader, this.#requireMeta(), (step) =>
         this.step('boot', step, `reverting the upgrade: ${step}`),
@@ -336,16 +335,18 @@ export class Machine {
       if (!isSequenceError(error, 'canceled', 'fatal')) this.#log.error({ err: error }, 'boot failed');
       return;
     }
-    const meta = this.#requireMeta();
-    try {
-      if (meta.get(metaKeys.upgrade) !== undefined && (await commitUpgrade(meta))) {
-        await this.step('boot', 'upgrade-committed', `${this.running().image.version} committed`);
-      }
-    } catch (error) {
-      // Running and ready, but the marker stays: a later fatal error would still revert.
-      this.#log.error({ err: error }, `committing ${this.running().image.version} failed`);
-      return;
-    }
+    const { version } = this.running().image;
+    const committing = new AbortController();
+    this.#committing = committing;
+    const committed = await commitUpgradeWithRetry({
+      meta: this.#requireMeta(),
+      clock: this.#o.clock,
+      logger: this.#log,
+      version,
+      signal: committing.signal,
+      onCommitted: () => this.step('boot', 'upgrade-committed', `${version} committed`),
+    });
+    if (!committed) return;
     this.#bootedDone = true;
     this.#booted.resolve();
   }
@@ -425,6 +426,7 @@ export class Machine {
     const inc = this.#inc;
     return {
       stopServices: async () => {
+        this.#committing?.abort();
         inc.supervisor.denyNewServices();
         await inc.supervisor.stopAll();
         await this.step(operation, 'services-stopped', 'services stopped');
