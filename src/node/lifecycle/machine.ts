@@ -280,7 +280,11 @@ export class Machine {
     void (async () => {
       const reverted = await revertIfUpgradePending(this.#loader, this.#requireMeta(), (step) =>
         this.step('boot', step, `reverting the upgrade: ${step}`),
-      );
+      ).catch((e: unknown) => {
+        // The reboot still comes: the marker stays, so the next boot's failure (or commit) finishes it.
+        this.#log.error({ err: e }, 'reverting the upgrade failed');
+        return undefined;
+      });
       this.#log.error(
         { err: error, reverted },
         `fatal: ${error.message}; ${reverted ? `reverted to slot ${reverted}, ` : ''}rebooting in ${this.#o.rebootDelayMs} ms`,

@@ -98,6 +98,28 @@ describe('upgrade', () => {
     expect(await slots(n)).toEqual({ defaultSlot: 'A', versions: { A: 'v1.0.0', B: 'v1.2.0' } });
   });
 
+  it('should still reboot when the revert of a failing version cannot write META, and finish it there', async () => {
+    let armed = false;
+    let failed = 0;
+    const n = await booted({
+      lifecycleHook: (operation, step) => {
+        if (operation === 'upgrade' && step === 'services-stopped') armed = true;
+      },
+    });
+    // The revert flips the default back, then its META delete meets a full disk (once).
+    n.node.disk.faults.onWriteStep((step, path) => {
+      if (armed && step === 'temp-written' && path.endsWith('meta.json') && failed === 0) {
+        failed++;
+        throw new PlatformError('ENOSPC', 'no space left on device', { subject: path });
+      }
+    });
+    await settleOn(n, n.node.upgrade({ image: { version: 'v2.0.0', failsToBoot: true } }), 'upgrade');
+    await settleOn(n, n.node.booted(), 'reboot into v1.0.0 after the half-done revert');
+    expect(failed).toBe(1);
+    expect(n.node.version()).toMatchObject({ slot: 'A', image: { version: 'v1.0.0' } });
+    expect(await marker(n)).toBeUndefined();
+  });
+
   it('should revert a version that fails to boot at once', async () => {
     const n = await booted();
     await settleOn(n, n.node.upgrade({ image: { version: 'v2.0.0', failsToBoot: true } }), 'upgrade');
