@@ -3,10 +3,12 @@
  *
  * @packageDocumentation
  */
+import { processOutput } from './process-output.js';
 import { runCli } from './program.js';
 
 const code = await runCli(process.argv.slice(2), {
-  stdout: { write: (text) => process.stdout.write(text) },
-  stderr: { write: (text) => process.stderr.write(text) },
+  stdout: processOutput(process.stdout),
+  // A closed stderr leaves nowhere to say anything: its writes are dropped, the command goes on.
+  stderr: processOutput(process.stderr, () => {}),
 });
 process.exitCode = code;

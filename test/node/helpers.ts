@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createRuntime, createState, type Runtime, type State } from '../../src/index.js';
 import type { AnyControllerDefinition } from '../../src/runtime/controller/define-controller.js';
@@ -19,7 +20,8 @@ export function controllerHarness(
   clock = createVirtualClock(),
 ): ControllerHarness {
   const state = createState({ clock });
-  const runtime = createRuntime({ state, clock });
+  // Tests feed controllers bad specs on purpose and assert on statuses: their warn lines are noise.
+  const runtime = createRuntime({ state, clock, logger: pino({ level: 'silent' }) });
   for (const c of controllers) runtime.register(c);
   return { clock, state, runtime };
 }

@@ -37,6 +37,7 @@ export interface Deferred {
   reject(error: Error): void;
 }
 
+/** A one-shot signal whose rejection nobody has to handle. */
 export function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
@@ -47,5 +48,3 @@ export function deferred(): Deferred {
   promise.catch(() => {});
   return { promise, resolve, reject };
 }
-
-/** Runs one node's lifecycle. */

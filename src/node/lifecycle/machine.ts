@@ -8,15 +8,11 @@
 import type { Logger } from 'pino';
 import { createDiskBoot } from '../../platform/boot/disk-boot.js';
 import { type BootPlatform, type BootSlot, otherSlot } from '../../platform/boot.js';
-import type { FileDisk } from '../../platform/disk/file-disk.js';
-import { type MetaStore, metaKeys, openMetaStore } from '../../platform/disk/meta-store.js';
-import type { Platform } from '../../platform/platform.js';
+import { type MetaStore, metaKeys } from '../../platform/disk/meta-store.js';
 import { createInProcessPower, type PowerPlatform } from '../../platform/power.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import type { State } from '../../runtime/state/state.js';
 import { type ConfigHistory, openConfigHistory } from '../config-history/config-history.js';
 import type { LifecycleOperation } from '../events/machine-event.js';
-import type { NodeServiceContext } from '../node-services.js';
 import { isSequenceError, type Sequence } from '../sequencer/sequence.js';
 import { createSequencer, type Sequencer } from '../sequencer/sequencer.js';
 import {
@@ -30,12 +26,10 @@ import {
   stageUpgradeSequence,
   upgradeSequence,
 } from '../sequences/sequences.js';
-import type { ServiceDefinition } from '../supervisor/service.js';
-import { servicesAtImage, waitReady } from './boot-services.js';
 import { ConfigApplier } from './config-applier.js';
-import { createIncarnation, type Incarnation, type IncarnationOptions } from './incarnation.js';
-import { installDisk } from './install-disk.js';
-import type { NodeLifecycleHook } from './lifecycle-steps.js';
+import { createIncarnation, type Incarnation } from './incarnation.js';
+import type { MachineOptions } from './machine-options.js';
+import { bootTasks, initializeTasks, type MachineParts } from './machine-tasks.js';
 import {
   type Deferred,
   deferred,
@@ -43,37 +37,14 @@ import {
   type UpgradeRequest,
   type UpgradeResult,
 } from './machine-types.js';
-import type { LeaveEtcdHook, LifecycleContext, UpgradeGuard } from './node-hooks.js';
+import type { LifecycleContext } from './node-hooks.js';
 import { type NodeImage, parseNodeImage } from './node-image.js';
-import {
-  commitUpgrade,
-  installUpgrade,
-  revertIfUpgradePending,
-  rollback,
-  UpgradeRefusedError,
-} from './upgrade.js';
+import { installStagedUpgrade, stageUpgrade, upgradeStaged } from './staged-upgrade.js';
+import { resetSystemDisk, wipeSystemDisk } from './system-disk-reset.js';
+import { installUpgrade, revertIfUpgradePending, rollback, UpgradeRefusedError } from './upgrade.js';
+import { commitUpgradeWithRetry } from './upgrade-commit.js';
 
-/** META key of a reset that has begun wiping: the next boot finishes it. */
-const resetPendingKey = 'ResetPending';
-
-/** What the machine is made of. */
-export interface MachineOptions extends IncarnationOptions {
-  readonly stateDir: string;
-  readonly disk: FileDisk;
-  readonly platform: Platform;
-  /** What a fresh disk is installed with: the image in slot A and, optionally, the first config. */
-  readonly install: { readonly image: NodeImage; readonly config?: string };
-  /** Seeds a fresh boot's state before its controllers start (platform metadata). */
-  readonly seed: (state: State) => Promise<void>;
-  /** The node's services, loaded by each boot's startEverything (`nodeServices`). */
-  readonly services: (ctx: NodeServiceContext) => ServiceDefinition[];
-  readonly bootTimeoutMs: number;
-  readonly rebootDelayMs: number;
-  readonly hook?: NodeLifecycleHook;
-  readonly upgradeGuard?: UpgradeGuard;
-  readonly leaveEtcd?: LeaveEtcdHook;
-}
-
+/** Runs one node's lifecycle: its sequences, and what survives a reboot. */
 export class Machine {
   readonly history: ConfigHistory;
   readonly applier: ConfigApplier;
@@ -90,6 +61,8 @@ export class Machine {
   #booted = deferred();
   #bootedDone = false;
   #rebootTimer: TimerHandle | undefined;
+  /** Retries of the running boot's upgrade commit; whatever takes the machine over aborts them. */
+  #committing: AbortController | undefined;
   #stopped = false;
 
   constructor(options: MachineOptions) {
@@ -144,8 +117,8 @@ export class Machine {
       this.#booted = deferred();
       this.#bootedDone = false;
     }
-    await this.#run(initializeSequence(this.#initializeTasks()));
-    if (this.#meta?.get(metaKeys.stagedUpgradeImageRef) !== undefined) {
+    await this.#run(initializeSequence(initializeTasks(this.#parts())));
+    if (this.#meta !== undefined && upgradeStaged(this.#meta)) {
       await this.#run(installSequence({ installStaged: () => this.#installStaged() }));
       await this.reboot('upgrade');
       return;
@@ -159,6 +132,7 @@ export class Machine {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#rebootTimer !== undefined) this.#o.clock.clearTimeout(this.#rebootTimer);
+    this.#committing?.abort();
     this.applier.cancelTry();
     this.#maintenance?.reject(new Error('the node stopped'));
     this.#booted.reject(new Error('the node stopped before it booted'));
@@ -200,8 +174,7 @@ export class Machine {
     const previous = this.running().slot;
     if (request.stage) {
       const stage = async () => {
-        await meta.set(metaKeys.stagedUpgradeImageRef, JSON.stringify(image));
-        await meta.set(metaKeys.stagedUpgradeInstallOptions, JSON.stringify({ stagedFrom: previous }));
+        await stageUpgrade(meta, image, previous);
         await this.step('upgrade', 'upgrade-staged', `${image.version} staged for the next boot`);
       };
       await this.#run(stageUpgradeSequence({ ...this.#stopTasks('upgrade'), stage }));
@@ -260,11 +233,10 @@ export class Machine {
           await this.#o.leaveEtcd?.({ ...this.#context(), signal: ctx.signal });
           await this.step('reset', 'etcd-left', 'the node left etcd');
         },
-        resetSystemDisk: async () => {
-          await this.#requireMeta().set(resetPendingKey, graceful ? 'graceful' : 'forced');
-          await this.step('reset', 'reset-marked', 'reset of STATE and EPHEMERAL begins');
-          await this.#wipe();
-        },
+        resetSystemDisk: () =>
+          resetSystemDisk(this.#o.disk, this.#requireMeta(), graceful, (step, message) =>
+            this.step('reset', step, message),
+          ),
       }),
     );
     await this.#afterStop();
@@ -304,10 +276,15 @@ export class Machine {
 
   #onFatal(error: Error): void {
     if (this.#stopped) return;
+    this.#committing?.abort();
     void (async () => {
       const reverted = await revertIfUpgradePending(this.#loader, this.#requireMeta(), (step) =>
         this.step('boot', step, `reverting the upgrade: ${step}`),
-      );
+      ).catch((e: unknown) => {
+        // The reboot still comes: the marker stays, so the next boot's failure (or commit) finishes it.
+        this.#log.error({ err: e }, 'reverting the upgrade failed');
+        return undefined;
+      });
       this.#log.error(
         { err: error, reverted },
         `fatal: ${error.message}; ${reverted ? `reverted to slot ${reverted}, ` : ''}rebooting in ${this.#o.rebootDelayMs} ms`,
@@ -330,94 +307,48 @@ export class Machine {
   async #boot(): Promise<void> {
     const inc = this.#inc;
     try {
-      await this.#run(bootSequence(this.#bootTasks(inc)));
+      await this.#run(bootSequence(bootTasks(this.#parts(), inc)));
     } catch (error) {
       // A fatal failure is logged and handled by #onFatal; a takeover owns the machine now.
       if (!isSequenceError(error, 'canceled', 'fatal')) this.#log.error({ err: error }, 'boot failed');
       return;
     }
-    const meta = this.#requireMeta();
-    try {
-      if (meta.get(metaKeys.upgrade) !== undefined && (await commitUpgrade(meta))) {
-        await this.step('boot', 'upgrade-committed', `${this.running().image.version} committed`);
-      }
-    } catch (error) {
-      // Running and ready, but the marker stays: a later fatal error would still revert.
-      this.#log.error({ err: error }, `committing ${this.running().image.version} failed`);
-      return;
-    }
+    const { version } = this.running().image;
+    const committing = new AbortController();
+    this.#committing = committing;
+    const committed = await commitUpgradeWithRetry({
+      meta: this.#requireMeta(),
+      clock: this.#o.clock,
+      logger: this.#log,
+      version,
+      signal: committing.signal,
+      onCommitted: () => this.step('boot', 'upgrade-committed', `${version} committed`),
+    });
+    if (!committed) return;
     this.#bootedDone = true;
     this.#booted.resolve();
   }
 
-  #initializeTasks() {
-    const disk = this.#o.disk;
+  /** What the initialize and boot tasks use of the machine. */
+  #parts(): MachineParts {
     return {
-      reloadMeta: async () => {
-        this.#meta = await openMetaStore(disk);
+      options: this.#o,
+      loader: this.#loader,
+      history: this.history,
+      applier: this.applier,
+      incarnation: () => this.#inc,
+      meta: () => this.#requireMeta(),
+      setMeta: (meta) => {
+        this.#meta = meta;
       },
-      resetPending: async () => this.#requireMeta().get(resetPendingKey) !== undefined,
-      finishReset: () => this.#wipe(),
-      installed: async () => (await this.#loader.readSlot('A')) !== undefined,
-      install: () =>
-        installDisk({
-          ...this.#o.install,
-          disk: this.#o.disk,
-          loader: this.#loader,
-          history: this.history,
-          clock: this.#o.clock,
-        }),
-      probeBootloader: async () => {
-        const slot = (await this.#loader.state()).defaultSlot;
-        const stored = await this.#loader.readSlot(slot);
-        if (stored === undefined) throw new Error(`boot: slot ${slot} holds no image`);
-        this.#running = { slot, image: parseNodeImage(stored.image) };
+      running: () => this.running(),
+      setRunning: (running) => {
+        this.#running = running;
       },
-      loadConfig: async () => {
-        await this.#o.seed(this.#inc.state);
-        await this.applier.load(this.#inc.state);
-      },
-      startRuntime: () => this.#inc.runtime.start(),
-    };
-  }
-
-  #bootTasks(inc: Incarnation) {
-    return {
-      configured: () => this.applier.active() !== undefined,
-      runningMaintenance: async (ctx: { signal: AbortSignal }) => {
-        const waiting = deferred();
+      setMaintenance: (waiting) => {
         this.#maintenance = waiting;
-        // A reboot, reset or upgrade takes over the waiting boot.
-        const onAbort = () => waiting.reject(ctx.signal.reason as Error);
-        ctx.signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          await waiting.promise;
-        } finally {
-          ctx.signal.removeEventListener('abort', onAbort);
-        }
       },
-      checkImage: () => {
-        const { image } = this.running();
-        if (image.failsToBoot) throw new Error(`image ${image.version} fails to boot`);
-      },
-      mountEphemeral: async () => {
-        await this.#o.disk.list('EPHEMERAL');
-      },
-      startAllServices: async (ctx: { signal: AbortSignal }) => {
-        const { platform, disk, stateDir, clock, logger } = this.#o;
-        const config = this.applier.active();
-        const services = this.#o.services({
-          config,
-          state: inc.state,
-          platform,
-          disk,
-          stateDir,
-          clock,
-          logger,
-        });
-        for (const s of servicesAtImage(services, this.running().image)) inc.supervisor.loadAndStart(s);
-        await waitReady(inc.state, inc.supervisor, clock, this.#o.bootTimeoutMs, ctx.signal);
-      },
+      finishReset: () => this.#wipe(),
     };
   }
 
@@ -425,6 +356,7 @@ export class Machine {
     const inc = this.#inc;
     return {
       stopServices: async () => {
+        this.#committing?.abort();
         inc.supervisor.denyNewServices();
         await inc.supervisor.stopAll();
         await this.step(operation, 'services-stopped', 'services stopped');
@@ -438,23 +370,19 @@ export class Machine {
   }
 
   /** The install sequence: a staged upgrade from META, written before anything runs. */
-  async #installStaged(): Promise<void> {
-    const meta = this.#requireMeta();
-    const image = parseNodeImage(meta.get(metaKeys.stagedUpgradeImageRef));
-    // Cleared first: a crash from here on boots the old version, never a half-staged loop.
-    await meta.delete(metaKeys.stagedUpgradeImageRef);
-    await meta.delete(metaKeys.stagedUpgradeInstallOptions);
-    const hook = (step: string) => this.step('upgrade', step, `staged upgrade to ${image.version}: ${step}`);
-    await installUpgrade(this.#loader, meta, this.running().slot, image, hook);
+  #installStaged(): Promise<void> {
+    return installStagedUpgrade(
+      this.#loader,
+      this.#requireMeta(),
+      this.running().slot,
+      (image) => (step) => this.step('upgrade', step, `staged upgrade to ${image.version}: ${step}`),
+    );
   }
 
-  /** Wipes EPHEMERAL then STATE, then clears the reset marker (idempotent: a crash repeats it). */
-  async #wipe(): Promise<void> {
-    await this.#o.disk.wipe('EPHEMERAL');
-    await this.step('reset', 'ephemeral-wiped', 'EPHEMERAL wiped');
-    await this.#o.disk.wipe('STATE');
-    await this.step('reset', 'state-wiped', 'STATE wiped');
-    await this.#requireMeta().delete(resetPendingKey);
-    await this.step('reset', 'reset-finished', 'reset done: the node boots into maintenance');
+  /** Wipes EPHEMERAL then STATE, then clears the reset marker. */
+  #wipe(): Promise<void> {
+    return wipeSystemDisk(this.#o.disk, this.#requireMeta(), (step, message) =>
+      this.step('reset', step, message),
+    );
   }
 }

@@ -1,9 +1,11 @@
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createDiskBoot,
   MachineStatuses,
   metaKeys,
   openMetaStore,
+  PlatformError,
   UpgradeRefusedError,
 } from '../../../src/node/index.js';
 import { cleanup, makeNode, settleOn, type TestNode, workerConfig } from './lifecycle-helpers.js';
@@ -49,6 +51,37 @@ describe('upgrade', () => {
     expect((await n.node.configHistory()).length).toBe(1);
   });
 
+  it('should retry a commit whose META write fails, with backoff on the clock, saying so once', async () => {
+    const lines: Array<{ level: number; msg: string; attempt?: number }> = [];
+    let armed = false;
+    const failedAt: number[] = [];
+    const n = await booted({
+      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) }),
+      // The marker is written before this step; the next META write is the new version's commit.
+      lifecycleHook: (operation, step) => {
+        if (operation === 'upgrade' && step === 'services-stopped') armed = true;
+      },
+    });
+    n.node.disk.faults.onWriteStep((step, path) => {
+      if (armed && step === 'temp-written' && path.endsWith('meta.json') && failedAt.length < 3) {
+        failedAt.push(n.clock.now());
+        throw new PlatformError('ENOSPC', 'no space left on device', { subject: path });
+      }
+    });
+    await settleOn(n, n.node.upgrade({ image: { version: 'v1.1.0' } }), 'upgrade');
+    await settleOn(n, n.node.booted(), 'boot of v1.1.0 and its commit');
+    expect(failedAt).toHaveLength(3);
+    expect(await marker(n)).toBeUndefined();
+    expect(lifecycleSteps(n).at(-1)).toBe('boot:upgrade-committed');
+    // Each wait is longer than the one before, on the node's clock.
+    expect(failedAt[2]! - failedAt[1]!).toBeGreaterThan(failedAt[1]! - failedAt[0]!);
+    const commitLines = lines.filter((l) => l.msg.includes('v1.1.0') && l.msg.includes('commit'));
+    expect(commitLines.map((l) => [l.level, l.msg, l.attempt])).toEqual([
+      [40, 'committing v1.1.0 failed', 1],
+      [30, 'committed v1.1.0 after failed attempts', undefined],
+    ]);
+  });
+
   it('should revert a version whose services never come up, and keep the last good slot through a second one', async () => {
     const n = await booted();
     const failing = (version: string) => ({ version, failingServices: ['apid'] });
@@ -63,6 +96,28 @@ describe('upgrade', () => {
     await settleOn(n, n.node.booted(), 'second revert');
     expect(n.node.version()).toMatchObject({ slot: 'A', image: { version: 'v1.0.0' } });
     expect(await slots(n)).toEqual({ defaultSlot: 'A', versions: { A: 'v1.0.0', B: 'v1.2.0' } });
+  });
+
+  it('should still reboot when the revert of a failing version cannot write META, and finish it there', async () => {
+    let armed = false;
+    let failed = 0;
+    const n = await booted({
+      lifecycleHook: (operation, step) => {
+        if (operation === 'upgrade' && step === 'services-stopped') armed = true;
+      },
+    });
+    // The revert flips the default back, then its META delete meets a full disk (once).
+    n.node.disk.faults.onWriteStep((step, path) => {
+      if (armed && step === 'temp-written' && path.endsWith('meta.json') && failed === 0) {
+        failed++;
+        throw new PlatformError('ENOSPC', 'no space left on device', { subject: path });
+      }
+    });
+    await settleOn(n, n.node.upgrade({ image: { version: 'v2.0.0', failsToBoot: true } }), 'upgrade');
+    await settleOn(n, n.node.booted(), 'reboot into v1.0.0 after the half-done revert');
+    expect(failed).toBe(1);
+    expect(n.node.version()).toMatchObject({ slot: 'A', image: { version: 'v1.0.0' } });
+    expect(await marker(n)).toBeUndefined();
   });
 
   it('should revert a version that fails to boot at once', async () => {

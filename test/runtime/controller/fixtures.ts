@@ -74,7 +74,11 @@ export interface Harness {
   open: () => number;
 }
 
-/** A virtual clock, a state, a runtime with jitter pinned to 0.5 (so backoff is exact), stop to clean up. */
+/**
+ * A virtual clock, a state, a runtime with jitter pinned to 0.5 (so backoff is exact), stop to clean
+ * up. Its logger is silent unless the test gives one: tests provoke failures on purpose and assert
+ * on what they log through {@link memoryLogger}, so the default stderr logger would only add noise.
+ */
 export function harness(
   options: Partial<RuntimeOptions> & {
     history?: { initialCapacity?: number; maxCapacity?: number; gap?: number };
@@ -85,7 +89,13 @@ export function harness(
     createState({ clock, ...(options.history ? { history: options.history } : {}) }),
   );
   const { history: _history, ...rest } = options;
-  const runtime = createRuntime({ state, clock, random: () => 0.5, ...rest });
+  const runtime = createRuntime({
+    state,
+    clock,
+    random: () => 0.5,
+    logger: pino({ level: 'silent' }),
+    ...rest,
+  });
   return { clock, state, runtime, open };
 }
 

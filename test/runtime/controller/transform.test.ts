@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConflictError,
@@ -10,6 +11,9 @@ import {
   type WatchEvent,
 } from '../../../src/index.js';
 import { type Harness, harness, Ints, memoryLogger, Sentences, Strs, Sums, values } from './fixtures.js';
+
+/** The runtimes a test makes itself fail on purpose: their warn lines are not the test's output. */
+const quiet = pino({ level: 'silent' });
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -394,7 +398,10 @@ describe('transformController: map throwing for a tearing-down input', () => {
     await first.runtime.stop();
     await first.state.teardown(Ints.pointer('a'));
     // A new runtime on the same store: it never saw what `a` mapped to.
-    h = { ...first, runtime: createRuntime({ state: first.state, clock: first.clock, random: () => 0.5 }) };
+    h = {
+      ...first,
+      runtime: createRuntime({ state: first.state, clock: first.clock, random: () => 0.5, logger: quiet }),
+    };
     h.runtime.register(definition);
     await h.runtime.start();
     await h.runtime.settled();
@@ -448,7 +455,10 @@ describe('transformController: map throwing for a running input', () => {
     // Left over from an earlier life, and no input maps to it: normally cleaned up.
     await first.state.create(Strs.make('s-orphan', { value: 'old' }), { owner: 'Fragile' });
     broken.now = true;
-    h = { ...first, runtime: createRuntime({ state: first.state, clock: first.clock, random: () => 0.5 }) };
+    h = {
+      ...first,
+      runtime: createRuntime({ state: first.state, clock: first.clock, random: () => 0.5, logger: quiet }),
+    };
     h.runtime.register(fragile(broken));
     await h.runtime.start();
     await h.runtime.settled();
