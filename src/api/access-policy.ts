@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { Subscription } from 'rxjs';
-import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
 import { listDefinitions, lookupDefinition } from '../runtime/resource/define-resource.js';
 import {
   definitionMatchesName,
@@ -11,6 +10,7 @@ import {
 import { formatPointer } from '../runtime/resource/pointer.js';
 import type { CoreState } from '../runtime/state/state.js';
 import { ApiError } from './api-error.js';
+import { type FollowedKind, followKind } from './follow-kind.js';
 import { type Role, roleIncludes, writeRoleFor } from './roles.js';
 
 /** Who is calling: the role and names taken from the verified client certificate. */
@@ -36,8 +36,7 @@ export class AccessPolicy {
   readonly #clock: Clock;
   readonly #stored = new Map<string, DefinitionSpec>();
   readonly #sensitive = new Set<string>();
-  #subscription: Subscription | undefined;
-  #retry: TimerHandle | undefined;
+  #definitions: FollowedKind | undefined;
   #stopped = false;
 
   constructor(state: CoreState, logger: Logger, clock: Clock) {
@@ -57,27 +56,24 @@ export class AccessPolicy {
     });
   }
 
-  #follow(ready: () => void, attempt = 0): void {
+  #follow(ready: () => void): void {
     if (this.#stopped) return;
-    this.#subscription = this.#state
-      .watchKind(ResourceDefinitions.kind(), { bootstrapContents: true })
-      .subscribe({
-        next: (event) => {
-          if (event.type === 'bootstrapped') ready();
-          else if (event.type === 'created' || event.type === 'updated') this.#remember(event.resource.spec);
-          else if (event.type === 'destroyed' && event.resource.spec !== null) {
-            this.#stored.delete((event.resource.spec as DefinitionSpec).type);
-          }
-        },
-        error: (error: unknown) => {
-          this.#logger.warn({ err: error }, 'resource definition watch failed; following again');
-          if (this.#stopped) return;
-          this.#retry = this.#clock.setTimeout(
-            () => this.#follow(ready, attempt + 1),
-            Math.min(5_000, 50 * 2 ** attempt),
-          );
-        },
-      });
+    this.#definitions = followKind(
+      this.#state,
+      ResourceDefinitions.kind(),
+      (event) => {
+        if (event.type === 'bootstrapped') ready();
+        else if (event.type === 'created' || event.type === 'updated') this.#remember(event.resource.spec);
+        else if (event.type === 'destroyed' && event.resource.spec !== null) {
+          this.#stored.delete((event.resource.spec as DefinitionSpec).type);
+        }
+      },
+      {
+        clock: this.#clock,
+        logger: this.#logger,
+        failure: 'resource definition watch failed; following again',
+      },
+    );
   }
 
   #remember(spec: unknown): void {
@@ -90,8 +86,7 @@ export class AccessPolicy {
   /** Stops following the stored definitions. */
   stop(): void {
     this.#stopped = true;
-    this.#subscription?.unsubscribe();
-    if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
+    this.#definitions?.stop();
   }
 
   /** True when readers and operators get the type's specs redacted and only admins write it. */

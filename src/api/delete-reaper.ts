@@ -7,6 +7,7 @@ import { defineResource } from '../runtime/resource/define-resource.js';
 import { metaNamespace } from '../runtime/resource/meta.js';
 import type { AnyResource } from '../runtime/resource/resource.js';
 import type { CoreState, TransactionOp } from '../runtime/state/state.js';
+import { type FollowedKind, followKind } from './follow-kind.js';
 
 /** The annotation a client's delete puts on a resource: who asked for it to be destroyed. */
 export const deleteRequestedAnnotation = 'converge.dev/delete-requested-by';
@@ -126,7 +127,8 @@ export class DeleteReaper {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #targets = new Map<string, Subscription>();
-  #requests: Subscription | undefined;
+  #requests: FollowedKind | undefined;
+  /** The retry of a failed target watch. */
   #retry: TimerHandle | undefined;
   #stopped = false;
 
@@ -137,22 +139,25 @@ export class DeleteReaper {
   }
 
   /** Starts following the delete requests. */
-  start(attempt = 0): void {
+  start(): void {
     if (this.#stopped) return;
-    this.#requests = this.#state.watchKind(DeleteRequests.kind(), { bootstrapContents: true }).subscribe({
-      next: (event) => {
+    this.#requests = followKind(
+      this.#state,
+      DeleteRequests.kind(),
+      (event) => {
         if (event.type === 'created') this.#follow(event.resource.metadata.id, event.resource.spec);
         else if (event.type === 'destroyed') this.#unfollow(event.resource.metadata.id);
       },
-      error: (error: unknown) => {
-        this.#logger.warn({ err: error }, 'delete request watch failed; following again');
-        for (const id of [...this.#targets.keys()]) this.#unfollow(id);
-        this.#retry = this.#clock.setTimeout(
-          () => this.start(attempt + 1),
-          Math.min(5_000, 50 * 2 ** attempt),
-        );
+      {
+        clock: this.#clock,
+        logger: this.#logger,
+        failure: 'delete request watch failed; following again',
+        // Following again from the start creates every request again.
+        onFailure: () => {
+          for (const id of [...this.#targets.keys()]) this.#unfollow(id);
+        },
       },
-    });
+    );
   }
 
   /** Watches one requested resource and destroys it once nothing holds it. */
@@ -188,7 +193,7 @@ export class DeleteReaper {
   /** Stops following. */
   stop(): void {
     this.#stopped = true;
-    this.#requests?.unsubscribe();
+    this.#requests?.stop();
     for (const id of [...this.#targets.keys()]) this.#unfollow(id);
     if (this.#retry !== undefined) this.#clock.clearTimeout(this.#retry);
   }

@@ -34,6 +34,12 @@ export function prefixed(name: string, out: Output): (line: string) => void {
   return (line) => out.write(`${name} ${line}\n`);
 }
 
+/** The node's services, as `GET /v1/node/services` lists them. */
+async function listServices(client: NodeClient): Promise<readonly ServiceStatus[]> {
+  const { services } = await client.json<{ services: ServiceStatus[] }>('GET', '/v1/node/services');
+  return services;
+}
+
 /** `converge services`: one table, a row per node and service. */
 export async function servicesCommand(
   clients: readonly NodeClient[],
@@ -42,8 +48,7 @@ export async function servicesCommand(
 ): Promise<void> {
   const rows: string[][] = [];
   await onEveryNode(clients, err, async (client) => {
-    const { services } = await client.json<{ services: ServiceStatus[] }>('GET', '/v1/node/services');
-    for (const s of services) {
+    for (const s of await listServices(client)) {
       const health = s.healthy === undefined ? (s.hasHealthCheck ? '?' : '-') : s.healthy ? 'OK' : 'Fail';
       rows.push([client.name, s.id, s.state, health, String(s.restarts), s.message]);
     }
@@ -69,8 +74,7 @@ export async function serviceCommand(
   await onEveryNode(clients, err, async (client) => {
     const path = `/v1/node/services/${encodeURIComponent(id)}`;
     if (action === 'status') {
-      const { services } = await client.json<{ services: ServiceStatus[] }>('GET', '/v1/node/services');
-      const s = services.find((x) => x.id === id);
+      const s = (await listServices(client)).find((x) => x.id === id);
       if (s === undefined)
         throw new CliError(`service ${JSON.stringify(id)} is not loaded`, exitCodes.notFound);
       out.write(

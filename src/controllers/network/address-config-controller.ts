@@ -1,23 +1,9 @@
 import { AddressSpecs, addressId } from '../../resources/network/address-spec.js';
 import { parsePrefix } from '../../resources/network/ip.js';
 import { type ConfigLayer, layeredId, networkConfigNamespace } from '../../resources/network/layer.js';
-import { LinkStatuses } from '../../resources/network/link-status.js';
-import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
-import { output } from '../../runtime/controller/inputs.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
-import {
-  cmdlineOf,
-  deviceConfigInput,
-  deviceLink,
-  linkStatusInput,
-  type NetworkConfigOptions,
-  platformConfigInput,
-  readDevices,
-  readPlatformConfig,
-  resolveCmdlineLinks,
-  vlanLinkName,
-  writeLayerSpecs,
-} from './config-sources.js';
+import { defineNetworkConfigController } from './config-controller-factory.js';
+import { deviceLink, resolveCmdlineLinks, vlanLinkName } from './config-sources.js';
 
 /** A per-layer AddressSpec with id `<layer>/<link>/<address>`; a static address is `permanent`. */
 function layerAddress(
@@ -39,33 +25,27 @@ function layerAddress(
  * on `lo` (default), `ip=` addresses (cmdline), the platform's addresses, and the configuration's
  * interface and VLAN addresses.
  */
-export function addressConfigController(options: NetworkConfigOptions = {}): ControllerDefinition {
-  const cmdline = cmdlineOf(options);
-  return defineController({
-    name: 'network.AddressConfigController',
-    inputs: [platformConfigInput, linkStatusInput, deviceConfigInput],
-    outputs: [output.shared(AddressSpecs)],
-    async reconcile(ctx) {
-      const links = await ctx.list(LinkStatuses.kind());
-      const platform = await readPlatformConfig(ctx);
-      const specs: AnyResource[] = [
-        layerAddress('default', 'lo', '127.0.0.1/8', 'host'),
-        layerAddress('default', 'lo', '::1/128', 'host'),
-      ];
-      for (const link of resolveCmdlineLinks(cmdline, links)) {
-        for (const address of link.addresses) specs.push(layerAddress('cmdline', link.name, address));
+export const addressConfigController = defineNetworkConfigController({
+  name: 'network.AddressConfigController',
+  definition: AddressSpecs,
+  sources: ['platform', 'links', 'devices'],
+  async specs({ cmdline, platform, links, devices }) {
+    const specs: AnyResource[] = [
+      layerAddress('default', 'lo', '127.0.0.1/8', 'host'),
+      layerAddress('default', 'lo', '::1/128', 'host'),
+    ];
+    for (const link of resolveCmdlineLinks(cmdline, links)) {
+      for (const address of link.addresses) specs.push(layerAddress('cmdline', link.name, address));
+    }
+    for (const a of platform?.addresses ?? []) specs.push(layerAddress('platform', a.linkName, a.address));
+    for (const device of devices) {
+      const name = deviceLink(device);
+      for (const address of device.device.addresses) specs.push(layerAddress('configuration', name, address));
+      for (const vlan of device.device.vlans) {
+        const vlanName = vlanLinkName(name, vlan.vlanId);
+        for (const address of vlan.addresses) specs.push(layerAddress('configuration', vlanName, address));
       }
-      for (const a of platform?.addresses ?? []) specs.push(layerAddress('platform', a.linkName, a.address));
-      for (const device of await readDevices(ctx)) {
-        const name = deviceLink(device);
-        for (const address of device.device.addresses)
-          specs.push(layerAddress('configuration', name, address));
-        for (const vlan of device.device.vlans) {
-          const vlanName = vlanLinkName(name, vlan.vlanId);
-          for (const address of vlan.addresses) specs.push(layerAddress('configuration', vlanName, address));
-        }
-      }
-      await writeLayerSpecs(ctx, AddressSpecs, specs);
-    },
-  });
-}
+    }
+    return specs;
+  },
+});

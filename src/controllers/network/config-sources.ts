@@ -3,7 +3,6 @@ import { emptyCmdlineNetwork } from '../../resources/config/cmdline.js';
 import { activeMachineConfigId, MachineConfigs } from '../../resources/config/machine-config.js';
 import type { V1Alpha1Config } from '../../resources/config/v1alpha1.js';
 import { type DeviceConfigSpec, DeviceConfigSpecs } from '../../resources/network/device-config-spec.js';
-import { networkConfigNamespace } from '../../resources/network/layer.js';
 import { isPhysicalLink, type LinkStatus, LinkStatuses } from '../../resources/network/link-status.js';
 import {
   activePlatformConfigId,
@@ -13,11 +12,10 @@ import {
 import type { ControllerInput } from '../../runtime/controller/inputs.js';
 import { input } from '../../runtime/controller/inputs.js';
 import type { ReadContext } from '../../runtime/controller/read-context.js';
-import type { ReconcileContext } from '../../runtime/controller/reconcile-context.js';
 import { undefinedIfNotFound } from '../../runtime/errors.js';
 import type { AnyResourceDefinition } from '../../runtime/resource/define-resource.js';
 import type { Pointer } from '../../runtime/resource/pointer.js';
-import type { AnyResource, Resource } from '../../runtime/resource/resource.js';
+import type { Resource } from '../../runtime/resource/resource.js';
 
 /** What the network config controllers are built with: the sources that are not resources. */
 export interface NetworkConfigOptions {
@@ -97,25 +95,4 @@ export function resolveCmdlineLinks(cmdline: CmdlineNetwork, links: readonly Lin
 /** The command line a factory was given, or an empty one. */
 export function cmdlineOf(options: NetworkConfigOptions): CmdlineNetwork {
   return options.cmdline ?? emptyCmdlineNetwork;
-}
-
-/**
- * Writes a controller's per-layer specs into `network-config` and removes the ones it wrote before
- * and no longer wants. Unchanged specs write nothing.
- */
-export async function writeLayerSpecs(
-  ctx: ReconcileContext,
-  definition: AnyResourceDefinition,
-  specs: readonly AnyResource[],
-): Promise<void> {
-  ctx.trackOutputs();
-  // Two sources may ask for the same id (a link named twice): the later one wins.
-  const byId = new Map<string, AnyResource>();
-  for (const spec of specs) byId.set(spec.metadata.id, spec);
-  for (const spec of byId.values()) {
-    await ctx.modify(spec, (draft) => {
-      draft.spec = spec.spec;
-    });
-  }
-  await ctx.cleanupOutputs(definition.kind(networkConfigNamespace));
 }

@@ -1,10 +1,8 @@
 import type { NetworkDevice } from '../../resources/config/v1alpha1-network.js';
 import { DeviceConfigSpecs, deviceConfigId } from '../../resources/network/device-config-spec.js';
-import { isPhysicalLink, type LinkStatus, LinkStatuses } from '../../resources/network/link-status.js';
-import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
-import { output } from '../../runtime/controller/inputs.js';
+import { isPhysicalLink, type LinkStatus } from '../../resources/network/link-status.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
-import { linkStatusInput, machineConfigInput, readMachineConfig } from './config-sources.js';
+import { defineNetworkConfigController } from './config-controller-factory.js';
 
 /** Whether an observed link matches a device selector (every given field must match). */
 function matches(selector: NonNullable<NetworkDevice['deviceSelector']>, link: LinkStatus): boolean {
@@ -20,36 +18,29 @@ function matches(selector: NonNullable<NetworkDevice['deviceSelector']>, link: L
  * `network.DeviceConfigController`: one `DeviceConfigSpec` per `machine.network.interfaces` entry,
  * with a `deviceSelector` resolved to the observed links it matches (the first one, as Talos).
  */
-export function deviceConfigController(): ControllerDefinition {
-  return defineController({
-    name: 'network.DeviceConfigController',
-    inputs: [machineConfigInput, linkStatusInput],
-    outputs: [output.exclusive(DeviceConfigSpecs)],
-    async reconcile(ctx) {
-      const config = await readMachineConfig(ctx);
-      const links = config === undefined ? [] : await ctx.list(LinkStatuses.kind());
-      const wanted: AnyResource[] = [];
-      config?.machine.network.interfaces.forEach((device, index) => {
-        let name = device.interface;
-        if (device.deviceSelector !== undefined) {
-          const selector = device.deviceSelector;
-          name = links.find((l) => matches(selector, l))?.metadata.id;
-        }
-        if (name === undefined) return;
-        wanted.push(
-          DeviceConfigSpecs.make(deviceConfigId(name, index), {
-            device: { ...device, interface: name, deviceSelector: undefined },
-            index,
-          }),
-        );
-      });
-      ctx.trackOutputs();
-      for (const spec of wanted) {
-        await ctx.modify(spec, (draft) => {
-          draft.spec = spec.spec;
-        });
+export const deviceConfigController = defineNetworkConfigController({
+  name: 'network.DeviceConfigController',
+  definition: DeviceConfigSpecs,
+  sources: ['machineConfig', 'links'],
+  // The one writer of device configs, which live in their type's own namespace.
+  output: 'exclusive',
+  namespace: DeviceConfigSpecs.defaultNamespace,
+  async specs({ machineConfig, links }) {
+    const wanted: AnyResource[] = [];
+    machineConfig?.machine.network.interfaces.forEach((device, index) => {
+      let name = device.interface;
+      if (device.deviceSelector !== undefined) {
+        const selector = device.deviceSelector;
+        name = links.find((l) => matches(selector, l))?.metadata.id;
       }
-      await ctx.cleanupOutputs(DeviceConfigSpecs.kind());
-    },
-  });
-}
+      if (name === undefined) return;
+      wanted.push(
+        DeviceConfigSpecs.make(deviceConfigId(name, index), {
+          device: { ...device, interface: name, deviceSelector: undefined },
+          index,
+        }),
+      );
+    });
+    return wanted;
+  },
+});

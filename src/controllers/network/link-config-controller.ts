@@ -1,26 +1,9 @@
 import type { NetworkDevice } from '../../resources/config/v1alpha1-network.js';
 import { type ConfigLayer, layeredId, networkConfigNamespace } from '../../resources/network/layer.js';
 import { type LinkSpecSpec, LinkSpecs } from '../../resources/network/link-spec.js';
-import { LinkStatuses } from '../../resources/network/link-status.js';
-import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
-import { output } from '../../runtime/controller/inputs.js';
 import type { AnyResource, SpecInputOf } from '../../runtime/resource/resource.js';
-import {
-  cmdlineOf,
-  deviceConfigInput,
-  deviceLink,
-  linkStatusInput,
-  machineConfigInput,
-  type NetworkConfigOptions,
-  physicalLinks,
-  platformConfigInput,
-  readDevices,
-  readMachineConfig,
-  readPlatformConfig,
-  resolveCmdlineLinks,
-  vlanLinkName,
-  writeLayerSpecs,
-} from './config-sources.js';
+import { defineNetworkConfigController } from './config-controller-factory.js';
+import { deviceLink, physicalLinks, resolveCmdlineLinks, vlanLinkName } from './config-sources.js';
 
 type LinkInput = SpecInputOf<typeof LinkSpecs> & { name: string };
 
@@ -38,39 +21,32 @@ function layerLink(layer: ConfigLayer, spec: LinkInput): AnyResource {
  * `lo` and each physical link up (default), `ip=` links and `vlan=` (cmdline), the platform's
  * links, and the configuration's interfaces with their MTU, bonds (and slaves) and VLANs.
  */
-export function linkConfigController(options: NetworkConfigOptions = {}): ControllerDefinition {
-  const cmdline = cmdlineOf(options);
-  return defineController({
-    name: 'network.LinkConfigController',
-    inputs: [machineConfigInput, platformConfigInput, linkStatusInput, deviceConfigInput],
-    outputs: [output.shared(LinkSpecs)],
-    async reconcile(ctx) {
-      const links = await ctx.list(LinkStatuses.kind());
-      const config = await readMachineConfig(ctx);
-      const platform = await readPlatformConfig(ctx);
-      const devices = await readDevices(ctx);
-      const ignored = new Set(cmdline.ignoredLinks);
-      for (const device of config?.machine.network.interfaces ?? []) {
-        if (device.ignore && device.interface !== undefined) ignored.add(device.interface);
-      }
-      const specs: AnyResource[] = [layerLink('default', { name: 'lo', up: true, type: 'loopback' })];
-      for (const link of physicalLinks(links)) {
-        if (!ignored.has(link.metadata.id))
-          specs.push(layerLink('default', { name: link.metadata.id, up: true }));
-      }
-      for (const link of resolveCmdlineLinks(cmdline, links))
-        specs.push(layerLink('cmdline', { name: link.name, up: true }));
-      for (const vlan of cmdline.vlans) {
-        specs.push(layerLink('cmdline', { name: vlan.parent, up: true }));
-        specs.push(layerLink('cmdline', vlanSpec(vlan.name, vlan.parent, vlan.vlanId, 0)));
-      }
-      for (const link of platform?.links ?? [])
-        specs.push(layerLink('platform', { name: link.name, up: link.up, mtu: link.mtu }));
-      for (const device of devices) specs.push(...deviceLinks(device.device, deviceLink(device)));
-      await writeLayerSpecs(ctx, LinkSpecs, specs);
-    },
-  });
-}
+export const linkConfigController = defineNetworkConfigController({
+  name: 'network.LinkConfigController',
+  definition: LinkSpecs,
+  sources: ['machineConfig', 'platform', 'links', 'devices'],
+  async specs({ cmdline, machineConfig, platform, links, devices }) {
+    const ignored = new Set(cmdline.ignoredLinks);
+    for (const device of machineConfig?.machine.network.interfaces ?? []) {
+      if (device.ignore && device.interface !== undefined) ignored.add(device.interface);
+    }
+    const specs: AnyResource[] = [layerLink('default', { name: 'lo', up: true, type: 'loopback' })];
+    for (const link of physicalLinks(links)) {
+      if (!ignored.has(link.metadata.id))
+        specs.push(layerLink('default', { name: link.metadata.id, up: true }));
+    }
+    for (const link of resolveCmdlineLinks(cmdline, links))
+      specs.push(layerLink('cmdline', { name: link.name, up: true }));
+    for (const vlan of cmdline.vlans) {
+      specs.push(layerLink('cmdline', { name: vlan.parent, up: true }));
+      specs.push(layerLink('cmdline', vlanSpec(vlan.name, vlan.parent, vlan.vlanId, 0)));
+    }
+    for (const link of platform?.links ?? [])
+      specs.push(layerLink('platform', { name: link.name, up: link.up, mtu: link.mtu }));
+    for (const device of devices) specs.push(...deviceLinks(device.device, deviceLink(device)));
+    return specs;
+  },
+});
 
 function vlanSpec(name: string, parent: string, vid: number, mtu: number): LinkInput {
   return {

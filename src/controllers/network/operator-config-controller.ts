@@ -1,27 +1,10 @@
 import type { NetworkDevice } from '../../resources/config/v1alpha1-network.js';
 import { type ConfigLayer, layeredId, networkConfigNamespace } from '../../resources/network/layer.js';
-import { LinkStatuses } from '../../resources/network/link-status.js';
 import { OperatorSpecs, operatorId } from '../../resources/network/operator-spec.js';
 import { defaultRouteMetric } from '../../resources/network/route-spec.js';
-import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
-import { output } from '../../runtime/controller/inputs.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
-import {
-  cmdlineOf,
-  deviceConfigInput,
-  deviceLink,
-  linkStatusInput,
-  machineConfigInput,
-  type NetworkConfigOptions,
-  physicalLinks,
-  platformConfigInput,
-  readDevices,
-  readMachineConfig,
-  readPlatformConfig,
-  resolveCmdlineLinks,
-  vlanLinkName,
-  writeLayerSpecs,
-} from './config-sources.js';
+import { defineNetworkConfigController } from './config-controller-factory.js';
+import { deviceLink, physicalLinks, resolveCmdlineLinks, vlanLinkName } from './config-sources.js';
 
 /** A per-layer DHCP operator with id `<layer>/dhcp4/<link>` (or dhcp6). */
 function layerDhcp(
@@ -72,48 +55,41 @@ function deviceOperators(
  * (cmdline), the platform's DHCP links, and `dhcp`/`dhcpOptions`/`vip` of the configuration's
  * interfaces and VLANs.
  */
-export function operatorConfigController(options: NetworkConfigOptions = {}): ControllerDefinition {
-  const cmdline = cmdlineOf(options);
-  return defineController({
-    name: 'network.OperatorConfigController',
-    inputs: [machineConfigInput, platformConfigInput, linkStatusInput, deviceConfigInput],
-    outputs: [output.shared(OperatorSpecs)],
-    async reconcile(ctx) {
-      const links = await ctx.list(LinkStatuses.kind());
-      const config = await readMachineConfig(ctx);
-      const platform = await readPlatformConfig(ctx);
-      const devices = await readDevices(ctx);
-      // Links some layer says something about: the default DHCP leaves them alone.
-      const configured = new Set<string>(cmdline.ignoredLinks);
-      const specs: AnyResource[] = [];
-      for (const link of resolveCmdlineLinks(cmdline, links)) {
-        configured.add(link.name);
-        if (link.dhcp) specs.push(layerDhcp('cmdline', 'dhcp4', link.name));
-      }
-      for (const vlan of cmdline.vlans) configured.add(vlan.parent);
-      for (const name of platform?.dhcp ?? []) specs.push(layerDhcp('platform', 'dhcp4', name));
-      for (const name of [
-        ...(platform?.dhcp ?? []),
-        ...(platform?.links ?? []).map((l) => l.name),
-        ...(platform?.addresses ?? []).map((a) => a.linkName),
-      ]) {
-        configured.add(name);
-      }
-      for (const device of config?.machine.network.interfaces ?? []) {
-        if (device.interface !== undefined) configured.add(device.interface);
-      }
-      for (const device of devices) {
-        const name = deviceLink(device);
-        configured.add(name);
-        for (const slave of device.device.bond?.interfaces ?? []) configured.add(slave);
-        specs.push(...deviceOperators(device.device, name));
-        for (const vlan of device.device.vlans)
-          specs.push(...deviceOperators(vlan, vlanLinkName(name, vlan.vlanId)));
-      }
-      for (const link of physicalLinks(links)) {
-        if (!configured.has(link.metadata.id)) specs.push(layerDhcp('default', 'dhcp4', link.metadata.id));
-      }
-      await writeLayerSpecs(ctx, OperatorSpecs, specs);
-    },
-  });
-}
+export const operatorConfigController = defineNetworkConfigController({
+  name: 'network.OperatorConfigController',
+  definition: OperatorSpecs,
+  sources: ['machineConfig', 'platform', 'links', 'devices'],
+  async specs({ cmdline, machineConfig, platform, links, devices }) {
+    // Links some layer says something about: the default DHCP leaves them alone.
+    const configured = new Set<string>(cmdline.ignoredLinks);
+    const specs: AnyResource[] = [];
+    for (const link of resolveCmdlineLinks(cmdline, links)) {
+      configured.add(link.name);
+      if (link.dhcp) specs.push(layerDhcp('cmdline', 'dhcp4', link.name));
+    }
+    for (const vlan of cmdline.vlans) configured.add(vlan.parent);
+    for (const name of platform?.dhcp ?? []) specs.push(layerDhcp('platform', 'dhcp4', name));
+    for (const name of [
+      ...(platform?.dhcp ?? []),
+      ...(platform?.links ?? []).map((l) => l.name),
+      ...(platform?.addresses ?? []).map((a) => a.linkName),
+    ]) {
+      configured.add(name);
+    }
+    for (const device of machineConfig?.machine.network.interfaces ?? []) {
+      if (device.interface !== undefined) configured.add(device.interface);
+    }
+    for (const device of devices) {
+      const name = deviceLink(device);
+      configured.add(name);
+      for (const slave of device.device.bond?.interfaces ?? []) configured.add(slave);
+      specs.push(...deviceOperators(device.device, name));
+      for (const vlan of device.device.vlans)
+        specs.push(...deviceOperators(vlan, vlanLinkName(name, vlan.vlanId)));
+    }
+    for (const link of physicalLinks(links)) {
+      if (!configured.has(link.metadata.id)) specs.push(layerDhcp('default', 'dhcp4', link.metadata.id));
+    }
+    return specs;
+  },
+});

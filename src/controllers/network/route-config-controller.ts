@@ -1,24 +1,10 @@
 import type { NetworkDeviceRoute } from '../../resources/config/v1alpha1-network.js';
 import { ipFamily, parsePrefix } from '../../resources/network/ip.js';
 import { type ConfigLayer, layeredId, networkConfigNamespace } from '../../resources/network/layer.js';
-import { LinkStatuses } from '../../resources/network/link-status.js';
 import { defaultRouteMetric, RouteSpecs, routeId } from '../../resources/network/route-spec.js';
-import { type ControllerDefinition, defineController } from '../../runtime/controller/define-controller.js';
-import { output } from '../../runtime/controller/inputs.js';
 import type { AnyResource } from '../../runtime/resource/resource.js';
-import {
-  cmdlineOf,
-  deviceConfigInput,
-  deviceLink,
-  linkStatusInput,
-  type NetworkConfigOptions,
-  platformConfigInput,
-  readDevices,
-  readPlatformConfig,
-  resolveCmdlineLinks,
-  vlanLinkName,
-  writeLayerSpecs,
-} from './config-sources.js';
+import { defineNetworkConfigController } from './config-controller-factory.js';
+import { deviceLink, resolveCmdlineLinks, vlanLinkName } from './config-sources.js';
 
 /** A route as the layers describe it. */
 interface LayerRoute {
@@ -72,34 +58,25 @@ function fromDevice(route: NetworkDeviceRoute, linkName: string): LayerRoute {
  * `network.RouteConfigController`: RouteSpecs in `network-config`: the `ip=` gateway (cmdline), the
  * platform's routes, and the configuration's interface and VLAN routes.
  */
-export function routeConfigController(options: NetworkConfigOptions = {}): ControllerDefinition {
-  const cmdline = cmdlineOf(options);
-  return defineController({
-    name: 'network.RouteConfigController',
-    inputs: [platformConfigInput, linkStatusInput, deviceConfigInput],
-    outputs: [output.shared(RouteSpecs)],
-    async reconcile(ctx) {
-      const links = await ctx.list(LinkStatuses.kind());
-      const platform = await readPlatformConfig(ctx);
-      const routes: (AnyResource | undefined)[] = [];
-      for (const link of resolveCmdlineLinks(cmdline, links)) {
-        if (link.gateway !== '')
-          routes.push(layerRoute('cmdline', { network: '', gateway: link.gateway, linkName: link.name }));
+export const routeConfigController = defineNetworkConfigController({
+  name: 'network.RouteConfigController',
+  definition: RouteSpecs,
+  sources: ['platform', 'links', 'devices'],
+  async specs({ cmdline, platform, links, devices }) {
+    const routes: (AnyResource | undefined)[] = [];
+    for (const link of resolveCmdlineLinks(cmdline, links)) {
+      if (link.gateway !== '')
+        routes.push(layerRoute('cmdline', { network: '', gateway: link.gateway, linkName: link.name }));
+    }
+    for (const r of platform?.routes ?? []) routes.push(layerRoute('platform', r));
+    for (const device of devices) {
+      const name = deviceLink(device);
+      for (const r of device.device.routes) routes.push(layerRoute('configuration', fromDevice(r, name)));
+      for (const vlan of device.device.vlans) {
+        const vlanName = vlanLinkName(name, vlan.vlanId);
+        for (const r of vlan.routes) routes.push(layerRoute('configuration', fromDevice(r, vlanName)));
       }
-      for (const r of platform?.routes ?? []) routes.push(layerRoute('platform', r));
-      for (const device of await readDevices(ctx)) {
-        const name = deviceLink(device);
-        for (const r of device.device.routes) routes.push(layerRoute('configuration', fromDevice(r, name)));
-        for (const vlan of device.device.vlans) {
-          const vlanName = vlanLinkName(name, vlan.vlanId);
-          for (const r of vlan.routes) routes.push(layerRoute('configuration', fromDevice(r, vlanName)));
-        }
-      }
-      await writeLayerSpecs(
-        ctx,
-        RouteSpecs,
-        routes.filter((r) => r !== undefined),
-      );
-    },
-  });
-}
+    }
+    return routes.filter((r) => r !== undefined);
+  },
+});

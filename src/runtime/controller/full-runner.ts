@@ -5,6 +5,7 @@ import type { AnyResource } from '../resource/resource.js';
 import { AccessPolicy } from './access-policy.js';
 import { AcknowledgedWrites } from './acknowledged-writes.js';
 import { backoffDelay } from './backoff.js';
+import { Context, type ContextHost } from './context.js';
 import { type ControllerDefinition, requeueDelay } from './define-controller.js';
 import type { ExternalSource } from './external-source.js';
 import { FailureStreak } from './failure-streak.js';
@@ -12,7 +13,6 @@ import { type AnyInput, type ControllerOutput, isDestroyReady } from './inputs.j
 import type { KindChange } from './kind-watch.js';
 import { LazyAbort } from './lazy-abort.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
-import { Context, type ContextHost } from './reconcile-context.js';
 import { contextHostOf, type Runner, type RunnerHost } from './runner.js';
 
 type RunState = 'idle' | 'scheduled' | 'running' | 'backoff';

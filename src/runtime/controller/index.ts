@@ -45,14 +45,8 @@ export type {
 } from './reconcile-context.js';
 export { isRegistrationError, RegistrationError } from './registration.js';
 export type { ReconcileEvent } from './runner.js';
-export {
-  createRuntime,
-  type FailingController,
-  type Runtime,
-  type RuntimeOptions,
-  type SettledOptions,
-  type SettledResult,
-} from './runtime.js';
+export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 export type { RuntimeScheduler, RuntimeTask } from './scheduler.js';
+export type { FailingController, SettledOptions, SettledResult } from './settled.js';
 export type { SourceMetrics } from './source-watch.js';
 export { type TransformControllerOptions, type TransformInput, transformController } from './transform.js';

@@ -5,6 +5,7 @@ import { formatPointer, makePointer, type Pointer } from '../resource/pointer.js
 import type { AnyResource } from '../resource/resource.js';
 import { AccessPolicy } from './access-policy.js';
 import { backoffDelay } from './backoff.js';
+import { Context, type ContextHost } from './context.js';
 import { type QControllerDefinition, requeueDelay } from './define-controller.js';
 import type { ExternalSource } from './external-source.js';
 import { FailureStreak } from './failure-streak.js';
@@ -21,7 +22,6 @@ import type { KindChange } from './kind-watch.js';
 import { LazyAbort } from './lazy-abort.js';
 import { type ControllerMetrics, newCounters } from './metrics.js';
 import { type QueueEntry, WorkQueue } from './queue.js';
-import { Context, type ContextHost } from './reconcile-context.js';
 import { contextHostOf, type Runner, type RunnerHost } from './runner.js';
 
 type Job =

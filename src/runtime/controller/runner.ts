@@ -5,12 +5,12 @@ import type { AnyResource } from '../resource/resource.js';
 import type { State } from '../state/state.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { BackoffPolicy } from './backoff.js';
+import type { ContextHost } from './context.js';
 import type { ExternalSource } from './external-source.js';
 import type { AnyInput, ControllerOutput } from './inputs.js';
 import type { KindChange } from './kind-watch.js';
 import type { ControllerMetrics, ReconcileOutcome } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
-import type { ContextHost } from './reconcile-context.js';
 
 /** What `experimental_onReconcile` reports: the start and the end of every reconcile (and map call). */
 export interface ReconcileEvent {

@@ -12,18 +12,15 @@ import { FailureStreak } from './failure-streak.js';
 import { FullRunner } from './full-runner.js';
 import { type AnyInput, kindKey } from './inputs.js';
 import { KindWatch, type KindWatchHost } from './kind-watch.js';
-import {
-  type ControllerMetrics,
-  formatPrometheus,
-  type KindMetrics,
-  type RuntimeMetrics,
-} from './metrics.js';
+import type { RuntimeMetrics } from './metrics.js';
 import { QRunner } from './q-runner.js';
 import { TokenBucket, type WriteRateLimit } from './rate-limit.js';
 import { checkDefinition, checkInputs, RegistrationError } from './registration.js';
 import type { ReconcileEvent, Runner, RunnerHost } from './runner.js';
+import { runtimeMetrics } from './runtime-metrics.js';
 import { createDrainScheduler, type RuntimeScheduler } from './scheduler.js';
-import { type SourceMetrics, SourceWatch, type SourceWatchHost } from './source-watch.js';
+import { type SettledOptions, type SettledResult, settledResult, settleWithin } from './settled.js';
+import { SourceWatch, type SourceWatchHost } from './source-watch.js';
 
 /** Options of {@link createRuntime}; only `state` is required. */
 export interface RuntimeOptions {
@@ -47,27 +44,6 @@ export interface RuntimeOptions {
   experimental_scheduler?: RuntimeScheduler;
   /** Called at the start and end of every reconcile, for invariant checks. @experimental */
   experimental_onReconcile?: (event: ReconcileEvent) => void;
-}
-
-/** Options of `settled()`. */
-export interface SettledOptions {
-  /** Reject after this many milliseconds of wall time (a guard that works whatever clock is injected). */
-  timeout?: number;
-  /** Reject, naming them, when controllers are failing (in backoff) once settled. */
-  rejectOnFailure?: boolean;
-}
-
-/** A controller whose last run failed and waits to retry. */
-export interface FailingController {
-  readonly controller: string;
-  /** Full controllers: consecutive failures; queue controllers: items failing now. */
-  readonly failures: number;
-  readonly lastError: unknown;
-}
-
-/** What `settled()` resolves: settled does not mean well, so the failing controllers are named. */
-export interface SettledResult {
-  readonly failing: readonly FailingController[];
 }
 
 /** The controller runtime: register controllers, start, wait for convergence, stop. */
@@ -247,46 +223,12 @@ class ControllerRuntime implements Runtime {
   }
 
   async settled(options: SettledOptions = {}): Promise<SettledResult> {
-    await this.#settleWithin(options.timeout);
-    const failing: FailingController[] = [];
-    for (const [name, runner] of this.#deps.runners) {
-      if (runner.failures() === 0) continue;
-      const m = runner.metrics();
-      failing.push({ controller: name, failures: m.failures, lastError: m.lastError });
-    }
-    if (options.rejectOnFailure && failing.length > 0) {
-      throw new AggregateError(
-        failing.map((f) => f.lastError),
-        `settled: ${failing.length} controller(s) failing: ${failing
-          .map(
-            (f) =>
-              `${f.controller} (${f.failures}×: ${f.lastError instanceof Error ? f.lastError.message : String(f.lastError)})`,
-          )
-          .join(', ')}`,
-      );
-    }
-    return Object.freeze({ failing: Object.freeze(failing) });
-  }
-
-  async #settleWithin(timeout: number | undefined): Promise<void> {
-    if (timeout === undefined) return this.#settle();
-    if (!(timeout >= 0)) throw new RangeError(`settled: timeout must be >= 0, got ${timeout}`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(`settled: the runtime did not settle within ${timeout} ms (${this.#describeBusy()})`),
-          ),
-        timeout,
-      );
-      timer.unref?.();
-    });
-    try {
-      return await Promise.race([this.#settle(), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await settleWithin(
+      () => this.#settle(),
+      options.timeout,
+      () => this.#describeBusy(),
+    );
+    return settledResult(this.#deps.runners, options);
   }
 
   dependencyGraph(): DependencyGraph {
@@ -294,28 +236,7 @@ class ControllerRuntime implements Runtime {
   }
 
   metrics(): RuntimeMetrics {
-    const controllers: Record<string, ControllerMetrics> = {};
-    for (const [name, runner] of this.#deps.runners) controllers[name] = Object.freeze(runner.metrics());
-    const kinds: Record<string, KindMetrics> = {};
-    for (const w of this.#watches.values()) {
-      kinds[`${w.type}(${w.namespace})`] = Object.freeze({
-        namespace: w.namespace,
-        type: w.type,
-        events: w.events,
-        relists: w.relists,
-        watchErrors: w.errors,
-      });
-    }
-    const sources: Record<string, SourceMetrics> = {};
-    for (const w of this.#sourceWatches) {
-      sources[`${w.controller}/${w.source.name}`] = Object.freeze(w.metrics());
-    }
-    return Object.freeze({
-      controllers: Object.freeze(controllers),
-      kinds: Object.freeze(kinds),
-      sources: Object.freeze(sources),
-      toPrometheus: () => formatPrometheus(controllers, kinds, sources),
-    });
+    return runtimeMetrics(this.#deps.runners, this.#watches.values(), this.#sourceWatches);
   }
 
   async #settle(): Promise<void> {
