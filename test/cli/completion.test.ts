@@ -53,6 +53,7 @@ describe('converge --version and completion', { timeout: 120_000 }, () => {
       'apply-config',
       'config',
       'upgrade',
+      'version',
       'rollback',
       'bootstrap',
       'reset',
@@ -60,9 +61,10 @@ describe('converge --version and completion', { timeout: 120_000 }, () => {
       'shutdown',
       'dashboard',
       'cluster',
+      'demo',
       'node',
     ]);
-    expect(await complete(script, ['converge', 'de'])).toEqual(['delete']);
+    expect(await complete(script, ['converge', 'de'])).toEqual(['delete', 'demo']);
     expect(await complete(script, ['converge', 'gen', ''])).toEqual(['certs']);
     expect(await complete(script, ['converge', 'get', 'items', '--wa'])).toEqual(['--watch']);
     expect(await complete(script, ['converge', '--endpoint', 'x', 'delete', '--no-'])).toEqual(['--no-wait']);

@@ -120,10 +120,13 @@ describe('converge dashboard --serve', () => {
         await expect.poll(() => card.locator('[data-testid=stage]').textContent()).toBe('running');
         await expect.poll(() => card.locator('[data-testid=events]').textContent()).toMatch(/sequence boot/);
       }
-      // cp-1 runs a real etcd member (bootstrapped above); the worker runs none.
+      // cp-1 runs a real etcd member (bootstrapped above); the worker runs none, only its kubelet.
       await expect.poll(() => cp.locator('[data-service=etcd]').textContent()).toBe('etcdrunninghealthy');
       await expect.poll(() => cp.locator('[data-testid=members] tr').count()).toBe(1);
-      expect(await worker.locator('[data-service]').count()).toBe(0);
+      await expect
+        .poll(() => worker.locator('[data-service=kubelet]').textContent())
+        .toBe('kubeletrunninghealthy');
+      expect(await worker.locator('[data-service=etcd]').count()).toBe(0);
       await expect.poll(() => cp.locator('[data-testid=hostname]').textContent()).toBe('cp-1');
       await expect.poll(() => worker.locator('[data-testid=hostname]').textContent()).toBe('worker-1');
       await page.locator('#graph-image img').waitFor();
