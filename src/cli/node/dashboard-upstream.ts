@@ -4,13 +4,12 @@
  * answers again (one per streak, not one per request).
  */
 import type { IncomingMessage } from 'node:http';
-import { Agent, request } from 'node:https';
-import { createSecureContext } from 'node:tls';
+import { request } from 'node:https';
 import type { Logger } from 'pino';
 import { unreachable } from '../../api/http-client.js';
 import type { ApiTlsOptions } from '../../api/server.js';
 import type { Clock } from '../../runtime/clock.js';
-import { CliError, exitCodes } from '../exit-codes.js';
+import { nodeConnection } from './node-client.js';
 
 /** How long a node may take to answer a request's headers. */
 const answerTimeoutMs = 10_000;
@@ -35,23 +34,7 @@ export function createNodeUpstream(
   logger: Logger,
   clock: Clock,
 ): NodeUpstream {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new CliError(`endpoint ${JSON.stringify(endpoint)} of node ${name} is not a URL`, exitCodes.usage);
-  }
-  if (url.protocol !== 'https:') {
-    throw new CliError(
-      `endpoint ${JSON.stringify(endpoint)} of node ${name} must use https://`,
-      exitCodes.usage,
-    );
-  }
-  const agent = new Agent({
-    secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
-    keepAlive: true,
-    maxSockets: maxSocketsPerNode,
-  });
+  const { url, agent } = nodeConnection(name, endpoint, tls, maxSocketsPerNode);
   let reachable = true;
   const failed = (error: Error) => {
     if (reachable) logger.warn({ node: name, err: error.message }, 'node unreachable');

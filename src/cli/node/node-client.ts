@@ -67,8 +67,16 @@ export function resolveTargets(
   return [{ name: new URL(connection.endpoint).hostname, endpoint: connection.endpoint }];
 }
 
-/** Makes a client of one node. */
-export function createNodeClient(name: string, endpoint: string, tls: ApiTlsOptions): NodeClient {
+/**
+ * The parsed `https://` endpoint of a node and a keep-alive agent presenting the client certificate
+ * to it, with at most `maxSockets` connections; a bad endpoint is a usage error naming the node.
+ */
+export function nodeConnection(
+  name: string,
+  endpoint: string,
+  tls: ApiTlsOptions,
+  maxSockets: number,
+): { url: URL; agent: Agent } {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -81,11 +89,13 @@ export function createNodeClient(name: string, endpoint: string, tls: ApiTlsOpti
       exitCodes.usage,
     );
   }
-  const agent = new Agent({
-    secureContext: createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }),
-    keepAlive: true,
-    maxSockets: 4,
-  });
+  const secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+  return { url, agent: new Agent({ secureContext, keepAlive: true, maxSockets }) };
+}
+
+/** Makes a client of one node. */
+export function createNodeClient(name: string, endpoint: string, tls: ApiTlsOptions): NodeClient {
+  const { url, agent } = nodeConnection(name, endpoint, tls, 4);
   const open = (method: string, path: string, body: string | undefined, accept: string) =>
     new Promise<IncomingMessage>((resolve, reject) => {
       const headers: Record<string, string | number> = { accept };
