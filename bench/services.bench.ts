@@ -276,7 +276,7 @@ export async function run(): Promise<BenchReport> {
       `${pairs} interleaved pairs per figure; the kubelet is the stand-in (bin/converge-kubelet), started through tsx when the package is not built`,
       'baselines: the same processes spawned with child_process directly, output read the same way',
       'etcd: nodes in this process on a simulated network with real etcd members on 127.0.0.61-65, data under the temp dir; baseline: Debian etcd with the same TLS flags on 127.0.0.62 and .66-68, certificates made beforehand, healthy = GET /health answers true on every member',
-      'Service etcd becomes healthy at its first probe (1 s after start, then every 5 s): a promoted learner waits for its next probe',
+      'Service etcd becomes healthy at its first probe (1 s after start, then every 2 s): a promoted learner waits for its next probe',
     ],
   };
 }
