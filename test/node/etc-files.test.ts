@@ -101,6 +101,23 @@ describe('/etc/hosts and /etc/resolv.conf under the state directory', () => {
     expect(await inode(dir, 'resolv.conf')).toBe(resolvInode);
   });
 
+  it('should wait for the default address before rendering /etc/hosts, then write it once', async () => {
+    const { h, dir } = await boot();
+    // The hostname and resolvers come first, as after a restart they can: no address yet.
+    await h.state.create(HostnameSpecs.make('hostname', { hostname: 'node-1', domainname: 'example.org' }));
+    await h.state.create(ResolverSpecs.make('resolvers', { dnsServers: ['10.5.0.1'], searchDomains: [] }));
+    await settle(h.runtime, h.clock);
+    expect((await h.state.list(EtcFileSpecs.kind())).map((s) => s.metadata.id)).toEqual(['resolv.conf']);
+    await h.state.create(LinkSpecs.make('eth0', { name: 'eth0', up: true }));
+    await h.state.create(
+      AddressSpecs.make('eth0/10.5.0.5/24', { address: '10.5.0.5/24', linkName: 'eth0', family: 'inet4' }),
+    );
+    await settle(h.runtime, h.clock);
+    expect(await hostsOf(dir)).toContain('10.5.0.5\tnode-1.example.org node-1\n');
+    // Rendered once: never a version naming 127.0.1.1 first.
+    expect((await h.state.get(EtcFileSpecs.pointer('hosts'))).metadata.version).toBe(1);
+  });
+
   it('should not rewrite the files when nothing they say changed, nor after a restart', async () => {
     const { h, platform, dir } = await boot();
     await configure(h);

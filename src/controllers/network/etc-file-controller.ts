@@ -52,8 +52,8 @@ async function writeSpec(ctx: ReconcileContext, id: string, contents: string): P
 
 /**
  * `network.EtcFileController`: renders the contents of `/etc/hosts` (from the HostnameStatus and
- * the `default` NodeAddress) and `/etc/resolv.conf` (from the ResolverStatus) as EtcFileSpecs in
- * `files`; a file whose inputs are missing is not rendered. `files.EtcFileController` writes them.
+ * the `default` NodeAddress, both needed) and `/etc/resolv.conf` (from the ResolverStatus) as
+ * EtcFileSpecs in `files`; a file whose inputs are missing is not rendered. `files.EtcFileController` writes them.
  */
 export const etcFileController: ControllerDefinition = defineController({
   name: etcFileControllerName,
@@ -67,8 +67,12 @@ export const etcFileController: ControllerDefinition = defineController({
     const hostname = (await ctx.list(HostnameStatuses.kind()))[0];
     const resolvers = (await ctx.list(ResolverStatuses.kind()))[0];
     ctx.trackOutputs();
-    if (hostname !== undefined) {
-      await writeSpec(ctx, etcHostsId, renderHosts(hostname.spec, await defaultAddress(ctx)));
+    // As Talos: /etc/hosts waits for the default address as well as the hostname. Rendered before
+    // it, the file would be written once naming 127.0.1.1 and again with the address, and a
+    // restarted node would rewrite a file that was already right.
+    const address = await defaultAddress(ctx);
+    if (hostname !== undefined && address !== undefined) {
+      await writeSpec(ctx, etcHostsId, renderHosts(hostname.spec, address));
     }
     if (resolvers !== undefined) await writeSpec(ctx, etcResolvConfId, renderResolvConf(resolvers.spec));
     await ctx.cleanupOutputs(EtcFileSpecs.kind());
