@@ -13,7 +13,7 @@ import type { Output } from '../commands/output-sink.js';
 import { resolveConnection } from '../config.js';
 import { CliError, describeError, exitCodes } from '../exit-codes.js';
 import { clusterCreateCommand } from './cluster-commands.js';
-import { upgradeCommand } from './lifecycle-commands.js';
+import { UpgradeRevertedError, upgradeCommand } from './lifecycle-commands.js';
 import { createNodeClient, type NodeClient, resolveTargets } from './node-client.js';
 import { healthCommand } from './node-commands.js';
 import { versionCommand } from './version-command.js';
@@ -177,7 +177,7 @@ async function expectRevert(client: NodeClient, out: Output): Promise<void> {
   try {
     await upgradeCommand([client], { image: brokenVersion, failsToBoot: true, wait: true }, out);
   } catch (error) {
-    if (error instanceof CliError && /reverted to/.test(error.message)) {
+    if (error instanceof UpgradeRevertedError) {
       out.write(`as expected: ${error.message}\n`);
       return;
     }

@@ -20,6 +20,18 @@ export interface UpgradeFlags {
   readonly failsToBoot?: boolean;
 }
 
+/** A node booted the version asked, failed, and came back on `booted` by itself (exit 1). */
+export class UpgradeRevertedError extends CliError {
+  constructor(
+    readonly node: string,
+    readonly image: string,
+    readonly booted: string,
+  ) {
+    super(`${node} did not boot ${image}: it reverted to ${booted} by itself`, exitCodes.failure);
+    this.name = 'UpgradeRevertedError';
+  }
+}
+
 /** How long an upgraded node has to pass its health checks before the upgrade stops. */
 const healthTimeoutSeconds = 120;
 
@@ -116,10 +128,7 @@ export async function upgradeCommand(
       progress.finish(
         `upgrade to ${flags.image} stopped: ${[...outcomes, `${client.name}: reverted to ${booted}`].join(', ')}${rest}`,
       );
-      throw new CliError(
-        `${client.name} did not boot ${flags.image}: it reverted to ${booted} by itself`,
-        exitCodes.failure,
-      );
+      throw new UpgradeRevertedError(client.name, flags.image, booted);
     }
     outcomes.push(`${client.name}: ${booted ?? (flags.stage ? 'staged' : 'installed')}`);
   }
@@ -127,39 +136,36 @@ export async function upgradeCommand(
   progress.finish(`upgrade to ${flags.image}: ${outcomes.join(', ')} (${seconds} s)`);
 }
 
-/** `converge rollback`: boots the other slot on each node. */
-export async function rollbackCommand(
+/** POSTs `body` to `path` on every node and prints each node's answer. */
+async function postOnEveryNode(
   clients: readonly NodeClient[],
+  path: string,
+  body: unknown,
   out: Output,
   err: Output,
 ): Promise<void> {
   await onEveryNode(clients, err, async (client) => {
-    const answer = await client.json<{ message: string }>('POST', '/v1/node/rollback', {});
+    const answer = await client.json<{ message: string }>('POST', path, body);
     out.write(`${client.name} ${answer.message}\n`);
   });
+}
+
+/** `converge rollback`: boots the other slot on each node. */
+export function rollbackCommand(clients: readonly NodeClient[], out: Output, err: Output): Promise<void> {
+  return postOnEveryNode(clients, '/v1/node/rollback', {}, out, err);
 }
 
 /** `converge bootstrap`: starts etcd as a new cluster on the (first) control plane. */
-export async function bootstrapCommand(
-  clients: readonly NodeClient[],
-  out: Output,
-  err: Output,
-): Promise<void> {
-  await onEveryNode(clients, err, async (client) => {
-    const answer = await client.json<{ message: string }>('POST', '/v1/node/bootstrap', {});
-    out.write(`${client.name} ${answer.message}\n`);
-  });
+export function bootstrapCommand(clients: readonly NodeClient[], out: Output, err: Output): Promise<void> {
+  return postOnEveryNode(clients, '/v1/node/bootstrap', {}, out, err);
 }
 
 /** `converge reset [--graceful=false]`: wipes STATE and EPHEMERAL and reboots into maintenance. */
-export async function resetCommand(
+export function resetCommand(
   clients: readonly NodeClient[],
   graceful: boolean,
   out: Output,
   err: Output,
 ): Promise<void> {
-  await onEveryNode(clients, err, async (client) => {
-    const answer = await client.json<{ message: string }>('POST', '/v1/node/reset', { graceful });
-    out.write(`${client.name} ${answer.message}\n`);
-  });
+  return postOnEveryNode(clients, '/v1/node/reset', { graceful }, out, err);
 }

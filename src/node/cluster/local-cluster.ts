@@ -157,21 +157,34 @@ async function startNodeProcess(
   }
 }
 
+/** The options with every default filled in and the folder made absolute. */
+type ClusterPlan = Required<LocalClusterOptions>;
+
+/** Fills the defaults once; every step below reads the same values. */
+function planOf(options: LocalClusterOptions): ClusterPlan {
+  return {
+    ...options,
+    dir: resolve(options.dir),
+    port: options.port ?? 50_000,
+    firstAddress: options.firstAddress ?? 11,
+    name: options.name ?? 'converge',
+    etcdPorts: options.etcdPorts ?? { client: 2379, peer: 2380 },
+  };
+}
+
+/** The address of the `i`-th node (control planes first). */
+const nodeAddress = (plan: ClusterPlan, i: number) => `127.0.0.${plan.firstAddress + i}`;
+
 /** What every node will listen on: its API, its kubelet's `/healthz`, and a control plane's etcd. */
-function plannedListeners(
-  options: LocalClusterOptions,
-  first: number,
-  port: number,
-  etcd: { readonly client: number; readonly peer: number },
-): PlannedListener[] {
-  const total = options.controlPlanes + options.workers;
-  return Array.from({ length: total }, (_, i) => {
-    const host = `127.0.0.${first + i}`;
+function plannedListeners(plan: ClusterPlan): PlannedListener[] {
+  const { port, etcdPorts: etcd } = plan;
+  return Array.from({ length: plan.controlPlanes + plan.workers }, (_, i) => {
+    const host = nodeAddress(plan, i);
     const own = [
       { host, port, what: 'node API' },
       { host, port: defaultHealthzPort, what: 'kubelet /healthz' },
     ];
-    if (i >= options.controlPlanes) return own;
+    if (i >= plan.controlPlanes) return own;
     return [
       ...own,
       { host, port: etcd.client, what: 'etcd client' },
@@ -209,14 +222,12 @@ async function makeSecrets(dir: string, name: string, firstControlPlane: string)
 }
 
 /** Checks the shape of a cluster: at least one control plane, addresses within 127.0.0.2-254. */
-function validateShape(options: LocalClusterOptions): void {
-  if (!Number.isInteger(options.controlPlanes) || options.controlPlanes < 1) {
+function validateShape(plan: ClusterPlan): void {
+  if (!Number.isInteger(plan.controlPlanes) || plan.controlPlanes < 1) {
     throw new RangeError('a cluster needs at least one control plane');
   }
-  if (!Number.isInteger(options.workers) || options.workers < 0)
-    throw new RangeError('workers must be 0 or more');
-  const first = options.firstAddress ?? 11;
-  if (first < 2 || first + options.controlPlanes + options.workers > 255)
+  if (!Number.isInteger(plan.workers) || plan.workers < 0) throw new RangeError('workers must be 0 or more');
+  if (plan.firstAddress < 2 || plan.firstAddress + plan.controlPlanes + plan.workers > 255)
     throw new RangeError('the node addresses must stay within 127.0.0.2-254');
 }
 
@@ -225,33 +236,31 @@ function validateShape(options: LocalClusterOptions): void {
  * so a failure midway can stop what already runs.
  */
 async function startNodes(
-  options: LocalClusterOptions & { readonly dir: string; readonly port: number; readonly name: string },
+  plan: ClusterPlan,
   secrets: ClusterSecrets,
   started: number[],
 ): Promise<ClusterNode[]> {
-  const first = options.firstAddress ?? 11;
-  const etcdPorts = options.etcdPorts ?? { client: 2379, peer: 2380 };
-  const members = Array.from({ length: options.controlPlanes }, (_, i) => `127.0.0.${first + i}`);
+  const members = Array.from({ length: plan.controlPlanes }, (_, i) => nodeAddress(plan, i));
   const nodes: ClusterNode[] = [];
-  for (let i = 0; i < options.controlPlanes + options.workers; i++) {
-    const type = i < options.controlPlanes ? 'controlplane' : 'worker';
-    const nodeName = type === 'controlplane' ? `cp-${i + 1}` : `worker-${i - options.controlPlanes + 1}`;
-    const address = `127.0.0.${first + i}`;
-    const nodeDir = join(options.dir, 'nodes', nodeName);
+  for (let i = 0; i < plan.controlPlanes + plan.workers; i++) {
+    const type = i < plan.controlPlanes ? 'controlplane' : 'worker';
+    const nodeName = type === 'controlplane' ? `cp-${i + 1}` : `worker-${i - plan.controlPlanes + 1}`;
+    const address = nodeAddress(plan, i);
+    const nodeDir = join(plan.dir, 'nodes', nodeName);
     await mkdir(join(nodeDir, 'state'), { recursive: true, mode: 0o700 });
     const config = machineConfig({
-      clusterName: options.name,
+      clusterName: plan.name,
       type,
       hostname: nodeName,
       address,
-      etcd: { ca: secrets.etcdCa, ...etcdPorts, members },
+      etcd: { ca: secrets.etcdCa, ...plan.etcdPorts, members },
       kubernetes: secrets.kubernetes,
     });
     await writeFileAtomic(join(nodeDir, 'machine.yaml'), config, { mode: 0o600 });
-    const child = await startNodeProcess(nodeDir, address, options.port, join(options.dir, 'ca'));
+    const child = await startNodeProcess(nodeDir, address, plan.port, join(plan.dir, 'ca'));
     started.push(child.pid ?? 0);
     await writeFileAtomic(join(nodeDir, 'pid'), String(child.pid));
-    const endpoint = `https://${address}:${options.port}`;
+    const endpoint = `https://${address}:${plan.port}`;
     nodes.push({
       name: nodeName,
       address,
@@ -269,8 +278,9 @@ async function startNodes(
  * failure midway stops the processes already started and removes the folder.
  */
 export async function createLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
-  validateShape(options);
-  const dir = resolve(options.dir);
+  const plan = planOf(options);
+  validateShape(plan);
+  const { dir, port, name } = plan;
   if ((await readFileIfExists(join(dir, 'cluster.yaml'))) !== undefined) {
     throw new Error(`${dir} already holds a cluster: destroy it first`);
   }
@@ -279,17 +289,12 @@ export async function createLocalCluster(options: LocalClusterOptions): Promise<
   if (existing !== undefined && existing.length > 0) {
     throw new Error(`${dir} is not empty: the cluster's folder must be new or empty (destroy removes it)`);
   }
-  const port = options.port ?? 50_000;
-  const name = options.name ?? 'converge';
-  const first = options.firstAddress ?? 11;
   await assertEtcdInstalled();
-  await assertListenersFree(
-    plannedListeners(options, first, port, options.etcdPorts ?? { client: 2379, peer: 2380 }),
-  );
+  await assertListenersFree(plannedListeners(plan));
   const started: number[] = [];
   try {
-    const secrets = await makeSecrets(dir, name, `127.0.0.${first}`);
-    const nodes = await startNodes({ ...options, dir, port, name }, secrets, started);
+    const secrets = await makeSecrets(dir, name, nodeAddress(plan, 0));
+    const nodes = await startNodes(plan, secrets, started);
     const clientConfig = join(dir, 'config.yaml');
     await writeFileAtomic(
       clientConfig,

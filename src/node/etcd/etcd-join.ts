@@ -3,10 +3,10 @@
  * then promoted through the other voting members once it has caught up. etcd allows one learner at a
  * time, so control planes join one by one; a second one retries until the first is promoted.
  */
-import type { IMember } from 'etcd3';
+import type { Etcd3, IMember } from 'etcd3';
 import { type EtcdConfig, EtcdConfigs, etcdId } from '../../resources/etcd/etcd-config.js';
 import { type EtcdSpec, etcdUrl } from '../../resources/etcd/etcd-spec.js';
-import { memberIdHex, withEtcdClient } from './etcd-client.js';
+import { memberIdHex, openEtcdClient } from './etcd-client.js';
 import type { LocalEtcd } from './local-etcd.js';
 import { sleep } from './sleep.js';
 
@@ -55,25 +55,35 @@ function isStale(member: IMember, name: string, peerUrls: readonly string[]): bo
 }
 
 /**
- * The first of `urls` whose member answers a linearizable member list, all asked at once: a member
- * still starting (it accepts connections, then holds calls until their deadline) or a learner does
- * not hold up a join or a promotion that another member can serve right away.
+ * Runs `use` with a client of the first of `urls` whose member answers a linearizable member list,
+ * all asked at once: a member still starting (it accepts connections, then holds calls until their
+ * deadline) or a learner does not hold up a join or a promotion another member can serve right
+ * away. The answering connection is the one `use` gets; every client is closed afterwards.
  */
-async function answeringMember(etcd: LocalEtcd, urls: readonly string[]): Promise<string> {
+async function withAnsweringMember<T>(
+  etcd: LocalEtcd,
+  urls: readonly string[],
+  use: (client: Etcd3) => Promise<T>,
+): Promise<T> {
+  const clients = await Promise.all(urls.map((url) => openEtcdClient([url], etcd.pkiDir, etcd.clock)));
   try {
-    return await Promise.any(
-      urls.map(async (url) => {
-        await withEtcdClient([url], etcd.pkiDir, etcd.clock, (c) =>
-          c.cluster.memberList({ linearizable: true }),
-        );
-        return url;
-      }),
-    );
-  } catch (error) {
-    const causes = error instanceof AggregateError ? error.errors : [error];
-    throw new Error(
-      `no member answered: ${causes.map((e, i) => `${urls[i]}: ${(e as Error).message}`).join('; ')}`,
-    );
+    let answering: Etcd3;
+    try {
+      answering = await Promise.any(
+        clients.map(async (client) => {
+          await client.cluster.memberList({ linearizable: true });
+          return client;
+        }),
+      );
+    } catch (error) {
+      const causes = error instanceof AggregateError ? error.errors : [error];
+      throw new Error(
+        `no member answered: ${causes.map((e, i) => `${urls[i]}: ${(e as Error).message}`).join('; ')}`,
+      );
+    }
+    return await use(answering);
+  } finally {
+    for (const client of clients) client.close();
   }
 }
 
@@ -95,8 +105,7 @@ export async function joinCluster(
     try {
       if (urls.length === 0)
         throw new Error('no join endpoints (cluster.etcd.joinEndpoints) to reach the cluster');
-      const url = await answeringMember(etcd, urls);
-      return await withEtcdClient([url], etcd.pkiDir, etcd.clock, async (client) => {
+      return await withAnsweringMember(etcd, urls, async (client) => {
         const before = await client.cluster.memberList({ linearizable: true });
         for (const stale of before.members.filter((m) => isStale(m, spec.name, peerUrls))) {
           await client.cluster.memberRemove({ ID: stale.ID });
@@ -141,8 +150,7 @@ export async function promoteWhenReady(etcd: LocalEtcd, name: string, signal: Ab
     const urls = config === undefined ? [] : joinUrls(config.spec, []).filter((u) => !own.includes(u));
     if (urls.length === 0) continue;
     try {
-      const url = await answeringMember(etcd, urls);
-      const done = await withEtcdClient([url], etcd.pkiDir, etcd.clock, async (client) => {
+      const done = await withAnsweringMember(etcd, urls, async (client) => {
         const { members } = await client.cluster.memberList({ linearizable: true });
         const self = members.find((m) => m.name === name);
         if (self === undefined) return false;
